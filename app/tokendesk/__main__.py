@@ -1,0 +1,5 @@
+import sys
+
+from tokendesk.cli import main
+
+sys.exit(main())

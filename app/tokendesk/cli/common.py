@@ -1,0 +1,62 @@
+"""Shared helpers for commands: reading input, printing errors. Standard library only."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+class UsageError(Exception):
+    """A local problem the user can fix (bad file, bad JSON): exit code 2."""
+
+
+def read_token_arg(value: str | None) -> str:
+    """The token from the argument, or from stdin for ``-``/nothing."""
+    if value is None or value == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise UsageError("no token given and no standard input to read")
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        if isinstance(data, bytes):
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"standard input is not UTF-8 text (byte {exc.start})") from None
+        return data
+    return value
+
+
+def read_file(path: str, what: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(4 << 20)
+    except FileNotFoundError:
+        raise UsageError(f"{what}: no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{what}: {path} is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read {path} ({exc.strerror})") from None
+    return data
+
+
+def read_json_arg(value: str, what: str) -> Any:
+    if value == "-":
+        text = sys.stdin.read()
+    elif value.startswith("@"):
+        text = read_file(value[1:], what).decode("utf-8", "replace")
+    else:
+        text = value
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(f"{what} is not valid JSON ({exc})") from None
+
+
+def error(message: str) -> None:
+    print(f"tokendesk: {message}", file=sys.stderr)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,100 @@
+"""``tokendesk decode``: offline, standard library only (no cryptography, httpx, Qt)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from tokendesk.core import DecodedToken, TokenFormat, decode
+from tokendesk.core.tokens.claims import explain_claims
+from tokendesk.core.tokens.decoding import decode_token
+
+from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from .common import UsageError, error, print_json, read_token_arg
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        text = read_token_arg(args.token)
+    except UsageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    now = time.time() if args.now is None else args.now
+    first = decode(text)
+    tokens = [first]
+    if args.all:
+        tokens += [decode_token(f.text, f.label) for f in first.found[1:]]
+    if first.format is TokenFormat.EMPTY:
+        error("nothing to decode: give a token, or pipe one on standard input")
+        return EXIT_USAGE
+    if args.json:
+        docs = [to_json(t, now) for t in tokens]
+        print_json(docs if args.all else docs[0])
+    else:
+        for i, token in enumerate(tokens):
+            if i:
+                print()
+            print(render_text(token, now))
+    return EXIT_OK if all(t.ok and t.format is not TokenFormat.MALFORMED for t in tokens) \
+        else EXIT_REFUSED
+
+
+def to_json(token: DecodedToken, now: float) -> dict[str, Any]:
+    claims = token.claims
+    return {
+        "verified": False,
+        "source": token.source,
+        "format": str(token.format),
+        "kind": str(token.kind),
+        "kind_label": token.kind.label,
+        "reasons": list(token.reasons),
+        "header": token.header,
+        "payload": token.payload,
+        "payload_text": token.payload_text,
+        "payload_hex": (token.payload_bytes.hex() if token.payload is None
+                        and token.payload_text is None and token.payload_bytes else None),
+        "claims": [
+            {"name": c.name, "value": c.value, "meaning": c.info.meaning, "source": c.info.source,
+             "utc": c.utc, "local": c.local, "relative": c.relative}
+            for c in (explain_claims(claims, now) if claims else [])
+        ],
+        "problems": [{"code": p.code, "segment": p.segment, "offset": p.offset,
+                      "message": p.message} for p in token.problems],
+        "warnings": [{"code": f.code, "message": f.message, "severity": f.severity}
+                     for f in token.findings],
+        "found": [f.label for f in token.found],
+        "context": token.context,
+        "nested": to_json(token.nested, now) if token.nested else None,
+    }
+
+
+def render_text(token: DecodedToken, now: float) -> str:
+    lines = [f"{token.kind.label} — {token.format.value} — UNVERIFIED (decoded only, "
+             "signature not checked)"]
+    if len(token.found) > 1:
+        lines.append("found: " + ", ".join(f.label for f in token.found)
+                     + f" (showing {token.source}; --all shows every one)")
+    lines += [f"  · {r}" for r in token.reasons]
+    for p in token.problems:
+        where = f" at character {p.offset + 1}" if p.offset is not None else ""
+        lines.append(f"problem ({p.segment}{where}): {p.message}")
+    if token.header is not None:
+        lines += ["", "Header:", json.dumps(token.header, indent=2, ensure_ascii=False)]
+    if token.payload is not None:
+        lines += ["", "Payload:", json.dumps(token.payload, indent=2, ensure_ascii=False)]
+    elif token.payload_text is not None:
+        lines += ["", "Payload (text):", token.payload_text]
+    elif token.payload_bytes:
+        lines += ["", "Payload (hex):", token.payload_bytes[:256].hex()]
+    if token.claims:
+        lines += ["", "Claims:"]
+        for c in explain_claims(token.claims, now):
+            lines.append(f"  {c.name:<14} {c.display}")
+            lines.append(f"  {'':<14} {c.info.meaning} [{c.info.source}]")
+    if token.context:
+        lines += ["", "Response:"] + [f"  {k}: {v}" for k, v in token.context.items()]
+    if token.findings:
+        lines += ["", "Warnings:"] + [f"  ! {f.message}" for f in token.findings]
+    return "\n".join(lines)

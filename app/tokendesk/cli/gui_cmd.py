@@ -1,0 +1,11 @@
+"""``tokendesk gui``: opens the desktop app (imports Qt only here)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def run(args: argparse.Namespace) -> int:
+    from tokendesk.ui.app import run_app
+
+    return run_app(smoke_test=args.smoke_test)

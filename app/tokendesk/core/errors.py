@@ -1,0 +1,137 @@
+"""Every error the core raises, in one tree.
+
+::
+
+    TokendeskError
+     ├─ TokenError ─────── MalformedToken(segment, offset), UnsupportedAlgorithm
+     ├─ KeyProblem ─────── UnusableKey(reason), KeySetRejected(reason)
+     ├─ DecryptionFailed
+     ├─ VaultError ─────── KeyringUnavailable, VaultLocked, WrongPassphrase, VaultCorrupt
+     └─ OAuthError ─────── NetworkError (retryable), ResponseError, InsecureEndpoint,
+                           ProviderError(code, description, status) ── InvalidGrant
+
+Each class has a machine ``code`` (stable, for ``--json`` output and tests) and every
+message is written for a person. No message ever contains a secret: callers pass
+descriptions (a fingerprint, a length), never the value.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class TokendeskError(Exception):
+    """Root of every error the core raises."""
+
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TokenError(TokendeskError):
+    code = "token_error"
+
+
+class MalformedToken(TokenError):
+    """The text is not a well-formed token; ``segment`` and ``offset`` say where."""
+
+    code = "malformed_token"
+
+    def __init__(self, message: str, *, segment: str | None = None, offset: int | None = None):
+        super().__init__(message)
+        self.segment = segment
+        self.offset = offset
+
+
+class UnsupportedAlgorithm(TokenError):
+    code = "unsupported_algorithm"
+
+
+class KeyProblem(TokendeskError):
+    code = "key_error"
+
+
+class UnusableKey(KeyProblem):
+    """A key that cannot or must not be used (too short, wrong type, unreadable)."""
+
+    code = "unusable_key"
+
+
+class KeySetRejected(KeyProblem):
+    """A key set refused as a whole (mixed families, repeated kid, a key not for signing)."""
+
+    code = "key_set_rejected"
+
+
+class DecryptionFailed(TokendeskError):
+    code = "decryption_failed"
+
+
+class VaultError(TokendeskError):
+    code = "vault_error"
+
+
+class KeyringUnavailable(VaultError):
+    code = "keyring_unavailable"
+
+
+class VaultLocked(VaultError):
+    code = "vault_locked"
+
+
+class WrongPassphrase(VaultError):
+    code = "wrong_passphrase"
+
+
+class VaultCorrupt(VaultError):
+    code = "vault_corrupt"
+
+
+class OAuthError(TokendeskError):
+    code = "oauth_error"
+
+
+class NetworkError(OAuthError):
+    """The server could not be reached or did not answer in time. Retryable."""
+
+    code = "network_error"
+    retryable: ClassVar[bool] = True
+
+
+class InsecureEndpoint(OAuthError):
+    """An http:// URL that is not loopback, or another endpoint refused before sending."""
+
+    code = "insecure_endpoint"
+
+
+class ResponseError(OAuthError):
+    """The server answered, but not with something usable (not JSON, too large, wrong shape)."""
+
+    code = "bad_response"
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class ProviderError(OAuthError):
+    """The server said no, with an OAuth error code."""
+
+    code = "provider_error"
+
+    def __init__(self, error: str, description: str | None = None, status: int | None = None):
+        text = f"the server answered {error!r}"
+        if description:
+            text += f": {description}"
+        if status is not None:
+            text += f" (HTTP {status})"
+        super().__init__(text)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+class InvalidGrant(ProviderError):
+    code = "invalid_grant"

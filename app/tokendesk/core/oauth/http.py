@@ -1,0 +1,160 @@
+"""The one HTTP client the core uses, with the rules of SECURITY.md item 32–33 built in.
+
+* TLS certificates are verified (an optional CA bundle can be given);
+* ``http://`` is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost);
+* redirects are never followed (a redirect is reported, not obeyed);
+* every request has a timeout; proxies from the environment are honoured;
+* bodies larger than :data:`MAX_BODY` and non-JSON bodies are clear errors.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..errors import InsecureEndpoint, NetworkError, ResponseError
+
+__all__ = ["MAX_BODY", "HttpClient", "JsonResponse", "check_url", "is_loopback"]
+
+MAX_BODY = 1 << 20
+DEFAULT_TIMEOUT = 10.0
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> None:
+    """Refuse anything but https, or http to a loopback address (RFC 8252 §8.3)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InsecureEndpoint(f"not a valid URL: {url!r}") from None
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return
+    if parts.scheme == "http":
+        raise InsecureEndpoint(
+            f"{url} uses http:// on a non-loopback host: only https is allowed there"
+        )
+    raise InsecureEndpoint(f"{url!r} is not an https:// URL")
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    status: int
+    headers: dict[str, str]
+    body: Any = field(repr=False)
+    elapsed: float = 0.0
+
+
+class HttpClient:
+    """A thin, safe wrapper over one shared ``httpx.Client``."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        ca_bundle: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.max_body = max_body
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            verify=ca_bundle if ca_bundle else True,
+            follow_redirects=False,
+            trust_env=True,
+            transport=transport,
+            headers={"User-Agent": "Tokendesk", "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        accept_error_json: bool = True,
+    ) -> JsonResponse:
+        """Send one request; return the JSON body (errors with JSON bodies are returned too)."""
+        check_url(url)
+        try:
+            with self._client.stream(method, url, data=data, headers=headers, auth=auth) as resp:
+                body = self._read_capped(resp, url)
+                status, resp_headers = resp.status_code, dict(resp.headers)
+                elapsed = resp.elapsed.total_seconds() if body is not None else 0.0
+        except httpx.TimeoutException as exc:
+            raise NetworkError(f"{_host(url)} did not answer in time ({type(exc).__name__})") \
+                from exc
+        except httpx.TransportError as exc:
+            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})") from exc
+        if 300 <= status < 400:
+            where = resp_headers.get("location", "?")
+            raise ResponseError(
+                f"{_host(url)} answered with a redirect (HTTP {status} to {where}); redirects are "
+                "not followed here", status=status)
+        try:
+            parsed = json.loads(body) if body else None
+        except (ValueError, RecursionError):
+            parsed = _NOT_JSON
+        if parsed is _NOT_JSON or (parsed is None and status < 400):
+            kind = resp_headers.get("content-type", "no content type").split(";")[0]
+            raise ResponseError(
+                f"{_host(url)} answered HTTP {status} with {kind}, not JSON", status=status)
+        if status >= 400 and not accept_error_json:
+            raise ResponseError(f"{_host(url)} answered HTTP {status}", status=status)
+        return JsonResponse(status, resp_headers, parsed, elapsed)
+
+    def get_json(self, url: str) -> JsonResponse:
+        return self.request_json("GET", url)
+
+    def _read_capped(self, resp: httpx.Response, url: str) -> bytes:
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise ResponseError(
+                f"{_host(url)} sent {int(declared):,} bytes; at most {self.max_body:,} are read",
+                status=resp.status_code)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > self.max_body:
+                raise ResponseError(
+                    f"{_host(url)} sent more than {self.max_body:,} bytes: refused",
+                    status=resp.status_code)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+_NOT_JSON = object()
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return url

@@ -1,0 +1,78 @@
+"""Times for people: "4 min 12 s", "expired 3 days ago", UTC and local forms.
+
+The clock is always injectable: every function takes ``now`` (epoch seconds).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+__all__ = [
+    "Clock",
+    "format_local",
+    "format_utc",
+    "human_duration",
+    "relative",
+    "system_clock",
+]
+
+Clock = Callable[[], float]
+
+
+def system_clock() -> float:
+    return time.time()
+
+
+def human_duration(seconds: float) -> str:
+    """A duration in at most two units: "12 s", "4 min 12 s", "2 h 5 min", "3 days"."""
+    s = int(abs(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, sec = divmod(s, 60)
+        return f"{m} min {sec} s" if sec else f"{m} min"
+    if s < 86400:
+        h, rest = divmod(s, 3600)
+        m = rest // 60
+        return f"{h} h {m} min" if m else f"{h} h"
+    days, rest = divmod(s, 86400)
+    if days < 2:
+        h = rest // 3600
+        return f"1 day {h} h" if h else "1 day"
+    if days < 60:
+        return f"{days} days"
+    if days < 730:
+        return f"{days // 30} months"
+    return f"{days // 365} years"
+
+
+def relative(epoch: float, now: float) -> str:
+    """ "in 4 min 12 s" or "3 days ago" (or "now")."""
+    delta = epoch - now
+    if abs(delta) < 1:
+        return "now"
+    return f"in {human_duration(delta)}" if delta > 0 else f"{human_duration(delta)} ago"
+
+
+def _datetime(epoch: float) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(epoch, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def format_utc(epoch: float) -> str:
+    dt = _datetime(epoch)
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else f"{epoch} (out of range)"
+
+
+def format_local(epoch: float) -> str:
+    dt = _datetime(epoch)
+    if dt is None:
+        return f"{epoch} (out of range)"
+    try:
+        return dt.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    except (OverflowError, OSError, ValueError):
+        return format_utc(epoch)

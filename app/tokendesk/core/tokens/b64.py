@@ -1,0 +1,51 @@
+"""Strict base64url (RFC 7515 §2: no padding, no whitespace, URL-safe alphabet only)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+__all__ = ["b64url_decode", "b64url_encode", "first_bad_char", "is_b64url", "lenient_decode"]
+
+_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
+_B64_ANY = re.compile(r"[A-Za-z0-9_+/-]*={0,2}")
+
+
+def is_b64url(segment: str) -> bool:
+    """True when every character is in the base64url alphabet (empty counts)."""
+    return _ALPHABET.fullmatch(segment) is not None
+
+
+def first_bad_char(segment: str) -> int | None:
+    """Offset of the first character outside the base64url alphabet, or None."""
+    match = _ALPHABET.match(segment)
+    end = match.end() if match else 0
+    return None if end == len(segment) else end
+
+
+def b64url_decode(segment: str) -> bytes:
+    """Decode a base64url segment that has already passed :func:`is_b64url`.
+
+    Raises ValueError when the length is impossible (one character left over).
+    """
+    if len(segment) % 4 == 1:
+        raise ValueError("a base64url text cannot be 1 more than a multiple of 4 characters long")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def lenient_decode(segment: str) -> bytes | None:
+    """Best-effort decode for display: accepts padding and the standard alphabet too."""
+    if _B64_ANY.fullmatch(segment) is None:
+        return None
+    body = segment.rstrip("=").replace("+", "-").replace("/", "_")
+    if len(body) % 4 == 1:
+        body = body[:-1]
+    try:
+        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        return None

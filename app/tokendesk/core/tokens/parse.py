@@ -1,0 +1,256 @@
+"""Parsing compact JOSE objects.
+
+Two parsers over the same rules:
+
+* :func:`parse_compact` is lenient and never raises: it decodes whatever it can and returns a
+  list of precise :class:`Problem` (segment, offset, what was expected). The Inspector uses it.
+* :func:`parse_strict` is the verifier's: a fast path that accepts only a canonical compact
+  JWS (RFC 7515 §7.1, RFC 7519 §7.2) and otherwise returns the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .b64 import b64url_decode, first_bad_char, is_b64url, lenient_decode
+from .model import Problem, Segment
+
+__all__ = [
+    "JWE_SEGMENTS",
+    "JWS_SEGMENTS",
+    "MAX_TOKEN_CHARS",
+    "ParsedCompact",
+    "StrictJWS",
+    "loads_no_duplicates",
+    "parse_compact",
+    "parse_strict",
+]
+
+JWS_SEGMENTS = ("header", "payload", "signature")
+JWE_SEGMENTS = ("header", "encrypted_key", "iv", "ciphertext", "tag")
+#: Inputs longer than this are refused before any decoding (real tokens are a few KB).
+MAX_TOKEN_CHARS = 1 << 20
+_WS = re.compile(r"\s")
+
+
+class DuplicateMember(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the member {name!r} appears more than once")
+        self.name = name
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise DuplicateMember(name)
+            seen.add(name)
+    return result
+
+
+def loads_no_duplicates(data: bytes | str) -> Any:
+    """``json.loads`` that raises :class:`ValueError` on a duplicate object member."""
+    return json.loads(data, object_pairs_hook=_no_duplicates)
+
+
+@dataclass(frozen=True)
+class ParsedCompact:
+    """The lenient parse of a compact JOSE object."""
+
+    segments: tuple[Segment, ...]
+    header: dict[str, Any] | None
+    payload: Any = None
+    payload_text: str | None = None
+    payload_bytes: bytes | None = field(default=None, repr=False)
+    signature: bytes | None = field(default=None, repr=False)
+    raw_parts: tuple[bytes | None, ...] = field(default=(), repr=False)
+    problems: tuple[Problem, ...] = ()
+
+
+def _describe_char(ch: str) -> str:
+    if ch == "=":
+        return "padding '=' (base64url in JOSE has no padding)"
+    if ch.isspace():
+        return {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}.get(ch, "a space")
+    if ch in "+/":
+        return f"{ch!r}, which is standard base64, not base64url (use '-' and '_')"
+    if ch.isprintable():
+        return f"{ch!r}, which is not a base64url character"
+    return f"the character U+{ord(ch):04X}, which is not a base64url character"
+
+
+def _decode_segment(name: str, text: str, problems: list[Problem]) -> bytes | None:
+    bad = first_bad_char(text)
+    if bad is not None:
+        problems.append(
+            Problem(
+                "bad_character",
+                name,
+                bad,
+                f"{name}: character {bad + 1} is {_describe_char(text[bad])}",
+            )
+        )
+        return lenient_decode(_WS.sub("", text))
+    if len(text) % 4 == 1:
+        problems.append(
+            Problem(
+                "bad_length",
+                name,
+                len(text) - 1,
+                f"{name}: {len(text)} characters cannot be base64url (one character too many "
+                "or too few: was the token cut off?)",
+            )
+        )
+        return lenient_decode(text)
+    return b64url_decode(text)
+
+
+def _json_segment(name: str, data: bytes, problems: list[Problem]) -> Any:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            Problem(
+                "not_utf8",
+                name,
+                None,
+                f"{name}: byte {exc.start} of the decoded {name} is not valid UTF-8",
+            )
+        )
+        return None
+    try:
+        return loads_no_duplicates(text)
+    except DuplicateMember as exc:
+        problems.append(Problem("duplicate_member", name, None, f"{name}: {exc}"))
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(
+            Problem(
+                "bad_json",
+                name,
+                None,
+                f"{name}: not valid JSON at character {exc.pos + 1} of the decoded {name} "
+                f"({exc.msg})",
+            )
+        )
+    except RecursionError:
+        problems.append(Problem("too_deep", name, None, f"{name}: JSON nested too deeply"))
+    return None
+
+
+def parse_compact(text: str) -> ParsedCompact:
+    """Lenient parse of a JWS (3 segments) or JWE (5 segments). Never raises."""
+    parts = text.split(".")
+    problems: list[Problem] = []
+    count = len(parts)
+    if count not in (3, 5):
+        problems.append(
+            Problem(
+                "segment_count",
+                "input",
+                None,
+                f"the token has {count} segments; a signed token (JWS) has 3 and an encrypted "
+                "one (JWE) has 5",
+            )
+        )
+    names = JWE_SEGMENTS if count == 5 else JWS_SEGMENTS
+    segments: list[Segment] = []
+    pos = 0
+    for i, part in enumerate(parts):
+        name = names[i] if i < len(names) else f"extra segment {i + 1}"
+        segments.append(Segment(name, pos, pos + len(part)))
+        pos += len(part) + 1
+
+    raw: list[bytes | None] = []
+    for i, part in enumerate(parts[: len(names)]):
+        raw.append(_decode_segment(names[i], part, problems))
+
+    header: dict[str, Any] | None = None
+    if raw and raw[0] is not None:
+        value = _json_segment("header", raw[0], problems)
+        if isinstance(value, dict):
+            header = value
+        elif value is not None:
+            problems.append(
+                Problem("header_not_object", "header", None, "header: not a JSON object")
+            )
+
+    if count == 5 or len(raw) < 2:
+        return ParsedCompact(tuple(segments), header, raw_parts=tuple(raw), problems=tuple(problems))
+
+    payload: Any = None
+    payload_text: str | None = None
+    payload_bytes = raw[1]
+    if header is not None and header.get("b64") is False:
+        payload_bytes = parts[1].encode("utf-8")
+        payload_text = parts[1]
+    elif payload_bytes is not None:
+        payload, payload_text = _payload_value(payload_bytes)
+    signature = raw[2] if len(raw) > 2 else None
+    return ParsedCompact(
+        tuple(segments),
+        header,
+        payload,
+        payload_text,
+        payload_bytes,
+        signature,
+        tuple(raw),
+        tuple(problems),
+    )
+
+
+def _payload_value(data: bytes) -> tuple[Any, str | None]:
+    """The payload as JSON when it is JSON, else as text, else nothing (show hex)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, None
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(text), None
+        except (ValueError, RecursionError):
+            return None, text
+    return None, text
+
+
+@dataclass(frozen=True, slots=True)
+class StrictJWS:
+    """A canonical compact JWS, ready for signature and claim checks."""
+
+    signing_input: bytes = field(repr=False)
+    header: dict[str, Any]
+    payload_bytes: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+
+
+def parse_strict(text: str) -> StrictJWS | str:
+    """The verifier's parser: a :class:`StrictJWS`, or a plain-words reason it was refused."""
+    if len(text) > MAX_TOKEN_CHARS:
+        return f"the token is {len(text):,} characters long; at most {MAX_TOKEN_CHARS:,} are read"
+    parts = text.split(".")
+    if len(parts) != 3:
+        if len(parts) == 5:
+            return "this is an encrypted token (JWE, 5 segments): decrypt it first"
+        return f"a signed token (JWS) has 3 segments; this one has {len(parts)}"
+    h, p, s = parts
+    try:
+        if not (is_b64url(h) and is_b64url(p) and is_b64url(s)):
+            raise ValueError
+        header_bytes = b64url_decode(h)
+        payload_bytes = b64url_decode(p)
+        signature = b64url_decode(s)
+        header = loads_no_duplicates(header_bytes)
+    except (ValueError, RecursionError):
+        problems = parse_compact(text).problems
+        return problems[0].message if problems else "the token could not be decoded"
+    if not isinstance(header, dict):
+        return "header: not a JSON object"
+    if header.get("b64") is False:
+        return "unencoded payloads (RFC 7797 b64: false) are not verified"
+    return StrictJWS(f"{h}.{p}".encode("ascii"), header, payload_bytes, signature)

@@ -1,0 +1,95 @@
+"""Keys fetched from an issuer: only when the user asks, https only (loopback excepted).
+
+``jwk``/``jku``/``x5u``/``x5c`` headers are never followed: the URL comes from the user or from
+the discovery document of the issuer the user chose. An unknown ``kid`` refetches the key set
+once, rate-limited, so a provider's key rotation is picked up (SECURITY.md item 17).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ..errors import ResponseError, UnusableKey
+from ..oauth.discovery import Discovery
+from ..oauth.http import HttpClient
+from ..timefmt import Clock
+from .keys import KeySet, load_keys
+from .verify import Verification, verify
+
+__all__ = ["RemoteKeys"]
+
+UNKNOWN_KID = "no key with kid"
+
+
+class RemoteKeys:
+    def __init__(self, http: HttpClient, *, discovery: Discovery | None = None,
+                 clock: Clock = time.time, ttl: float = 3600.0, min_refetch: float = 60.0):
+        self._http = http
+        self._discovery = discovery or Discovery(http, clock=clock)
+        self._clock = clock
+        self._ttl = ttl
+        self._min_refetch = min_refetch
+        self._cache: dict[str, tuple[float, KeySet]] = {}
+        self.fetches = 0
+
+    def jwks_uri_for(self, issuer: str) -> str:
+        uri = self._discovery.get(issuer).jwks_uri
+        if uri is None:
+            raise ResponseError(f"the issuer {issuer} publishes no jwks_uri")
+        return uri
+
+    def from_url(self, url: str, *, refresh: bool = False) -> KeySet:
+        cached = self._cache.get(url)
+        now = self._clock()
+        if cached and not refresh and now - cached[0] < self._ttl:
+            return cached[1]
+        if cached and refresh and now - cached[0] < self._min_refetch:
+            return cached[1]  # rate limit: a flood of unknown kids must not hammer the issuer
+        response = self._http.request_json("GET", url, accept_error_json=False)
+        self.fetches += 1
+        keys = _signing_keys(response.body, url)
+        self._cache[url] = (now, keys)
+        return keys
+
+    def for_issuer(self, issuer: str, *, refresh: bool = False) -> KeySet:
+        return self.from_url(self.jwks_uri_for(issuer), refresh=refresh)
+
+    def verify(self, token: str, *, issuer: str | None = None, jwks_url: str | None = None,
+               **options: Any) -> Verification:
+        """Verify with the issuer's (or the URL's) keys; refetch once on an unknown kid."""
+        url = jwks_url or self.jwks_uri_for(_require(issuer))
+        if issuer is not None:
+            options.setdefault("issuer", issuer)
+        result = verify(token, self.from_url(url), **options)
+        if _unknown_kid(result):
+            result = verify(token, self.from_url(url, refresh=True), **options)
+        return result
+
+
+def _require(issuer: str | None) -> str:
+    if not issuer:
+        raise ResponseError("no issuer: the token has no iss claim and none was given")
+    return issuer
+
+
+def _unknown_kid(result: Verification) -> bool:
+    return any(c.name == "key" and not c.passed and c.reason.startswith(UNKNOWN_KID)
+               for c in result.checks)
+
+
+def _signing_keys(body: Any, url: str) -> KeySet:
+    """A published JWKS: keys marked for encryption are set aside (with a note), since
+    providers such as Keycloak publish both in one set; everything else is checked as usual."""
+    if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
+        raise ResponseError(f"{url} did not return a JWK set (an object with 'keys')")
+    signing = [k for k in body["keys"] if not (isinstance(k, dict) and k.get("use") == "enc")]
+    skipped = len(body["keys"]) - len(signing)
+    if not signing:
+        raise UnusableKey(f"{url} publishes no signing keys")
+    keys = load_keys(json.dumps({"keys": signing}))
+    if skipped:
+        note = f"{skipped} encryption key(s) in the published set were set aside"
+        return KeySet(keys.keys, (*keys.warnings, note))
+    return keys
