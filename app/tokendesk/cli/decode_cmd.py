@@ -9,7 +9,7 @@ from typing import Any
 
 from tokendesk.core import DecodedToken, TokenFormat, decode
 from tokendesk.core.tokens.claims import explain_claims
-from tokendesk.core.tokens.decoding import decode_token
+from tokendesk.core.tokens.decoding import decode_all
 
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .common import UsageError, error, print_json, read_token_arg
@@ -22,10 +22,8 @@ def run(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     now = time.time() if args.now is None else args.now
-    first = decode(text)
-    tokens = [first]
-    if args.all:
-        tokens += [decode_token(f.text, f.label) for f in first.found[1:]]
+    tokens = decode_all(text) if args.all else [decode(text)]
+    first = tokens[0]
     if first.format is TokenFormat.EMPTY:
         error("nothing to decode: give a token, or pipe one on standard input")
         return EXIT_USAGE

@@ -79,6 +79,7 @@ def run_keygen(args: argparse.Namespace) -> int:
     try:
         key = generate_key(args.type, size=args.size, curve=args.curve, alg=args.alg,
                            kid=args.kid)
+        public: str | None
         if args.format == "pem" and args.type != "HMAC":
             private, public = key.private_pem(), key.public_pem()
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..timefmt import format_local, format_utc, human_duration, relative
 
@@ -253,7 +253,7 @@ def explain_claims(claims: dict[str, Any], now: float) -> list[ExplainedClaim]:
     return rows
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

@@ -12,7 +12,7 @@ from .findings import claim_findings, header_findings
 from .model import DecodedToken, Finding, Problem, TokenFormat, TokenKind
 from .parse import MAX_TOKEN_CHARS, ParsedCompact, parse_compact
 
-__all__ = ["decode", "decode_token"]
+__all__ = ["decode", "decode_all", "decode_token"]
 
 _HINTS = {
     "access_token": TokenKind.ACCESS_TOKEN,
@@ -68,6 +68,17 @@ def decode(text: str | bytes) -> DecodedToken:
     return dataclasses.replace(
         token, source=first.label, found=extraction.tokens, context=extraction.context
     )
+
+
+def decode_all(text: str | bytes) -> list[DecodedToken]:
+    """Every token found in ``text``, each decoded (the first is what :func:`decode` gives)."""
+    first = decode(text)
+    rest = [
+        dataclasses.replace(decode_token(f.text, f.label), source=f.label, found=first.found,
+                            context=first.context)
+        for f in first.found[1:]
+    ]
+    return [first, *rest]
 
 
 def _looks_like_jose(text: str) -> bool:

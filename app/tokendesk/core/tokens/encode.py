@@ -139,7 +139,7 @@ def load_signing_key(data: str | bytes, alg: str | None = None) -> SigningKey:
         if isinstance(private, rsa.RSAPrivateKey):
             alg = "RS256"
         elif isinstance(private, ec.EllipticCurvePrivateKey):
-            alg = next(a for (c, a, _) in EC_CURVES.values() if c.name == private.curve.name)
+            alg = next(a for (c, a, _) in EC_CURVES.values() if c().name == private.curve.name)
         else:
             alg = "EdDSA"
     return SigningKey(alg, private, kid)

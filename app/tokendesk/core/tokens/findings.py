@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from .model import Finding, TokenKind
 
@@ -91,5 +91,5 @@ def claim_findings(claims: dict[str, Any], kind: TokenKind) -> list[Finding]:
     return out
 
 
-def _num(value: Any) -> bool:
+def _num(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

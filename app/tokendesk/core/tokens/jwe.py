@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, x448, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, x448, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
@@ -115,7 +115,11 @@ def _private_from_jwk(jwk: dict[str, Any]) -> Any:
                 return x25519.X25519PrivateKey.from_private_bytes(_b64(jwk, "d"))
             if crv == "X448":
                 return x448.X448PrivateKey.from_private_bytes(_b64(jwk, "d"))
-            raise UnusableKey(f"the OKP curve {crv!r} cannot decrypt (X25519, X448)")
+            if crv == "Ed25519":  # a signing key (for the encoder); it cannot decrypt
+                return ed25519.Ed25519PrivateKey.from_private_bytes(_b64(jwk, "d"))
+            if crv == "Ed448":
+                return ed448.Ed448PrivateKey.from_private_bytes(_b64(jwk, "d"))
+            raise UnusableKey(f"unsupported OKP curve {crv!r}")
     except ValueError as exc:
         raise UnusableKey(f"the private JWK is not a valid key ({exc})") from None
     raise UnusableKey(f"unknown key type kty {kty!r}")
@@ -213,7 +217,7 @@ def _ecdh(header: dict[str, Any], alg: str, enc: str, wrapped: bytes, key: Any) 
         raise DecryptionFailed("ECDH-ES needs the sender's epk in the header")
     if isinstance(key, ec.EllipticCurvePrivateKey):
         crv = epk.get("crv")
-        if crv not in EC_CURVES or EC_CURVES[crv][0].name != key.curve.name:
+        if crv not in EC_CURVES or EC_CURVES[crv][0]().name != key.curve.name:
             raise DecryptionFailed("the epk curve does not match the private key's curve")
         peer = ec.EllipticCurvePublicNumbers(
             int.from_bytes(b64url_decode(epk["x"]), "big"),

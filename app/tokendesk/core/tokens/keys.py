@@ -50,7 +50,7 @@ EC_CURVES: dict[str, tuple[type[ec.EllipticCurve], str, int]] = {
     "P-384": (ec.SECP384R1, "ES384", 48),
     "P-521": (ec.SECP521R1, "ES512", 66),
 }
-_CURVE_BY_NAME = {cls.name: jose for jose, (cls, _, _) in EC_CURVES.items()}
+_CURVE_BY_NAME = {cls().name: jose for jose, (cls, _, _) in EC_CURVES.items()}
 ALL_ALGORITHMS = (*HMAC_ALGS, *RSA_ALGS, "ES256", "ES384", "ES512", "EdDSA")
 _ASYMMETRIC_TEXT = re.compile(
     r"-----BEGIN [A-Z0-9 ]+-----|^(ssh-(rsa|ed25519|ed448|dss)|ecdsa-sha2-nistp\d+)\s"
@@ -321,6 +321,11 @@ def _from_jwk_inner(jwk: Any) -> Key:
     ops = jwk.get("key_ops")
     if ops is not None and (not isinstance(ops, list) or not ({"verify", "sign"} & set(ops))):
         use = use or "enc"  # key_ops without verify: not a signing key
+    if use is not None and use != "sig":
+        raise KeySetRejected(
+            f"a key{_kid_words(kid)} has use {use!r}, not 'sig': the set is refused as a whole "
+            "(a key meant for encryption must not verify signatures)"
+        )
     alg = jwk.get("alg")
     if alg is not None and not isinstance(alg, str):
         raise UnusableKey("the JWK alg is not a string")
@@ -468,8 +473,8 @@ def _from_pem(text: str) -> Iterable[Key]:
             elif label == "ENCRYPTED PRIVATE KEY" or b"ENCRYPTED" in block:
                 raise UnusableKey("the private key is encrypted: give its public key instead")
             elif label == "OPENSSH PRIVATE KEY":
-                private = serialization.load_ssh_private_key(block, password=None)
-                keys.append(_asymmetric(_private_to_public(private), "OpenSSH private key",
+                ssh_private = serialization.load_ssh_private_key(block, password=None)
+                keys.append(_asymmetric(_private_to_public(ssh_private), "OpenSSH private key",
                                         None, None))
             elif label.endswith("PRIVATE KEY"):
                 private = serialization.load_pem_private_key(block, password=None)

@@ -14,7 +14,7 @@ import hmac
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..timefmt import format_utc, human_duration
 from .claims import HEADER_REGISTRY
@@ -86,7 +86,7 @@ _NOT_NUMBER = "{} is not a JSON number ({!r}): refused (RFC 7519 NumericDate)"
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()  # no extension is implemented
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

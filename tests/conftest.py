@@ -1,0 +1,72 @@
+"""Fixtures shared by every test: keys, a fixed clock, the shared vectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+REPO = Path(__file__).resolve().parent.parent
+VECTORS = REPO.parent / "shared" / "vectors"
+if not VECTORS.is_dir():  # a copy inside tests/ is used when shared/ is not beside the repo
+    VECTORS = Path(__file__).resolve().parent / "vectors"
+
+#: The fixed clock of the tests: 2027-01-15 08:00:00 UTC.
+NOW = 1_800_000_000
+
+
+def load_vector(relative: str) -> dict:
+    return json.loads((VECTORS / relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def rsa_private() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(65537, 2048)
+
+
+@pytest.fixture(scope="session")
+def ec_private() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture(scope="session")
+def ed_private() -> ed25519.Ed25519PrivateKey:
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def hmac_secret() -> bytes:
+    return b"k" * 32 + b"-test-secret-for-hmac"
+
+
+def public_pem(private) -> str:
+    return private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def private_pem(private) -> str:
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def certificate_pem(private) -> str:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tokendesk test")])
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(1)
+        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650))
+        .sign(private, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -1,0 +1,166 @@
+"""The command line, called in-process through tokendesk.cli.main and as a real process."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import jwt as pyjwt
+import pytest
+
+from tests.conftest import NOW, public_pem
+from tokendesk.cli import main
+
+SECRET = "a-shared-secret-of-at-least-32-bytes!"
+CLAIMS = {"iss": "https://op.example", "sub": "u", "aud": "api", "exp": NOW + 60, "iat": NOW}
+TOKEN = pyjwt.encode(CLAIMS, SECRET, algorithm="HS256")
+
+
+def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_decode_json(capsys):
+    code, out, _ = run(capsys, "decode", TOKEN, "--json", "--now", str(NOW))
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["verified"] is False
+    assert doc["payload"] == CLAIMS
+    exp = next(c for c in doc["claims"] if c["name"] == "exp")
+    assert exp["relative"] == "expires in 1 min"
+
+
+def test_decode_reads_stdin(capsys, monkeypatch):
+    code, out, _ = run(capsys, "decode", "-", stdin=f"Authorization: Bearer {TOKEN}\n",
+                       monkeypatch=monkeypatch)
+    assert code == 0 and "UNVERIFIED" in out
+
+
+def test_decode_all_tokens_of_a_response(capsys):
+    response = json.dumps({"access_token": TOKEN, "refresh_token": "opaque-refresh-123456"})
+    code, out, _ = run(capsys, "decode", response, "--json", "--all")
+    docs = json.loads(out)
+    assert [d["source"] for d in docs] == ["access_token", "refresh_token"]
+    assert docs[1]["kind"] == "refresh_token"
+
+
+def test_decode_malformed_exits_1_with_the_location(capsys):
+    h, p, s = TOKEN.split(".")
+    code, out, _ = run(capsys, "decode", f"{h}.{p}=.{s}")
+    assert code == 1
+    assert "problem (payload at character" in out
+
+
+def test_decode_empty_is_a_usage_error(capsys, monkeypatch):
+    code, _, err = run(capsys, "decode", stdin="", monkeypatch=monkeypatch)
+    assert code == 2 and "nothing to decode" in err
+
+
+def test_verify_secret_ok_and_refused(capsys):
+    assert run(capsys, "verify", TOKEN, "--secret", SECRET, "--now", str(NOW))[0] == 0
+    code, out, _ = run(capsys, "verify", TOKEN, "--secret", SECRET + "x", "--now", str(NOW))
+    assert code == 1 and out.startswith("INVALID")
+
+
+def test_verify_with_a_key_file_and_claims(capsys, tmp_path, rsa_private):
+    key = tmp_path / "pub.pem"
+    key.write_text(public_pem(rsa_private))
+    token = pyjwt.encode(CLAIMS, rsa_private, algorithm="RS256")
+    code, out, _ = run(capsys, "verify", token, "--key", str(key), "--iss", "https://op.example",
+                       "--aud", "api", "--alg", "RS256", "--alg", "PS256", "--now", str(NOW),
+                       "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["valid"] and {c["name"] for c in doc["checks"]} >= {"iss", "aud"}
+    code, out, _ = run(capsys, "verify", token, "--key", str(key), "--aud", "other",
+                       "--now", str(NOW))
+    assert code == 1 and "aud" in out
+
+
+def test_verify_leeway_and_clock(capsys):
+    args = ["verify", TOKEN, "--secret", SECRET, "--now", str(NOW + 90)]
+    assert run(capsys, *args)[0] == 1
+    assert run(capsys, *args, "--leeway", "60")[0] == 0
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["verify", TOKEN, "--key", "/nonexistent/key.pem"], "no such file"),
+    (["verify", TOKEN, "--secret", "short"], "HMAC key is 5 bytes"),
+    (["verify", TOKEN], "one of the arguments"),
+    (["verify", TOKEN, "--secret", SECRET, "--leeway", "soon"], "invalid float"),
+    (["nonsense"], "invalid choice"),
+])
+def test_usage_and_local_errors_exit_2(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+
+
+def test_verify_bad_key_file_exits_2(capsys, tmp_path):
+    bad = tmp_path / "key.pem"
+    bad.write_text("this is not a key")
+    code, _, err = run(capsys, "verify", TOKEN, "--key", str(bad))
+    assert code == 2 and "not a key Tokendesk can read" in err
+
+
+def test_keygen_then_encode_then_verify(capsys, tmp_path):
+    prefix = str(tmp_path / "qa")
+    assert run(capsys, "keygen", "--type", "EC", "--out", prefix)[0] == 0
+    assert (tmp_path / "qa.key").stat().st_mode & 0o777 == 0o600
+    code, out, _ = run(capsys, "encode", "--key", prefix + ".key", "--claims",
+                       json.dumps({"sub": "qa"}), "--set", "scope=read write",
+                       "--expires-in", "300")
+    token = out.strip()
+    assert code == 0
+    code, out, _ = run(capsys, "verify", token, "--key", prefix + ".pub", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["alg"] == "ES256"
+
+
+def test_encode_from_existing_token_edits_and_resigns(capsys):
+    code, out, _ = run(capsys, "encode", "--from", TOKEN, "--secret", SECRET, "--set",
+                       "sub=mallory")
+    assert code == 0
+    assert pyjwt.decode(out.strip(), SECRET, algorithms=["HS256"], audience="api",
+                        options={"verify_exp": False, "verify_iat": False})["sub"] == "mallory"
+
+
+def test_encode_bad_claims_json_exits_2(capsys):
+    code, _, err = run(capsys, "encode", "--claims", "{not json", "--unsecured")
+    assert code == 2 and "not valid JSON" in err
+
+
+def test_decrypt_vector(capsys, tmp_path):
+    from tests.conftest import load_vector
+
+    case = load_vector("jose-cookbook/jwe/5_2.key_encryption_using_rsa-oaep_with_aes-gcm.json")
+    key = tmp_path / "k.json"
+    key.write_text(json.dumps(case["input"]["key"]))
+    code, out, _ = run(capsys, "decrypt", case["output"]["compact"], "--key", str(key))
+    assert code == 0 and out.strip() == case["input"]["plaintext"]
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("tokendesk ")
+
+
+def test_decode_imports_no_heavy_module():
+    script = ("import sys; from tokendesk.cli import main; main(['decode', sys.argv[1]]); "
+              "heavy = [m for m in ('cryptography', 'httpx', 'keyring', 'PySide6', 'jwt') "
+              "if m in sys.modules]; print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", script, TOKEN], capture_output=True,
+                            text=True, timeout=60, check=True)
+    assert "HEAVY []" in result.stdout
+
+
+def test_console_script_runs_as_a_process():
+    result = subprocess.run([sys.executable, "-m", "tokendesk", "decode", TOKEN, "--json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["payload"] == CLAIMS
