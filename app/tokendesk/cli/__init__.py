@@ -3,103 +3,23 @@
 Exit codes: 0 success, 1 refused (token invalid, server said no), 2 usage or local error
 (bad key file, unknown name), 3 network or server unavailable.
 
-Only argparse is imported up front; each command imports what it needs, so ``tokendesk decode``
-never loads cryptography, httpx, keyring or PySide6.
+Nothing heavy is imported up front; each command imports what it needs, so ``tokendesk decode``
+never loads cryptography, httpx, keyring or PySide6 (nor argparse, for its simple flags).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
+from types import SimpleNamespace
+
+TYPE_CHECKING = False  # typing itself costs milliseconds that `tokendesk decode` cannot spare
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["EXIT_NETWORK", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "main"]
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tokendesk", description="A workbench for OAuth and JWT tokens.")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-
-    p = sub.add_parser("decode", help="show what a token is and says (offline, UNVERIFIED)")
-    p.add_argument("token", nargs="?", default="-",
-                   help="a token, header, JSON response or URL; - (default) reads stdin")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--now", type=float, help="the clock, as epoch seconds (default: now)")
-    p.add_argument("--all", action="store_true",
-                   help="decode every token found in the input, not only the first")
-
-    p = sub.add_parser("verify", help="verify a token's signature and claims")
-    p.add_argument("token", nargs="?", default="-", help="the token; - (default) reads stdin")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--key", metavar="FILE",
-                     help="PEM public key, certificate or private key, JWK or JWKS")
-    src.add_argument("--secret", metavar="TEXT", help="an HMAC shared secret")
-    src.add_argument("--jwks-url", metavar="URL", help="fetch the key set from this URL")
-    src.add_argument("--issuer-keys", action="store_true",
-                     help="fetch the keys the token's issuer publishes (OpenID discovery)")
-    p.add_argument("--secret-encoding", choices=("text", "base64", "base64url"), default="text")
-    p.add_argument("--alg", action="append", metavar="ALG",
-                   help="allowed algorithm (repeatable); still bound to what each key can do")
-    p.add_argument("--iss", metavar="ISS", help="expected issuer (exact match)")
-    p.add_argument("--aud", metavar="AUD", help="expected audience")
-    p.add_argument("--now", type=float, metavar="EPOCH", help="the clock (default: now)")
-    p.add_argument("--leeway", type=float, default=0.0, metavar="SECONDS",
-                   help="tolerated clock skew (default 0)")
-    p.add_argument("--expect", choices=("id_token", "access_token", "logout_token",
-                                        "refresh_token"), help="what kind of token it must be")
-    p.add_argument("--client-id", help="ID token: the client it must be issued to")
-    p.add_argument("--nonce", help="ID token: the nonce that was sent")
-    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for fetching keys")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-
-    p = sub.add_parser("decrypt", help="decrypt a JWE with a private key or shared key")
-    p.add_argument("token", nargs="?", default="-")
-    p.add_argument("--key", metavar="FILE", help="private JWK, PEM private key")
-    p.add_argument("--password-stdin", action="store_true", help="PBES2: read the password")
-    p.add_argument("--json", action="store_true")
-
-    p = sub.add_parser("encode", help="build and sign a token (for testing)")
-    p.add_argument("--claims", default="{}", metavar="JSON",
-                   help="the claims as JSON, @FILE, or - for stdin")
-    p.add_argument("--header", metavar="JSON", help="extra header members as JSON")
-    p.add_argument("--from", dest="from_token", metavar="TOKEN",
-                   help="edit and re-sign this token (its claims, updated by --claims/--set)")
-    kgroup = p.add_mutually_exclusive_group(required=True)
-    kgroup.add_argument("--key", metavar="FILE", help="private key: PEM or private JWK")
-    kgroup.add_argument("--secret", metavar="TEXT", help="HMAC secret")
-    kgroup.add_argument("--unsecured", action="store_true", help="alg none (never accepted)")
-    p.add_argument("--alg", help="the algorithm (default: from the key)")
-    p.add_argument("--kid", help="kid header")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="set one claim (VALUE parsed as JSON when it can be)")
-    p.add_argument("--expires-in", type=int, metavar="SECONDS",
-                   help="set iat to now and exp to now + SECONDS")
-
-    p = sub.add_parser("keygen", help="generate a test key (RSA, EC, Ed25519, Ed448, HMAC)")
-    p.add_argument("--type", default="RSA", choices=("RSA", "EC", "Ed25519", "Ed448", "HMAC"))
-    p.add_argument("--size", type=int, help="RSA bits (default 2048) or HMAC bytes")
-    p.add_argument("--curve", default="P-256", choices=("P-256", "P-384", "P-521"))
-    p.add_argument("--alg", help="the algorithm the key is for (RSA: RS*/PS*; HMAC: HS*)")
-    p.add_argument("--kid", help="key ID (default: from the key's thumbprint)")
-    p.add_argument("--format", default="jwk", choices=("jwk", "pem"),
-                   help="jwk: private JWK and public JWKS; pem: PKCS#8 and SPKI")
-    p.add_argument("--out", metavar="PREFIX",
-                   help="write PREFIX.key (mode 0600) and PREFIX.pub instead of printing")
-
-    p = sub.add_parser("gui", help="open the desktop app (the default)")
-    p.add_argument("--smoke-test", action="store_true",
-                   help="open the window, print first-paint-ms and exit")
-    return parser
 
 
 _HANDLERS: dict[str, tuple[str, str]] = {
@@ -112,10 +32,46 @@ _HANDLERS: dict[str, tuple[str, str]] = {
 }
 
 
+def _quick_decode_args(args: list[str]) -> Any:
+    """``decode`` with only simple flags, parsed without building argparse's formatters (a
+    third of the command's start-up). Anything else goes through argparse as usual."""
+    if not args or args[0] != "decode":
+        return None
+    ns = SimpleNamespace(command="decode", version=False, json=False, now=None, all=False)
+    ns.token = "-"  # noqa: S105 - "read standard input", not a password
+    positional: list[str] = []
+    rest = iter(args[1:])
+    for arg in rest:
+        if arg in ("--json", "--all"):
+            setattr(ns, arg[2:], True)
+        elif arg == "--now":
+            try:
+                ns.now = float(next(rest))
+            except (StopIteration, ValueError):
+                return None
+        elif arg == "-" or not arg.startswith("-"):
+            positional.append(arg)
+        else:
+            return None
+    if len(positional) > 1:
+        return None
+    if positional:
+        ns.token = positional[0]
+    return ns
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script. Returns the exit code (also callable in-process)."""
     args_list = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
+    quick = _quick_decode_args(args_list)
+    if quick is not None:
+        from .decode_cmd import run
+
+        return run(quick)
+    from .parser import _COMMANDS, build_parser
+
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(first if first in _COMMANDS and "-h" not in args_list[:1] else None)
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:
@@ -127,11 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     command = args.command or "gui"
     if args.command is None:
-        args = parser.parse_args(["gui"])
+        args = build_parser("gui").parse_args(["gui"])
     module_name, func_name = _HANDLERS[command]
     import importlib
 
-    handler: Callable[[argparse.Namespace], int] = getattr(
+    handler: Callable[[Any], int] = getattr(
         importlib.import_module(module_name), func_name)
     try:
         return handler(args)

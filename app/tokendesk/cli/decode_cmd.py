@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokendesk.core import DecodedToken, TokenFormat, decode
 from tokendesk.core.tokens.claims import explain_claims
@@ -13,6 +12,9 @@ from tokendesk.core.tokens.decoding import decode_all
 
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .common import UsageError, error, print_json, read_token_arg
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,4 +8,4 @@ import argparse
 def run(args: argparse.Namespace) -> int:
     from tokendesk.ui.app import run_app
 
-    return run_app(smoke_test=args.smoke_test)
+    return int(run_app(smoke_test=args.smoke_test))

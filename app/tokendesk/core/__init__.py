@@ -14,7 +14,7 @@ Public API::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .tokens.decoding import decode
@@ -68,10 +68,19 @@ def verify(
     **oidc: Any,
 ) -> Verification:
     """Verify a compact JWS; see :func:`tokendesk.core.tokens.verify.verify`."""
+    impl = _VERIFY[0] if _VERIFY else _load_verify()
+    return impl(text, keys, algorithms=algorithms, issuer=issuer, audience=audience, now=now,
+                leeway=leeway, **oidc)
+
+
+_VERIFY: list[Callable[..., Verification]] = []
+
+
+def _load_verify() -> Callable[..., Verification]:
     from .tokens.verify import verify as _verify
 
-    return _verify(text, keys, algorithms=algorithms, issuer=issuer, audience=audience,
-                   now=now, leeway=leeway, **oidc)
+    _VERIFY.append(_verify)
+    return _verify
 
 
 def __getattr__(name: str) -> Any:

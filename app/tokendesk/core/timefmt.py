@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 __all__ = [
     "Clock",
@@ -56,23 +55,18 @@ def relative(epoch: float, now: float) -> str:
     return f"in {human_duration(delta)}" if delta > 0 else f"{human_duration(delta)} ago"
 
 
-def _datetime(epoch: float) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(epoch, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def format_utc(epoch: float) -> str:
-    dt = _datetime(epoch)
-    return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else f"{epoch} (out of range)"
+    """``2026-11-22 10:03:00 UTC`` (no strftime: this is on the verifier's hot path)."""
+    try:
+        t = time.gmtime(epoch)
+    except (OverflowError, OSError, ValueError):
+        return f"{epoch} (out of range)"
+    return f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d} {t[3]:02d}:{t[4]:02d}:{t[5]:02d} UTC"
 
 
 def format_local(epoch: float) -> str:
-    dt = _datetime(epoch)
-    if dt is None:
-        return f"{epoch} (out of range)"
+    """The same moment in the machine's time zone, e.g. ``2026-11-22 11:03:00 CET``."""
     try:
-        return dt.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
     except (OverflowError, OSError, ValueError):
         return format_utc(epoch)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, TypeGuard
+import json
 
+from .._record import NamedTuple
 from ..timefmt import format_local, format_utc, human_duration, relative
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 __all__ = [
     "ClaimInfo",
@@ -19,8 +23,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimInfo:
+class ClaimInfo(NamedTuple):
     name: str
     meaning: str
     type: str
@@ -194,8 +197,7 @@ def lookup(name: str, *, header: bool = False) -> ClaimInfo:
     return ClaimInfo(name, _UNKNOWN.meaning, _UNKNOWN.type, _UNKNOWN.source)
 
 
-@dataclass(frozen=True, slots=True)
-class ExplainedClaim:
+class ExplainedClaim(NamedTuple):
     """One row of the claims table."""
 
     name: str
@@ -208,8 +210,6 @@ class ExplainedClaim:
 
 
 def _display(value: Any) -> str:
-    import json
-
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)

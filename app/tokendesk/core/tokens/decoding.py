@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from collections.abc import Mapping
 
 from .b64 import lenient_decode
 from .classify import classify_claims, describe_jwe_key, describe_opaque
 from .extract import extract
-from .findings import claim_findings, header_findings
-from .model import DecodedToken, Finding, Problem, TokenFormat, TokenKind
+from .model import (
+    EMPTY_CONTEXT,
+    DecodedToken,
+    FoundToken,
+    Problem,
+    TokenFormat,
+    TokenKind,
+)
 from .parse import MAX_TOKEN_CHARS, ParsedCompact, parse_compact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["decode", "decode_all", "decode_token"]
 
@@ -64,18 +73,15 @@ def decode(text: str | bytes) -> DecodedToken:
             source=extraction.source, context=extraction.context,
         )
     first = extraction.tokens[0]
-    token = decode_token(first.text, first.label)
-    return dataclasses.replace(
-        token, source=first.label, found=extraction.tokens, context=extraction.context
-    )
+    return decode_token(first.text, first.label, found=extraction.tokens,
+                        context=extraction.context)
 
 
 def decode_all(text: str | bytes) -> list[DecodedToken]:
     """Every token found in ``text``, each decoded (the first is what :func:`decode` gives)."""
     first = decode(text)
     rest = [
-        dataclasses.replace(decode_token(f.text, f.label), source=f.label, found=first.found,
-                            context=first.context)
+        decode_token(f.text, f.label, found=first.found, context=first.context)
         for f in first.found[1:]
     ]
     return [first, *rest]
@@ -91,30 +97,39 @@ def _looks_like_jose(text: str) -> bool:
     return data is not None and data.lstrip()[:1] == b"{"
 
 
-def decode_token(text: str, label: str = "token", *, depth: int = 0) -> DecodedToken:
-    """Decode one token (already extracted from its surroundings)."""
+def decode_token(
+    text: str,
+    label: str = "token",
+    *,
+    depth: int = 0,
+    found: tuple[FoundToken, ...] = (),
+    context: Mapping[str, Any] = EMPTY_CONTEXT,
+) -> DecodedToken:
+    """Decode one token (already extracted from its surroundings); ``label`` says where it
+    was found, ``found`` and ``context`` describe the text it came from."""
+    where: dict[str, Any] = {"source": label, "found": found, "context": context}
     if len(text) > MAX_TOKEN_CHARS:
         return _refused(
             text, f"the token is {len(text):,} characters long; at most {MAX_TOKEN_CHARS:,} "
             "are read", "too_long",
-        )
+        )._replace(**where)
     hint = _HINTS.get(label)
     if not _looks_like_jose(text):
         kind, reasons = describe_opaque(text, hint)
         if hint is not None:
             reasons.insert(0, f"found as {label}")
         return DecodedToken(text=text, format=TokenFormat.OPAQUE, kind=kind,
-                            reasons=tuple(reasons))
+                            reasons=tuple(reasons), **where)
     parsed = parse_compact(text)
     if parsed.header is None:
         return DecodedToken(
             text=text, format=TokenFormat.MALFORMED, kind=hint or TokenKind.UNKNOWN,
             reasons=("looks like a JOSE object, but its header could not be read",),
-            segments=parsed.segments, problems=parsed.problems,
+            problems=parsed.problems, **where,
         )
-    if len(parsed.segments) == 5:
-        return _decode_jwe(text, parsed, hint)
-    return _decode_jws(text, parsed, hint, label, depth)
+    if parsed.segment_count == 5:
+        return _decode_jwe(text, parsed, hint)._replace(**where)
+    return _decode_jws(text, parsed, hint, label, depth, where)
 
 
 def _decode_jwe(text: str, parsed: ParsedCompact, hint: TokenKind | None) -> DecodedToken:
@@ -130,35 +145,29 @@ def _decode_jwe(text: str, parsed: ParsedCompact, hint: TokenKind | None) -> Dec
         )
     if str(header.get("cty", "")).upper() == "JWT":
         reasons.append("cty is JWT: a signed token is nested inside (sign-then-encrypt)")
-    findings = header_findings(header)
     return DecodedToken(
         text=text, format=TokenFormat.JWE, kind=hint or TokenKind.ENCRYPTED,
-        reasons=tuple(reasons), segments=parsed.segments, header=header,
-        problems=parsed.problems, findings=tuple(findings),
+        reasons=tuple(reasons), header=header, problems=parsed.problems,
     )
 
 
 def _decode_jws(
-    text: str, parsed: ParsedCompact, hint: TokenKind | None, label: str, depth: int
+    text: str, parsed: ParsedCompact, hint: TokenKind | None, label: str, depth: int,
+    where: dict[str, Any],
 ) -> DecodedToken:
     header = parsed.header or {}
     alg = header.get("alg")
     unsecured = isinstance(alg, str) and alg.lower() == "none"
     fmt = TokenFormat.UNSECURED if unsecured else TokenFormat.JWS
     problems = list(parsed.problems)
-    findings = header_findings(header)
     if not isinstance(alg, str):
         problems.append(Problem("no_alg", "header", None, "header: alg is missing or not a string"))
     if unsecured and parsed.signature:
         problems.append(Problem("signature_on_none", "signature", None,
                                 "signature: an unsecured token (alg none) must have none"))
-    elif not unsecured and parsed.signature == b"" and len(parsed.segments) == 3:
+    elif not unsecured and parsed.signature == b"" and parsed.segment_count == 3:
         problems.append(Problem("empty_signature", "signature", None,
                                 "signature: empty, although alg is " + str(alg)))
-    if header.get("b64") is False:
-        findings.append(Finding("unencoded_payload",
-                                "b64 is false: the payload is not base64url encoded (RFC 7797)",
-                                "info"))
     nested: DecodedToken | None = None
     claims = parsed.payload if isinstance(parsed.payload, dict) else None
     if str(header.get("cty", "")).upper() == "JWT" and parsed.payload_text and depth < 3:
@@ -166,8 +175,7 @@ def _decode_jws(
         kind, reasons = TokenKind.JWT, ["cty is JWT: the payload is itself a token (nested JWT)"]
     elif claims is not None:
         kind, reasons = classify_claims(header, claims)
-        findings.extend(claim_findings(claims, kind))
-    elif parsed.payload_bytes == b"" and len(parsed.segments) == 3:
+    elif parsed.payload_bytes == b"" and parsed.segment_count == 3:
         kind, reasons = TokenKind.SIGNED_DATA, ["empty payload: detached content (RFC 7515 App. F)"]
     else:
         what = "text" if parsed.payload_text is not None else "binary data"
@@ -178,10 +186,10 @@ def _decode_jws(
     reasons.insert(0, "unsecured JWT: alg none, no signature" if unsecured
                    else f"signed token (JWS), alg {alg}")
     return DecodedToken(
-        text=text, format=fmt, kind=kind, reasons=tuple(reasons), segments=parsed.segments,
+        text=text, format=fmt, kind=kind, reasons=tuple(reasons),
         header=header, payload=parsed.payload, payload_text=parsed.payload_text,
         payload_bytes=parsed.payload_bytes, signature=parsed.signature,
-        problems=tuple(problems), findings=tuple(findings), nested=nested,
+        problems=tuple(problems), nested=nested, **where,
     )
 
 
@@ -221,7 +229,6 @@ def _decode_json_serialization(text: str, doc: dict[str, Any]) -> DecodedToken:
     return DecodedToken(
         text=text, format=TokenFormat.JWS_JSON, kind=kind, reasons=tuple(reasons),
         header=header, payload=payload, payload_text=payload_text, payload_bytes=payload_bytes,
-        findings=tuple(header_findings(header or {})),
     )
 
 

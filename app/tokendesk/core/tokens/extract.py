@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Mapping
 
-from .model import FoundToken
+from .._record import NamedTuple
+from .model import EMPTY_CONTEXT, FoundToken
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Extraction", "TOKEN_RESPONSE_FIELDS", "extract", "strip_transport"]
 
@@ -45,13 +48,12 @@ _WS = re.compile(r"\s+")
 _MAX_JSON = 1 << 20
 
 
-@dataclass(frozen=True)
-class Extraction:
+class Extraction(NamedTuple):
     """What was found: the tokens (in document order), and the response around them."""
 
     tokens: tuple[FoundToken, ...]
     source: str  # "token", "Authorization header", "JSON token response", "URL", "cookie"...
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = EMPTY_CONTEXT
     json_document: Any = None  # a JOSE JSON serialization, when that is what was pasted
     note: str | None = None
 
@@ -69,6 +71,8 @@ def extract(text: str) -> Extraction:
     stripped = text.strip().strip(_QUOTES).strip()
     if not stripped:
         return Extraction((), "empty")
+    if stripped.startswith("eyJ") and stripped.isprintable() and " " not in stripped:
+        return Extraction((FoundToken("token", stripped),), "token")  # the common case, fast
 
     header = _AUTH_HEADER.match(stripped)
     if header:
@@ -96,7 +100,8 @@ def extract(text: str) -> Extraction:
         if found is not None:
             return found
 
-    compact = _WS.sub("", stripped)
+    has_space = not stripped.isprintable() or " " in stripped
+    compact = _WS.sub("", stripped) if has_space else stripped
     if compact != stripped and _JWT_ANYWHERE.fullmatch(compact):
         # A token broken over several lines: keep the text as given so that the parser can
         # say exactly where the whitespace is.
@@ -150,6 +155,8 @@ def _looks_like_url(text: str) -> bool:
 
 
 def _from_url(text: str) -> Extraction | None:
+    from urllib.parse import parse_qsl, urlsplit  # only here: it costs start-up time
+
     parts = urlsplit(text if "://" in text else "x://x/" + text.lstrip("/"))
     pairs = parse_qsl(parts.fragment, keep_blank_values=True) + parse_qsl(
         parts.query, keep_blank_values=True

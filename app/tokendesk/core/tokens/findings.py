@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeGuard
 
-from .model import Finding, TokenKind
+from .model import DecodedToken, Finding, TokenFormat, TokenKind
 
-__all__ = ["header_findings", "claim_findings"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
+
+__all__ = ["claim_findings", "header_findings", "token_findings"]
+
+
+def token_findings(token: DecodedToken) -> tuple[Finding, ...]:
+    """Every warning about a decoded token: its header, then its claims."""
+    out = header_findings(token.header) if token.header else []
+    if token.header is not None and token.header.get("b64") is False:
+        out.append(Finding("unencoded_payload",
+                           "b64 is false: the payload is not base64url encoded (RFC 7797)",
+                           "info"))
+    claims = token.claims
+    if claims is not None and token.format in (TokenFormat.JWS, TokenFormat.UNSECURED,
+                                               TokenFormat.JWS_JSON):
+        out.extend(claim_findings(claims, token.kind))
+    return tuple(out)
 
 _SENSITIVE_NAME = re.compile(
-    r"(?i)(pass(word|wd)?|secret|api[_-]?key|private[_-]?key|ssn|social[_-]?security|"
+    r"(?im)(pass(word|wd)?|secret|api[_-]?key|private[_-]?key|ssn|social[_-]?security|"
     r"credit[_-]?card|card[_-]?number|cvv|pin$)"
 )
 _SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
@@ -50,13 +67,15 @@ def header_findings(header: dict[str, Any]) -> list[Finding]:
 
 def claim_findings(claims: dict[str, Any], kind: TokenKind) -> list[Finding]:
     out: list[Finding] = []
+    suspicious_names = _SENSITIVE_NAME.search("\n".join(claims)) is not None
     for name, value in claims.items():
-        if _SENSITIVE_NAME.search(name):
+        if suspicious_names and _SENSITIVE_NAME.search(name):
             out.append(
                 Finding("sensitive_claim", f"claim {name!r} looks like it holds a secret: "
                         "tokens are only encoded, anyone holding it can read it")
             )
-        elif isinstance(value, str) and (_SSN.match(value) or _CARD.match(value)):
+        elif (isinstance(value, str) and 11 <= len(value) <= 23 and value[0].isdigit()
+              and (_SSN.match(value) or _CARD.match(value))):
             out.append(
                 Finding("sensitive_value", f"claim {name!r} looks like a personal identifier "
                         "(SSN or card number): anyone holding the token can read it")

@@ -1,10 +1,21 @@
-"""What decoding returns: frozen dataclasses, nothing that can raise when read."""
+"""What decoding returns: immutable records, nothing that can raise when read.
+
+These are ``NamedTuple`` records rather than frozen dataclasses on purpose: as immutable and as
+typed, but a fraction of the cost to build and to import, and ``tokendesk decode`` has a start-up
+budget (issue 2: at most 3× ``python -c pass``; see ``core/_record.py``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+
+from .._record import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "DecodedToken",
@@ -15,6 +26,10 @@ __all__ = [
     "TokenFormat",
     "TokenKind",
 ]
+
+
+JWS_SEGMENTS = ("header", "payload", "signature")
+JWE_SEGMENTS = ("header", "encrypted_key", "iv", "ciphertext", "tag")
 
 
 class TokenFormat(StrEnum):
@@ -61,8 +76,7 @@ _KIND_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong with the text, located precisely.
 
     ``segment`` is one of ``input``, ``header``, ``payload``, ``signature``,
@@ -76,8 +90,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A non-fatal observation shown to the user (``severity`` is ``warning`` or ``info``)."""
 
     code: str
@@ -85,8 +98,7 @@ class Finding:
     severity: str = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One dot-separated part of a compact token, for coloring the encoded text."""
 
     name: str
@@ -94,37 +106,67 @@ class Segment:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class FoundToken:
+class FoundToken(NamedTuple):
     """A token found in pasted text: its label (``access_token``, ``Authorization header``...)."""
 
     label: str
-    text: str = field(repr=False)
+    text: str
+
+    def __repr__(self) -> str:  # the token is a secret: never in a repr or a log line
+        return f"FoundToken(label={self.label!r}, text=<{len(self.text)} characters>)"
 
 
-@dataclass(frozen=True)
-class DecodedToken:
+EMPTY_CONTEXT: Mapping[str, Any] = MappingProxyType({})
+
+
+class DecodedToken(NamedTuple):
     """Everything that could be read from one token, and everything wrong with it.
 
-    The token text itself is a secret: it is kept out of ``repr``.
+    The token text itself is a secret: it is kept out of ``repr``. ``findings`` (warnings) and
+    ``segments`` (for coloring) are worked out when asked for, not on every keystroke.
     """
 
-    text: str = field(repr=False)
+    text: str
     format: TokenFormat
     kind: TokenKind
     reasons: tuple[str, ...]
-    segments: tuple[Segment, ...] = ()
     header: dict[str, Any] | None = None
     payload: Any = None  # the parsed JSON payload (any JSON value), or None
     payload_text: str | None = None  # the payload as text when it is not JSON
-    payload_bytes: bytes | None = field(default=None, repr=False)
-    signature: bytes | None = field(default=None, repr=False)
+    payload_bytes: bytes | None = None
+    signature: bytes | None = None
     problems: tuple[Problem, ...] = ()
-    findings: tuple[Finding, ...] = ()
     source: str = "input"  # where in the pasted text the token was found
     found: tuple[FoundToken, ...] = ()  # every token in the pasted text, this one included
-    context: dict[str, Any] = field(default_factory=dict)  # expires_in, scope... of a response
+    context: Mapping[str, Any] = EMPTY_CONTEXT  # expires_in, scope... of a token response
     nested: DecodedToken | None = None  # the JWT inside a JWS whose cty is JWT
+
+    def __repr__(self) -> str:
+        return (f"DecodedToken(format={self.format.value!r}, kind={self.kind.value!r}, "
+                f"source={self.source!r}, problems={len(self.problems)}, "
+                f"text=<{len(self.text)} characters>)")
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Warnings about the token."""
+        from .findings import token_findings
+
+        return token_findings(self)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """Where each dot-separated part of the text starts and ends, for coloring."""
+        if self.format in (TokenFormat.OPAQUE, TokenFormat.EMPTY) or "." not in self.text:
+            return ()
+        parts = self.text.split(".")
+        names = JWE_SEGMENTS if len(parts) == 5 else JWS_SEGMENTS
+        spans = []
+        pos = 0
+        for i, part in enumerate(parts):
+            name = names[i] if i < len(names) else f"extra segment {i + 1}"
+            spans.append(Segment(name, pos, pos + len(part)))
+            pos += len(part) + 1
+        return tuple(spans)
 
     @property
     def claims(self) -> dict[str, Any] | None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
-from .b64 import b64url_decode, first_bad_char, is_b64url, lenient_decode
-from .model import Problem, Segment
+from .._record import NamedTuple
+from .b64 import b64url_decode, first_bad_char, lenient_decode
+from .model import JWE_SEGMENTS, JWS_SEGMENTS, Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "JWE_SEGMENTS",
@@ -29,11 +32,10 @@ __all__ = [
     "parse_strict",
 ]
 
-JWS_SEGMENTS = ("header", "payload", "signature")
-JWE_SEGMENTS = ("header", "encrypted_key", "iv", "ciphertext", "tag")
 #: Inputs longer than this are refused before any decoding (real tokens are a few KB).
 MAX_TOKEN_CHARS = 1 << 20
 _WS = re.compile(r"\s")
+_COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)")
 
 
 class DuplicateMember(ValueError):
@@ -53,22 +55,25 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_STRICT_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
 def loads_no_duplicates(data: bytes | str) -> Any:
     """``json.loads`` that raises :class:`ValueError` on a duplicate object member."""
-    return json.loads(data, object_pairs_hook=_no_duplicates)
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    return _STRICT_DECODER.decode(data)
 
 
-@dataclass(frozen=True)
-class ParsedCompact:
+class ParsedCompact(NamedTuple):
     """The lenient parse of a compact JOSE object."""
 
-    segments: tuple[Segment, ...]
+    segment_count: int
     header: dict[str, Any] | None
     payload: Any = None
     payload_text: str | None = None
-    payload_bytes: bytes | None = field(default=None, repr=False)
-    signature: bytes | None = field(default=None, repr=False)
-    raw_parts: tuple[bytes | None, ...] = field(default=(), repr=False)
+    payload_bytes: bytes | None = None
+    signature: bytes | None = None
     problems: tuple[Problem, ...] = ()
 
 
@@ -145,6 +150,9 @@ def _json_segment(name: str, data: bytes, problems: list[Problem]) -> Any:
 
 def parse_compact(text: str) -> ParsedCompact:
     """Lenient parse of a JWS (3 segments) or JWE (5 segments). Never raises."""
+    fast = _fast_jws(text)
+    if fast is not None:
+        return fast
     parts = text.split(".")
     problems: list[Problem] = []
     count = len(parts)
@@ -159,12 +167,6 @@ def parse_compact(text: str) -> ParsedCompact:
             )
         )
     names = JWE_SEGMENTS if count == 5 else JWS_SEGMENTS
-    segments: list[Segment] = []
-    pos = 0
-    for i, part in enumerate(parts):
-        name = names[i] if i < len(names) else f"extra segment {i + 1}"
-        segments.append(Segment(name, pos, pos + len(part)))
-        pos += len(part) + 1
 
     raw: list[bytes | None] = []
     for i, part in enumerate(parts[: len(names)]):
@@ -181,7 +183,7 @@ def parse_compact(text: str) -> ParsedCompact:
             )
 
     if count == 5 or len(raw) < 2:
-        return ParsedCompact(tuple(segments), header, raw_parts=tuple(raw), problems=tuple(problems))
+        return ParsedCompact(count, header, problems=tuple(problems))
 
     payload: Any = None
     payload_text: str | None = None
@@ -192,16 +194,27 @@ def parse_compact(text: str) -> ParsedCompact:
     elif payload_bytes is not None:
         payload, payload_text = _payload_value(payload_bytes)
     signature = raw[2] if len(raw) > 2 else None
-    return ParsedCompact(
-        tuple(segments),
-        header,
-        payload,
-        payload_text,
-        payload_bytes,
-        signature,
-        tuple(raw),
-        tuple(problems),
-    )
+    return ParsedCompact(count, header, payload, payload_text, payload_bytes, signature,
+                         tuple(problems))
+
+
+def _fast_jws(text: str) -> ParsedCompact | None:
+    """The common case, a well-formed JWS, without the per-segment diagnostics."""
+    match = _COMPACT_JWS.fullmatch(text)
+    if match is None:
+        return None
+    h, p, s = match.groups()
+    if len(h) % 4 == 1 or len(p) % 4 == 1 or len(s) % 4 == 1:
+        return None
+    try:
+        header = loads_no_duplicates(b64url_decode(h))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(header, dict) or header.get("b64") is False:
+        return None
+    payload_bytes = b64url_decode(p)
+    payload, payload_text = _payload_value(payload_bytes)
+    return ParsedCompact(3, header, payload, payload_text, payload_bytes, b64url_decode(s))
 
 
 def _payload_value(data: bytes) -> tuple[Any, str | None]:
@@ -219,29 +232,30 @@ def _payload_value(data: bytes) -> tuple[Any, str | None]:
     return None, text
 
 
-@dataclass(frozen=True, slots=True)
-class StrictJWS:
+class StrictJWS(NamedTuple):
     """A canonical compact JWS, ready for signature and claim checks."""
 
-    signing_input: bytes = field(repr=False)
+    signing_input: bytes
     header: dict[str, Any]
-    payload_bytes: bytes = field(repr=False)
-    signature: bytes = field(repr=False)
+    payload_bytes: bytes
+    signature: bytes
 
 
 def parse_strict(text: str) -> StrictJWS | str:
     """The verifier's parser: a :class:`StrictJWS`, or a plain-words reason it was refused."""
     if len(text) > MAX_TOKEN_CHARS:
         return f"the token is {len(text):,} characters long; at most {MAX_TOKEN_CHARS:,} are read"
-    parts = text.split(".")
-    if len(parts) != 3:
-        if len(parts) == 5:
+    match = _COMPACT_JWS.fullmatch(text)
+    if match is None:
+        count = text.count(".") + 1
+        if count == 5:
             return "this is an encrypted token (JWE, 5 segments): decrypt it first"
-        return f"a signed token (JWS) has 3 segments; this one has {len(parts)}"
-    h, p, s = parts
+        if count != 3:
+            return f"a signed token (JWS) has 3 segments; this one has {count}"
+        problems = parse_compact(text).problems
+        return problems[0].message if problems else "the token could not be decoded"
+    h, p, s = match.groups()
     try:
-        if not (is_b64url(h) and is_b64url(p) and is_b64url(s)):
-            raise ValueError
         header_bytes = b64url_decode(h)
         payload_bytes = b64url_decode(p)
         signature = b64url_decode(s)

@@ -19,6 +19,7 @@ from .keys import EC_CURVES, Key
 
 __all__ = ["check_signature", "sign"]
 
+_DIGEST_NAMES = {"256": "sha256", "384": "sha384", "512": "sha512"}
 _HASHLIB = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "256": hashes.SHA256(),
@@ -38,7 +39,7 @@ def check_signature(key: Key, alg: str, signing_input: bytes, signature: bytes) 
     bits = alg[2:]
     try:
         if family == "HS":
-            expected = hmac.new(key.verifier, signing_input, _HASHLIB[bits]).digest()
+            expected = hmac.digest(key.verifier, signing_input, _DIGEST_NAMES[bits])
             return None if hmac.compare_digest(expected, signature) else _MISMATCH
         if family == "RS":
             key.verifier.verify(signature, signing_input, _PKCS1, _HASHES[bits])

@@ -1,0 +1,115 @@
+"""The argparse definition of every sub-command (imported only when needed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``only``) just the one sub-command being run: building every
+    sub-command's help formatter costs more than decoding a token."""
+    parser = _Parser(prog="tokendesk", description="A workbench for OAuth and JWT tokens.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    for name, (help_text, add_arguments) in _COMMANDS.items():
+        if only is None or only == name:
+            add_arguments(sub.add_parser(name, help=help_text))
+    return parser
+
+
+def _decode_args(p: argparse.ArgumentParser) -> None:
+
+    p.add_argument("token", nargs="?", default="-",
+                   help="a token, header, JSON response or URL; - (default) reads stdin")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--now", type=float, help="the clock, as epoch seconds (default: now)")
+    p.add_argument("--all", action="store_true",
+                   help="decode every token found in the input, not only the first")
+
+
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("token", nargs="?", default="-", help="the token; - (default) reads stdin")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--key", metavar="FILE",
+                     help="PEM public key, certificate or private key, JWK or JWKS")
+    src.add_argument("--secret", metavar="TEXT", help="an HMAC shared secret")
+    src.add_argument("--jwks-url", metavar="URL", help="fetch the key set from this URL")
+    src.add_argument("--issuer-keys", action="store_true",
+                     help="fetch the keys the token's issuer publishes (OpenID discovery)")
+    p.add_argument("--secret-encoding", choices=("text", "base64", "base64url"), default="text")
+    p.add_argument("--alg", action="append", metavar="ALG",
+                   help="allowed algorithm (repeatable); still bound to what each key can do")
+    p.add_argument("--iss", metavar="ISS", help="expected issuer (exact match)")
+    p.add_argument("--aud", metavar="AUD", help="expected audience")
+    p.add_argument("--now", type=float, metavar="EPOCH", help="the clock (default: now)")
+    p.add_argument("--leeway", type=float, default=0.0, metavar="SECONDS",
+                   help="tolerated clock skew (default 0)")
+    p.add_argument("--expect", choices=("id_token", "access_token", "logout_token",
+                                        "refresh_token"), help="what kind of token it must be")
+    p.add_argument("--client-id", help="ID token: the client it must be issued to")
+    p.add_argument("--nonce", help="ID token: the nonce that was sent")
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for fetching keys")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _decrypt_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("token", nargs="?", default="-")
+    p.add_argument("--key", metavar="FILE", help="private JWK, PEM private key")
+    p.add_argument("--password-stdin", action="store_true", help="PBES2: read the password")
+    p.add_argument("--json", action="store_true")
+
+
+def _encode_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--claims", default="{}", metavar="JSON",
+                   help="the claims as JSON, @FILE, or - for stdin")
+    p.add_argument("--header", metavar="JSON", help="extra header members as JSON")
+    p.add_argument("--from", dest="from_token", metavar="TOKEN",
+                   help="edit and re-sign this token (its claims, updated by --claims/--set)")
+    kgroup = p.add_mutually_exclusive_group(required=True)
+    kgroup.add_argument("--key", metavar="FILE", help="private key: PEM or private JWK")
+    kgroup.add_argument("--secret", metavar="TEXT", help="HMAC secret")
+    kgroup.add_argument("--unsecured", action="store_true", help="alg none (never accepted)")
+    p.add_argument("--alg", help="the algorithm (default: from the key)")
+    p.add_argument("--kid", help="kid header")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="set one claim (VALUE parsed as JSON when it can be)")
+    p.add_argument("--expires-in", type=int, metavar="SECONDS",
+                   help="set iat to now and exp to now + SECONDS")
+
+
+def _keygen_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", default="RSA", choices=("RSA", "EC", "Ed25519", "Ed448", "HMAC"))
+    p.add_argument("--size", type=int, help="RSA bits (default 2048) or HMAC bytes")
+    p.add_argument("--curve", default="P-256", choices=("P-256", "P-384", "P-521"))
+    p.add_argument("--alg", help="the algorithm the key is for (RSA: RS*/PS*; HMAC: HS*)")
+    p.add_argument("--kid", help="key ID (default: from the key's thumbprint)")
+    p.add_argument("--format", default="jwk", choices=("jwk", "pem"),
+                   help="jwk: private JWK and public JWKS; pem: PKCS#8 and SPKI")
+    p.add_argument("--out", metavar="PREFIX",
+                   help="write PREFIX.key (mode 0600) and PREFIX.pub instead of printing")
+
+
+def _gui_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--smoke-test", action="store_true",
+                   help="open the window, print first-paint-ms and exit")
+
+
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
+    "verify": ("verify a token's signature and claims", _verify_args),
+    "decrypt": ("decrypt a JWE with a private key or shared key", _decrypt_args),
+    "encode": ("build and sign a token (for testing)", _encode_args),
+    "keygen": ("generate a test key (RSA, EC, Ed25519, Ed448, HMAC)", _keygen_args),
+    "gui": ("open the desktop app (the default)", _gui_args),
+}
