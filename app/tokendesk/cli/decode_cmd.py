@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
 
 from tokendesk.core import DecodedToken, TokenFormat, decode
 from tokendesk.core.tokens.claims import explain_claims
@@ -13,8 +12,10 @@ from tokendesk.core.tokens.decoding import decode_all
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .common import UsageError, error, print_json, read_token_arg
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 
 def run(args: argparse.Namespace) -> int:

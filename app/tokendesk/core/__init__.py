@@ -6,7 +6,7 @@ Public API::
     load_keys(data) -> KeySet                     # PEM, DER, certificate, OpenSSH, JWK, JWKS
     load_secret(secret, encoding="text") -> KeySet
     verify(text, keys, *, algorithms=None, issuer=None, audience=None, now=None,
-           leeway=0.0, ...) -> Verification
+           leeway=0.0, ...) -> Verification      # see tokendesk.core.tokens.verify.verify
 
 ``load_keys`` and ``verify`` import ``cryptography`` on first use, so that ``decode`` (and the
 ``tokendesk decode`` command) start fast.
@@ -14,15 +14,15 @@ Public API::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
-
 from .tokens.decoding import decode
 from .tokens.model import DecodedToken, Finding, FoundToken, Problem, TokenFormat, TokenKind
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
+
     from .tokens.keys import Key, KeySet
-    from .tokens.verify import Check, Verification
+    from .tokens.verify import Check, Verification, verify
 
 __all__ = [
     "Check",
@@ -56,40 +56,18 @@ def load_secret(secret: str | bytes, encoding: str = "text") -> KeySet:
     return _load_secret(secret, encoding)
 
 
-def verify(
-    text: str,
-    keys: KeySet | Key | Sequence[Key] | None,
-    *,
-    algorithms: Iterable[str] | None = None,
-    issuer: str | None = None,
-    audience: str | Sequence[str] | None = None,
-    now: float | None = None,
-    leeway: float = 0.0,
-    **oidc: Any,
-) -> Verification:
-    """Verify a compact JWS; see :func:`tokendesk.core.tokens.verify.verify`."""
-    impl = _VERIFY[0] if _VERIFY else _load_verify()
-    return impl(text, keys, algorithms=algorithms, issuer=issuer, audience=audience, now=now,
-                leeway=leeway, **oidc)
-
-
-_VERIFY: list[Callable[..., Verification]] = []
-
-
-def _load_verify() -> Callable[..., Verification]:
-    from .tokens.verify import verify as _verify
-
-    _VERIFY.append(_verify)
-    return _verify
-
-
 def __getattr__(name: str) -> Any:
+    """``Key``, ``KeySet``, ``Check``, ``Verification`` and ``verify`` on first use: they load
+    cryptography, which ``decode`` never needs. ``verify`` is the implementation itself, so
+    there is no wrapper on the verifier's hot path."""
+    import importlib
+
     if name in ("Key", "KeySet"):
-        from .tokens import keys
-
-        return getattr(keys, name)
-    if name in ("Check", "Verification"):
-        from .tokens import verify as _v
-
-        return getattr(_v, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module = importlib.import_module(".tokens.keys", __name__)
+    elif name in ("Check", "Verification", "verify"):
+        module = importlib.import_module(".tokens.verify", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 __all__ = [
     "Clock",
@@ -56,7 +57,16 @@ def relative(epoch: float, now: float) -> str:
 
 
 def format_utc(epoch: float) -> str:
-    """``2026-11-22 10:03:00 UTC`` (no strftime: this is on the verifier's hot path)."""
+    """``2026-11-22 10:03:00 UTC``.
+
+    Memoized: the same few instants (a token's exp, iat, nbf) are formatted again and again,
+    by the verifier and by every refresh of the claims table and the countdowns.
+    """
+    return _format_utc(int(epoch)) if epoch == epoch and abs(epoch) < 1e15 else f"{epoch}"
+
+
+@lru_cache(maxsize=1024)
+def _format_utc(epoch: int) -> str:
     try:
         t = time.gmtime(epoch)
     except (OverflowError, OSError, ValueError):

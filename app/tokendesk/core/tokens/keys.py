@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cryptography import x509
@@ -51,7 +52,7 @@ EC_CURVES: dict[str, tuple[type[ec.EllipticCurve], str, int]] = {
     "P-521": (ec.SECP521R1, "ES512", 66),
 }
 _CURVE_BY_NAME = {cls().name: jose for jose, (cls, _, _) in EC_CURVES.items()}
-ALL_ALGORITHMS = (*HMAC_ALGS, *RSA_ALGS, "ES256", "ES384", "ES512", "EdDSA")
+ALL_ALGORITHMS = frozenset((*HMAC_ALGS, *RSA_ALGS, "ES256", "ES384", "ES512", "EdDSA"))
 _ASYMMETRIC_TEXT = re.compile(
     r"-----BEGIN [A-Z0-9 ]+-----|^(ssh-(rsa|ed25519|ed448|dss)|ecdsa-sha2-nistp\d+)\s"
 )
@@ -86,9 +87,13 @@ class Key:
     def symmetric(self) -> bool:
         return self.family == "oct"
 
-    def label(self) -> str:
+    @cached_property
+    def label_text(self) -> str:
         kid = f" kid {self.kid!r}" if self.kid else ""
         return f"{self.description} ({self.source}{kid})"
+
+    def label(self) -> str:
+        return self.label_text
 
 
 @dataclass(frozen=True)
