@@ -1,0 +1,69 @@
+"""Starting the GUI: the QApplication, the window, and the ``--smoke-test`` timing."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+__all__ = ["run_app"]
+
+_STARTED = time.perf_counter()
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
+    except (ImportError, OSError):
+        return 0.0
+
+
+def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tokendesk import __version__
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Tokendesk")
+    app.setOrganizationName("Tokendesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("io.github.tokendesk.Tokendesk")
+    if "QT_STYLE_OVERRIDE" not in os.environ:
+        app.setStyle("Fusion")  # follows the system palette (light or dark) everywhere
+
+    from .shell import MainWindow
+
+    window = MainWindow()
+
+    class FirstPaint(QObject):
+        done = False
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint and not self.done:
+                self.done = True
+                QTimer.singleShot(0, on_first_paint)
+            return False
+
+    def on_first_paint() -> None:
+        elapsed = (time.perf_counter() - _STARTED) * 1000
+        if smoke_test:
+            print(f"first-paint-ms {elapsed:.0f}", flush=True)
+            print(f"peak-rss-mb {_peak_rss_mb():.1f}", flush=True)
+            window.close()
+            app.quit()
+        else:
+            window.prefetch()
+
+    watcher = FirstPaint()
+    window.installEventFilter(watcher)
+    window.inspector.installEventFilter(watcher)
+    window.show()
+    if smoke_test:
+        QTimer.singleShot(30_000, lambda: (print("no paint within 30 s", file=sys.stderr),
+                                           app.exit(1)))
+    return int(app.exec())

@@ -1,0 +1,201 @@
+"""The Inspector's controller: decode as the user types, verify in the background.
+
+Decoding a normal token takes microseconds and runs on the GUI thread after a short debounce;
+very large input is decoded on the task pool so the window never stalls. Key parsing (which
+first imports cryptography), verification and key fetching always run on the pool; a newer
+request supersedes an older one and ``cancel()`` drops a running one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from tokendesk.core import DecodedToken, decode
+from tokendesk.core.tokens.decoding import decode_token
+
+from ..tasks import TaskRunner
+
+__all__ = ["InspectorController", "VerifyRequest"]
+
+#: Above this many characters decoding moves off the GUI thread.
+BACKGROUND_DECODE_CHARS = 64_000
+
+KEY_AUTO, KEY_PUBLIC, KEY_SECRET_TEXT, KEY_SECRET_B64URL = "auto", "public", "text", "base64url"
+
+
+@dataclass(frozen=True)
+class VerifyRequest:
+    token: str
+    key_text: str = ""
+    key_mode: str = KEY_AUTO
+    jwks_url: str = ""
+    use_issuer: bool = False
+    algorithm: str | None = None  # pinned algorithm, or None for "as the key allows"
+    issuer: str | None = None
+    audience: str | None = None
+    nonce: str | None = None
+    leeway: float = 0.0
+    expected_kind: str | None = None
+    client_id: str | None = None
+    now: float | None = None
+
+
+class _Remote:
+    """One HTTP client and key cache for the whole window, created on first use."""
+
+    def __init__(self, timeout: float, ca_bundle: str | None) -> None:
+        self.timeout, self.ca_bundle = timeout, ca_bundle
+        self._remote: Any = None
+
+    def get(self) -> Any:
+        if self._remote is None:
+            from tokendesk.core.oauth.http import HttpClient
+            from tokendesk.core.tokens.remote import RemoteKeys
+
+            self._remote = RemoteKeys(HttpClient(timeout=self.timeout, ca_bundle=self.ca_bundle))
+        return self._remote
+
+
+def run_verification(request: VerifyRequest, remote: _Remote) -> tuple[Any, str]:
+    """Runs on the task pool: load the keys, verify; returns (Verification, key description)."""
+    from tokendesk.core.tokens.keys import load_keys, load_secret
+    from tokendesk.core.tokens.verify import verify
+
+    options: dict[str, Any] = {
+        "algorithms": [request.algorithm] if request.algorithm else None,
+        "issuer": request.issuer or None, "audience": request.audience or None,
+        "now": request.now, "leeway": request.leeway, "nonce": request.nonce or None,
+        "expected_kind": request.expected_kind or None, "client_id": request.client_id or None,
+    }
+    if request.use_issuer or request.jwks_url:
+        issuer = request.issuer
+        if request.use_issuer and not issuer:
+            claims = decode(request.token).claims or {}
+            issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else None
+            if not issuer:
+                raise ValueError("the token has no iss claim: enter the expected issuer")
+        options.pop("issuer")
+        result = remote.get().verify(request.token, issuer=issuer,
+                                     jwks_url=request.jwks_url or None, **options)
+        where = request.jwks_url or f"the keys published by {issuer}"
+        return result, where
+    text = request.key_text.strip()
+    if not text:
+        raise ValueError("give a key: paste it, open a file, or use the issuer's keys")
+    mode = request.key_mode
+    if mode == KEY_AUTO:
+        alg = (decode(request.token).alg or "")
+        mode = KEY_SECRET_TEXT if alg.startswith("HS") else KEY_PUBLIC
+    if mode == KEY_PUBLIC:
+        keys = load_keys(text)
+    else:
+        keys = load_secret(request.key_text if mode == KEY_SECRET_TEXT else text, mode)
+    described = ", ".join(k.label() for k in keys.keys[:3])
+    if len(keys) > 3:
+        described += f" and {len(keys) - 3} more"
+    return verify(request.token, keys, **options), described
+
+
+class InspectorController(QObject):
+    decoded = Signal(object)  # DecodedToken
+    verification_started = Signal(str)  # what is happening, for the progress line
+    verification_finished = Signal(object, str)  # Verification, key description
+    verification_failed = Signal(str)
+    verification_cancelled = Signal()
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        tasks: TaskRunner,
+        *,
+        clock: Callable[[], float] = time.time,
+        debounce_ms: int = 150,
+        network_timeout: float = 10.0,
+        ca_bundle: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.clock = clock
+        self._remote = _Remote(network_timeout, ca_bundle)
+        self._text = ""
+        self.current: DecodedToken | None = None
+        self.first: DecodedToken | None = None  # the decode of the whole pasted text
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(debounce_ms)
+        self._debounce.timeout.connect(self.decode_now)
+        tasks.busy_changed.connect(self.busy_changed)
+
+    # -- decoding -----------------------------------------------------------------------------
+    def set_text(self, text: str) -> None:
+        self._text = text
+        self._debounce.start()
+
+    @Slot()
+    def decode_now(self) -> None:
+        self._debounce.stop()
+        text = self._text
+        if len(text) > BACKGROUND_DECODE_CHARS:
+            self.tasks.submit("decode", lambda: decode(text), self._on_decoded)
+        else:
+            self._on_decoded(decode(text))
+
+    def _on_decoded(self, token: DecodedToken) -> None:
+        self.first = token
+        self.current = token
+        self.decoded.emit(token)
+
+    def select_found(self, index: int) -> None:
+        """Show another token of the pasted text (a JSON response holds several)."""
+        if self.first is None or not 0 <= index < len(self.first.found):
+            return
+        if index == 0:
+            token = self.first
+        else:
+            found = self.first.found[index]
+            token = decode_token(found.text, found.label, found=self.first.found,
+                                 context=self.first.context)
+        self.current = token
+        self.decoded.emit(token)
+
+    # -- verification -------------------------------------------------------------------------
+    def verify(self, request: VerifyRequest) -> None:
+        if request.use_issuer:
+            what = "Fetching the issuer's keys…"
+        elif request.jwks_url:
+            what = "Fetching the key set…"
+        else:
+            what = "Verifying…"
+        self.verification_started.emit(what)
+        remote = self._remote
+        self.tasks.submit("verify", lambda: run_verification(request, remote),
+                          self._on_verified, self._on_verify_error)
+
+    def cancel(self) -> None:
+        if self.tasks.cancel("verify"):
+            self.verification_cancelled.emit()
+
+    @property
+    def verifying(self) -> bool:
+        return self.tasks.is_running("verify")
+
+    def _on_verified(self, result: tuple[Any, str]) -> None:
+        verification, described = result
+        self.verification_finished.emit(verification, described)
+
+    def _on_verify_error(self, exc: BaseException) -> None:
+        from tokendesk.core.errors import TokendeskError
+
+        if isinstance(exc, TokendeskError):
+            message = exc.message
+        elif isinstance(exc, ValueError):
+            message = str(exc)
+        else:
+            message = f"verification could not run ({type(exc).__name__})"
+        self.verification_failed.emit(message)

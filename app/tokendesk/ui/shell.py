@@ -1,0 +1,262 @@
+"""The main window: navigation between the views, menus with shortcuts, status bar."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QByteArray, Slot, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+)
+
+from tokendesk import __version__
+
+from .clipboard import SecretClipboard
+from .controllers.inspector import InspectorController
+from .settings import Settings
+from .tasks import Pool, TaskRunner
+from .views.inspector import InspectorView
+from .views.placeholder import ComingView
+
+__all__ = ["MainWindow"]
+
+VIEWS = ("Inspector", "Vault", "Exchange", "Expiry")
+
+
+class MainWindow(QMainWindow):
+    """The composition root of the GUI: builds the controllers and hands them to the views."""
+
+    def __init__(self, *, settings: Settings | None = None, pool: Pool | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setWindowTitle("Tokendesk")
+        self.setWindowIcon(app_icon())
+        self.tasks = TaskRunner(pool, self)
+        self.clipboard = SecretClipboard(self.settings.get("clipboard/clear_after_s") * 1000, self)
+        self.inspector_controller = InspectorController(
+            self.tasks, clock=clock, debounce_ms=self.settings.get("inspector/debounce_ms"),
+            network_timeout=float(self.settings.get("network/timeout_s")),
+            ca_bundle=self.settings.get("network/ca_bundle") or None, parent=self)
+        self.inspector = InspectorView(self.inspector_controller, clock)
+        self.inspector.claims_model.set_show_local(self.settings.get("inspector/show_local_time"))
+        self.inspector.verify_panel.leeway.setValue(self.settings.get("inspector/leeway_s"))
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.inspector, "Inspector")
+        for name in VIEWS[1:]:
+            self.tabs.addTab(ComingView(name), name)
+        self.setCentralWidget(self.tabs)
+
+        self.status_text = QLabel("Ready. Nothing leaves this machine unless you ask.")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.busy)
+        self.inspector.status_message.connect(self.show_status)
+        self.tasks.busy_changed.connect(self.busy.setVisible)
+
+        self._build_menus()
+        self.resize(1280, 820)
+        geometry = self.settings.geometry("main")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.geometry("inspector_splitter")
+        if splitter is not None:
+            self.inspector.splitter.restoreState(splitter)
+
+    # -- menus ----------------------------------------------------------------------------------
+    def _action(self, menu: object, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Paste and inspect", self.paste_and_inspect, "Ctrl+Shift+V",
+                     "Replace the input with the clipboard and decode it")
+        self._action(file_menu, "&Open file…", self.open_file, QKeySequence.StandardKey.Open)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "Copy &token", self.copy_token, "Ctrl+Shift+C",
+                     "Copy the token (cleared from the clipboard after a while)")
+        self._action(edit, "Copy &header JSON", self.copy_header)
+        self._action(edit, "Copy &claims JSON", self.copy_claims)
+        edit.addSeparator()
+        self._action(edit, "&Find claim", self.find_claim, QKeySequence.StandardKey.Find)
+        self._action(edit, "&Verify", self.inspector.verify_panel.verify_button.click,
+                     "Ctrl+Return")
+        edit.addSeparator()
+        self._action(edit, "&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
+        if QKeySequence(QKeySequence.StandardKey.Preferences).isEmpty():
+            edit.actions()[-1].setShortcut(QKeySequence("Ctrl+,"))
+
+        tools = bar.addMenu("&Tools")
+        self._action(tools, "&Compare two tokens…", self.compare, "Ctrl+D")
+        self._action(tools, "&Encode / edit and re-sign…", self.encode, "Ctrl+E")
+
+        view = bar.addMenu("&View")
+        for i, name in enumerate(VIEWS):
+            self._action(view, name, partial(self.tabs.setCurrentIndex, i), f"Ctrl+{i + 1}")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Tokendesk", self.about)
+
+    # -- actions --------------------------------------------------------------------------------
+    @Slot(str)
+    def show_status(self, text: str) -> None:
+        self.status_text.setText(text)
+
+    def paste_and_inspect(self) -> None:
+        text = QGuiApplication.clipboard().text()
+        self.tabs.setCurrentWidget(self.inspector)
+        if not text.strip():
+            self.show_status("The clipboard holds no text.")
+            return
+        self.inspector.set_text(text)
+
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a token or response", "",
+                                              "Text (*.txt *.json *.jwt *.log);;All files (*)")
+        if path:
+            self.inspector.input.load_file(path)
+
+    def copy_token(self) -> None:
+        token = self.inspector.token
+        if token is None or not token.text:
+            self.show_status("Nothing to copy.")
+            return
+        self.clipboard.copy_secret(token.text)
+        delay = self.clipboard.clear_after_ms // 1000
+        self.show_status("Token copied" + (f"; the clipboard is cleared in {delay} s if it "
+                                           "still holds it." if delay else "."))
+
+    def copy_header(self) -> None:
+        text = self.inspector.header_json()
+        if text is None:
+            self.show_status("No header to copy.")
+        else:
+            self.clipboard.copy_plain(text)
+            self.show_status("Header JSON copied.")
+
+    def copy_claims(self) -> None:
+        text = self.inspector.claims_json()
+        if text is None:
+            self.show_status("No claims to copy.")
+        else:
+            self.clipboard.copy_plain(text)
+            self.show_status("Claims JSON copied.")
+
+    def find_claim(self) -> None:
+        self.tabs.setCurrentWidget(self.inspector)
+        self.inspector.decoded_tabs.setCurrentIndex(0)
+        self.inspector.find_field.setFocus()
+        self.inspector.find_field.selectAll()
+
+    def preferences(self) -> None:
+        from .views.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec():
+            self.inspector_controller._debounce.setInterval(
+                self.settings.get("inspector/debounce_ms"))
+            self.inspector.claims_model.set_show_local(
+                self.settings.get("inspector/show_local_time"))
+            self.clipboard.clear_after_ms = self.settings.get("clipboard/clear_after_s") * 1000
+            self.show_status("Preferences saved.")
+
+    def compare(self) -> None:
+        from .views.compare import CompareDialog
+
+        token = self.inspector.token
+        CompareDialog(token.text if token else "", self).exec()
+
+    def encode(self) -> None:
+        from .views.encode import EncodeDialog
+
+        token = self.inspector.token
+        dialog = EncodeDialog(token.text if token and token.header else "", self)
+        dialog.token_made.connect(self.inspector.set_text)
+        dialog.exec()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Tokendesk", about_text())
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.settings.set_geometry("main", self.saveGeometry())
+        self.settings.set_geometry("inspector_splitter",
+                                   QByteArray(self.inspector.splitter.saveState()))
+        self.settings.sync()
+        self.clipboard.clear_now()
+        super().closeEvent(event)
+
+    def prefetch(self) -> None:
+        """After the first paint: load the verification modules in the background, so the
+        first Verify click does not wait for cryptography to import."""
+
+        def warm() -> None:
+            import tokendesk.core.tokens.verify  # noqa: F401
+
+        self.tasks.submit("prefetch", warm, lambda _result: None, lambda _exc: None)
+
+
+def app_icon() -> QIcon:
+    from pathlib import Path
+
+    icon = QIcon()
+    here = Path(__file__).resolve()
+    base = here.parent / "icons"  # installed copies
+    if not base.is_dir():
+        base = here.parents[3] / "resources" / "icons"  # running from the source tree
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        png = base / f"tokendesk-{size}.png"
+        if png.exists():
+            icon.addFile(str(png))
+    svg = base / "tokendesk.svg"
+    if svg.exists():
+        icon.addFile(str(svg))
+    return icon
+
+
+def about_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return (f"<h3>Tokendesk {__version__}</h3>"
+            "<p>A workbench for OAuth and JWT tokens: inspect, verify, store, refresh and watch "
+            "them expire. Nothing leaves this machine unless you ask for a network call.</p>"
+            f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {pyside_version}"
+            f"<br>cryptography {ver('cryptography')} · PyJWT {ver('PyJWT')} · "
+            f"httpx {ver('httpx')} · keyring {ver('keyring')}</p>"
+            f"<p>{sys.platform}</p>")
+

@@ -1,0 +1,340 @@
+"""The Inspector: paste anything that holds a token, see what it is and whether to trust it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tokendesk.core import DecodedToken, TokenFormat
+from tokendesk.core.timefmt import format_utc, human_duration
+
+from ..controllers.inspector import InspectorController, VerifyRequest
+from ..models.claims_model import ClaimsModel
+from ..theme import current_theme
+from ..widgets.json_view import JsonView
+from ..widgets.token_input import TokenInput
+from .verify_panel import VerifyPanel
+
+__all__ = ["InspectorView"]
+
+PLACEHOLDER = ("Paste a token — a raw JWT, “Bearer …”, an Authorization header, a JSON token "
+               "response, a redirect URL with #access_token=…, or drop a file.\n\n"
+               "Decoding happens on this machine; nothing is sent anywhere.")
+
+
+class InspectorView(QWidget):
+    """Views call the controller and listen to its signals; nothing here blocks."""
+
+    status_message = Signal(str)
+
+    def __init__(self, controller: InspectorController, clock: Callable[[], float] = time.time,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.clock = clock
+        self.token: DecodedToken | None = None
+
+        self.input = TokenInput("Token input")
+        self.input.setPlaceholderText(PLACEHOLDER)
+        self.input.textChanged.connect(self._on_text_changed)
+        self.input.file_dropped.connect(lambda p: self.status_message.emit(f"Read {p}"))
+        self.input.file_refused.connect(self._show_message)
+
+        self.found = QComboBox()
+        self.found.setAccessibleName("Tokens found")
+        self.found.currentIndexChanged.connect(self._on_found_selected)
+        self.found_row = QWidget()
+        found_layout = QHBoxLayout(self.found_row)
+        found_layout.setContentsMargins(0, 0, 0, 0)
+        found_layout.addWidget(QLabel("This text holds several tokens; showing:"))
+        found_layout.addWidget(self.found, 1)
+        self.found_row.hide()
+
+        self.badge = QLabel()
+        self.badge.setAccessibleName("Kind")
+        self.badge.setTextFormat(Qt.TextFormat.PlainText)
+        self.unverified = QLabel("UNVERIFIED")
+        self.unverified.setAccessibleName("Trust")
+        self.countdown = QLabel()
+        self.countdown.setAccessibleName("Expires")
+        badge_row = QHBoxLayout()
+        badge_row.addWidget(self.badge)
+        badge_row.addWidget(self.unverified)
+        badge_row.addStretch(1)
+        badge_row.addWidget(self.countdown)
+
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.reasons.setAccessibleName("Why")
+        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName("Problems")
+        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setAccessibleName("Warnings")
+        self.warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        encoded = QWidget()
+        encoded_layout = QVBoxLayout(encoded)
+        encoded_layout.setContentsMargins(0, 0, 0, 0)
+        encoded_layout.addWidget(QLabel("Encoded"))
+        encoded_layout.addWidget(self.input, 1)
+        encoded_layout.addWidget(self.found_row)
+        encoded_layout.addLayout(badge_row)
+        encoded_layout.addWidget(self.reasons)
+        encoded_layout.addWidget(self.problems)
+        encoded_layout.addWidget(self.warnings)
+        self.verify_panel = VerifyPanel()
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(encoded)
+        left.addWidget(self.verify_panel)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 1)
+        left.setSizes([330, 570])
+        self.left_splitter = left
+
+        self.header_view = JsonView("Header")
+        self.payload_view = JsonView("Payload")
+        self.claims_model = ClaimsModel(self)
+        self.claims_filter = QSortFilterProxyModel(self)
+        self.claims_filter.setSourceModel(self.claims_model)
+        self.claims_filter.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.claims_filter.setFilterKeyColumn(-1)
+        self.claims_table = QTableView()
+        self.claims_table.setAccessibleName("Claims")
+        self.claims_table.setModel(self.claims_filter)
+        self.claims_table.setWordWrap(True)
+        self.claims_table.verticalHeader().hide()
+        self.claims_table.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch)
+        self.claims_table.setColumnWidth(0, 110)
+        self.claims_table.setColumnWidth(1, 300)
+        self.claims_table.setAlternatingRowColors(True)
+        self.claims_model.modelReset.connect(self.claims_table.resizeRowsToContents)
+        self.find_field = QLineEdit()
+        self.find_field.setAccessibleName("Find claim")
+        self.find_field.setPlaceholderText("Find a claim, value or meaning (Ctrl+F)")
+        self.find_field.setClearButtonEnabled(True)
+        self.find_field.textChanged.connect(self.claims_filter.setFilterFixedString)
+        claims_page = QWidget()
+        claims_layout = QVBoxLayout(claims_page)
+        claims_layout.setContentsMargins(0, 0, 0, 0)
+        claims_layout.addWidget(self.find_field)
+        claims_layout.addWidget(self.claims_table)
+
+        self.decoded_tabs = QTabWidget()
+        self.decoded_tabs.addTab(claims_page, "Claims")
+        self.decoded_tabs.addTab(self.payload_view, "Payload")
+        self.decoded_tabs.addTab(self.header_view, "Header")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.decoded_tabs)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 700])
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        controller.decoded.connect(self._on_decoded)
+        controller.verification_started.connect(self.verify_panel.set_busy)
+        controller.verification_finished.connect(self._on_verified)
+        controller.verification_failed.connect(self._on_verify_failed)
+        controller.verification_cancelled.connect(self._on_verify_cancelled)
+        self.verify_panel.verify_requested.connect(self._on_verify_requested)
+        self.verify_panel.cancel_requested.connect(controller.cancel)
+        self.verify_panel.message.connect(self._show_message)
+
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self.tick)
+        self._ticker.start()
+        self._render(None)
+
+    # -- input --------------------------------------------------------------------------------
+    @Slot()
+    def _on_text_changed(self) -> None:
+        self.controller.set_text(self.input.toPlainText())
+
+    def set_text(self, text: str, *, immediately: bool = True) -> None:
+        self.input.setPlainText(text)
+        if immediately:
+            self.controller.set_text(text)
+            self.controller.decode_now()
+
+    @Slot(int)
+    def _on_found_selected(self, index: int) -> None:
+        if index >= 0 and self.found.isVisible():
+            self.controller.select_found(index)
+
+    # -- rendering ----------------------------------------------------------------------------
+    @Slot(object)
+    def _on_decoded(self, token: DecodedToken) -> None:
+        self._render(token)
+
+    def _render(self, token: DecodedToken | None) -> None:
+        self.token = token
+        theme = current_theme()
+        self.verify_panel.show_unverified()
+        if token is None or token.format is TokenFormat.EMPTY:
+            self.badge.setText("")
+            self.badge.setStyleSheet("")
+            self.unverified.hide()
+            self.reasons.setText("Nothing to inspect yet.")
+            self.problems.hide()
+            self.warnings.hide()
+            self.header_view.show_text("")
+            self.payload_view.show_text("")
+            self.claims_model.set_claims(None)
+            self.found_row.hide()
+            self.countdown.setText("")
+            return
+        self._render_found(token)
+        label = ("Unsecured" if token.format is TokenFormat.UNSECURED
+                 else "Malformed" if token.format is TokenFormat.MALFORMED else token.kind.label)
+        key = "unsecured" if token.format is TokenFormat.UNSECURED else token.kind.value
+        background, foreground = theme.badge_colors(key)
+        self.badge.setText(f"  {label}  ")
+        self.badge.setStyleSheet(f"background: {background}; color: {foreground}; "
+                                 "border-radius: 8px; font-weight: 600; padding: 2px;")
+        self.unverified.setVisible(token.format in (TokenFormat.JWS, TokenFormat.UNSECURED,
+                                                    TokenFormat.JWS_JSON))
+        self.unverified.setStyleSheet(f"color: {theme.warn}; font-weight: 600;")
+        self.reasons.setText("\n".join(f"• {r}" for r in token.reasons))
+        self.problems.setText("\n".join(f"✘ {p.message}" for p in token.problems))
+        self.problems.setStyleSheet(f"color: {theme.bad};")
+        self.problems.setVisible(bool(token.problems))
+        findings = token.findings
+        self.warnings.setText("\n".join(f"⚠ {f.message}" for f in findings))
+        self.warnings.setStyleSheet(f"color: {theme.warn};")
+        self.warnings.setVisible(bool(findings))
+        self.header_view.show_value(token.header) if token.header is not None else \
+            self.header_view.show_text("")
+        if token.payload is not None:
+            self.payload_view.show_value(token.payload)
+        elif token.payload_text is not None:
+            self.payload_view.show_text(token.payload_text)
+        elif token.payload_bytes:
+            self.payload_view.show_text(f"(binary, {len(token.payload_bytes)} bytes)\n"
+                                        + token.payload_bytes[:2048].hex(" "))
+        elif token.format is TokenFormat.JWE:
+            self.payload_view.show_text("Encrypted: decrypt it with the recipient's key "
+                                        "(tokendesk decrypt) to see the content.")
+        else:
+            self.payload_view.show_text("")
+        self.claims_model.set_claims(token.claims, self.clock())
+        self._update_countdown()
+
+    def _render_found(self, token: DecodedToken) -> None:
+        found = token.found
+        if len(found) > 1:
+            labels = [f.label for f in found]
+            if [self.found.itemText(i) for i in range(self.found.count())] != labels:
+                self.found.blockSignals(True)
+                self.found.clear()
+                self.found.addItems(labels)
+                self.found.blockSignals(False)
+            self.found.blockSignals(True)
+            self.found.setCurrentIndex(labels.index(token.source) if token.source in labels else 0)
+            self.found.blockSignals(False)
+            self.found_row.show()
+        else:
+            self.found_row.hide()
+
+    @Slot()
+    def tick(self) -> None:
+        """Once a second: the live countdown and the relative times of the claims table."""
+        if self.token is None or self.token.claims is None:
+            return
+        now = self.clock()
+        self.claims_model.tick(now)
+        self._update_countdown(now)
+
+    def _update_countdown(self, now: float | None = None) -> None:
+        claims = self.token.claims if self.token else None
+        exp = claims.get("exp") if claims else None
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            self.countdown.setText("no expiry" if claims is not None else "")
+            return
+        now = self.clock() if now is None else now
+        theme = current_theme()
+        if exp > now:
+            self.countdown.setText(f"expires in {human_duration(exp - now)}")
+            color = theme.warn if exp - now < 300 else theme.ok
+        else:
+            self.countdown.setText(f"expired {human_duration(now - exp)} ago")
+            color = theme.bad
+        self.countdown.setToolTip(f"exp {format_utc(exp)}")
+        self.countdown.setStyleSheet(f"color: {color}; font-weight: 600;")
+
+    # -- verification -------------------------------------------------------------------------
+    @Slot(object)
+    def _on_verify_requested(self, request: VerifyRequest) -> None:
+        token = self.token
+        if token is None or not token.text:
+            self._show_message("Nothing to verify: paste a token first.")
+            return
+        if token.format is TokenFormat.JWE:
+            self.verify_panel.show_error("an encrypted token (JWE) must be decrypted before its "
+                                         "signature can be checked")
+            return
+        if token.format is TokenFormat.OPAQUE:
+            self.verify_panel.show_error("an opaque token has no signature to check: ask its "
+                                         "issuer (introspection or /userinfo)")
+            return
+        from dataclasses import replace
+
+        self.controller.verify(replace(request, token=token.text, now=self.clock()))
+
+    @Slot(object, str)
+    def _on_verified(self, verification: Any, described: str) -> None:
+        self.verify_panel.set_busy(None)
+        self.verify_panel.show_result(verification, described)
+        self.unverified.setVisible(not verification.valid)
+        self.status_message.emit("Verified: VALID" if verification.valid else
+                                 f"Verification: INVALID — {verification.reason}")
+
+    @Slot(str)
+    def _on_verify_failed(self, message: str) -> None:
+        self.verify_panel.set_busy(None)
+        self.verify_panel.show_error(message)
+        self.status_message.emit(message)
+
+    @Slot()
+    def _on_verify_cancelled(self) -> None:
+        self.verify_panel.set_busy(None)
+        self.verify_panel.show_unverified("cancelled")
+
+    @Slot(str)
+    def _show_message(self, message: str) -> None:
+        self.status_message.emit(message)
+
+    # -- for menus ----------------------------------------------------------------------------
+    def header_json(self) -> str | None:
+        if self.token is None or self.token.header is None:
+            return None
+        return json.dumps(self.token.header, indent=2, ensure_ascii=False)
+
+    def claims_json(self) -> str | None:
+        if self.token is None or self.token.payload is None:
+            return None
+        return json.dumps(self.token.payload, indent=2, ensure_ascii=False)

@@ -1,0 +1,236 @@
+"""Verification panel: the key, the expectations, and the verdict with every check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..controllers.inspector import (
+    KEY_AUTO,
+    KEY_PUBLIC,
+    KEY_SECRET_B64URL,
+    KEY_SECRET_TEXT,
+    VerifyRequest,
+)
+from ..theme import current_theme
+from ..widgets.token_input import TokenInput, read_dropped_file
+
+__all__ = ["VerifyPanel"]
+
+#: Every algorithm the core verifies (a test checks this against tokens.keys.ALL_ALGORITHMS;
+#: importing that module here would load cryptography before the first paint).
+ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+          "ES256", "ES384", "ES512", "EdDSA")
+
+
+class VerifyPanel(QGroupBox):
+    verify_requested = Signal(object)  # VerifyRequest without the token
+    cancel_requested = Signal()
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Verify", parent)
+        layout = QVBoxLayout(self)
+
+        self.key_input = TokenInput("Verification key")
+        self.key_input.setPlaceholderText(
+            "Paste a PEM public key, certificate, JWK or JWKS — or a shared secret for HS* "
+            "tokens. Drop a key file here, or use the issuer's keys.")
+        self.key_input.setMaximumHeight(110)
+        self.key_input.file_refused.connect(self.message)
+        layout.addWidget(self.key_input)
+
+        keys_row = QHBoxLayout()
+        self.key_mode = QComboBox()
+        self.key_mode.setAccessibleName("Key type")
+        for label, mode in (("Key type: automatic", KEY_AUTO),
+                            ("Public key, certificate, JWK or JWKS", KEY_PUBLIC),
+                            ("Shared secret (text)", KEY_SECRET_TEXT),
+                            ("Shared secret (base64url)", KEY_SECRET_B64URL)):
+            self.key_mode.addItem(label, mode)
+        self.open_key = QPushButton("Open key file…")
+        self.open_key.clicked.connect(self._open_key_file)
+        keys_row.addWidget(self.key_mode, 1)
+        keys_row.addWidget(self.open_key)
+        layout.addLayout(keys_row)
+
+        form = QGridLayout()
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        self.jwks_url = QLineEdit()
+        self.jwks_url.setPlaceholderText("https://issuer.example/.well-known/jwks.json")
+        self.jwks_url.setAccessibleName("JWKS URL")
+        self._row(form, 0, 0, "JWKS URL", self.jwks_url, span=3)
+        self.algorithm = QComboBox()
+        self.algorithm.setAccessibleName("Algorithm")
+        self.algorithm.addItem("As the key allows", None)
+        for alg in ALGORITHMS:
+            self.algorithm.addItem(f"Pin {alg}", alg)
+        self._row(form, 1, 0, "Algorithm", self.algorithm)
+        self.issuer = QLineEdit()
+        self.issuer.setAccessibleName("Expected issuer")
+        self.issuer.setPlaceholderText("exact match; empty: not checked")
+        self._row(form, 2, 0, "Issuer", self.issuer)
+        self.audience = QLineEdit()
+        self.audience.setAccessibleName("Expected audience")
+        self._row(form, 2, 2, "Audience", self.audience)
+        self.nonce = QLineEdit()
+        self.nonce.setAccessibleName("Expected nonce")
+        self._row(form, 3, 0, "Nonce", self.nonce)
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Expected kind")
+        for label, value in (("Any", None), ("ID token", "id_token"),
+                             ("Access token", "access_token"), ("Logout token", "logout_token")):
+            self.kind.addItem(label, value)
+        self._row(form, 3, 2, "Must be", self.kind)
+        self.leeway = QDoubleSpinBox()
+        self.leeway.setAccessibleName("Leeway")
+        self.leeway.setRange(0, 3600)
+        self.leeway.setSuffix(" s")
+        self.leeway.setDecimals(0)
+        self._row(form, 1, 2, "Leeway", self.leeway)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.verify_button = QPushButton("Verify")
+        self.verify_button.setDefault(True)
+        self.verify_button.setToolTip("Verify with the key above (Ctrl+Return)")
+        self.verify_button.clicked.connect(lambda: self._request(use_issuer=False))
+        self.issuer_button = QPushButton("Use the issuer's keys")
+        self.issuer_button.setToolTip(
+            "Fetch the keys published by the token's issuer (OpenID discovery). This is the only "
+            "thing here that uses the network, and only when you click it.")
+        self.issuer_button.clicked.connect(lambda: self._request(use_issuer=True))
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.cancel_button.hide()
+        buttons.addWidget(self.verify_button)
+        buttons.addWidget(self.issuer_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+
+        self.progress_line = QWidget()
+        progress_layout = QHBoxLayout(self.progress_line)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumHeight(10)
+        self.progress_label = QLabel()
+        progress_layout.addWidget(self.progress_label)
+        progress_layout.addWidget(self.progress, 1)
+        self.progress_line.hide()
+        layout.addWidget(self.progress_line)
+
+        self.verdict = QLabel()
+        self.verdict.setAccessibleName("Verification verdict")
+        font = QFont(self.verdict.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.verdict.setWordWrap(True)
+        layout.addWidget(self.verdict)
+        self.checks = QTreeWidget()
+        self.checks.setAccessibleName("Verification result")
+        self.checks.setHeaderLabels(["", "Check", "Reason"])
+        self.checks.setRootIsDecorated(False)
+        self.checks.setWordWrap(True)
+        self.checks.setColumnWidth(0, 34)
+        self.checks.setColumnWidth(1, 90)
+        layout.addWidget(self.checks, 1)
+        self.show_unverified()
+
+    @staticmethod
+    def _row(grid: QGridLayout, row: int, col: int, label: str, widget: QWidget,
+             span: int = 1) -> None:
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        grid.addWidget(caption, row, col)
+        grid.addWidget(widget, row, col + 1, 1, span)
+
+    # -- requests -----------------------------------------------------------------------------
+    def _request(self, *, use_issuer: bool) -> None:
+        self.verify_requested.emit(VerifyRequest(
+            token="",
+            key_text=self.key_input.toPlainText(),
+            key_mode=str(self.key_mode.currentData()),
+            jwks_url=self.jwks_url.text().strip(),
+            use_issuer=use_issuer,
+            algorithm=self.algorithm.currentData(),
+            issuer=self.issuer.text().strip() or None,
+            audience=self.audience.text().strip() or None,
+            nonce=self.nonce.text().strip() or None,
+            leeway=float(self.leeway.value()),
+            expected_kind=self.kind.currentData(),
+        ))
+
+    def _open_key_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a key", "",
+                                              "Keys (*.pem *.crt *.cer *.der *.json *.jwk *.pub);;"
+                                              "All files (*)")
+        if path:
+            self.load_key_file(path)
+
+    def load_key_file(self, path: str) -> None:
+        try:
+            self.key_input.setPlainText(read_dropped_file(path))
+        except ValueError as exc:
+            self.message.emit(str(exc))
+
+    # -- state --------------------------------------------------------------------------------
+    def set_busy(self, what: str | None) -> None:
+        busy = what is not None
+        self.progress_line.setVisible(busy)
+        self.progress_label.setText(what or "")
+        self.cancel_button.setVisible(busy)
+        self.verify_button.setEnabled(not busy)
+        self.issuer_button.setEnabled(not busy)
+
+    def show_unverified(self, why: str = "no key checked yet") -> None:
+        theme = current_theme()
+        self.verdict.setText(f"UNVERIFIED — {why}")
+        self.verdict.setStyleSheet(f"color: {theme.warn};")
+        self.checks.clear()
+
+    def show_error(self, message: str) -> None:
+        self.show_unverified(message)
+
+    def show_result(self, verification: Any, described: str) -> None:
+        theme = current_theme()
+        if verification.valid:
+            self.verdict.setText(f"VALID — verified with {described}")
+            self.verdict.setStyleSheet(f"color: {theme.ok};")
+        else:
+            self.verdict.setText(f"INVALID — {verification.reason}")
+            self.verdict.setStyleSheet(f"color: {theme.bad};")
+        self.checks.clear()
+        for check in verification.checks:
+            mark = "✔" if check.passed else "✘"
+            item = QTreeWidgetItem([mark, check.name, check.reason])
+            item.setForeground(0, theme.color("ok" if check.passed else "bad"))
+            item.setToolTip(2, check.reason)
+            item.setData(0, Qt.ItemDataRole.AccessibleTextRole,
+                         "passed" if check.passed else "failed")
+            self.checks.addTopLevelItem(item)
+        for finding in verification.findings:
+            item = QTreeWidgetItem(["!", "warning", finding.message])
+            item.setForeground(0, theme.color("warn"))
+            self.checks.addTopLevelItem(item)
+        self.checks.resizeColumnToContents(1)

@@ -1,0 +1,83 @@
+"""Read-only, syntax-highlighted JSON (pretty printed)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from ..theme import current_theme
+
+__all__ = ["JsonHighlighter", "JsonView", "monospace_font"]
+
+_TOKENS = re.compile(
+    r'(?P<key>"(?:[^"\\]|\\.)*"(?=\s*:))|(?P<string>"(?:[^"\\]|\\.)*")|'
+    r"(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)"
+)
+
+
+def monospace_font() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
+
+
+class JsonHighlighter(QSyntaxHighlighter):
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self.refresh_theme()
+
+    def refresh_theme(self) -> None:
+        theme = current_theme()
+        self._formats = {}
+        for name, color in theme.json.items():
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(color))
+            if name == "key":
+                fmt.setFontWeight(QFont.Weight.DemiBold)
+            self._formats[name] = fmt
+        self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        if len(text) > 4000:  # a giant line: leave it plain rather than stall the window
+            return
+        for match in _TOKENS.finditer(text):
+            kind = match.lastgroup
+            if kind:
+                self.setFormat(match.start(), match.end() - match.start(), self._formats[kind])
+
+
+class JsonView(QPlainTextEdit):
+    """Shows a JSON value pretty printed, or text, or a placeholder."""
+
+    MAX_CHARS = 500_000
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAccessibleName(accessible_name)
+        self.setFont(monospace_font())
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.highlighter = JsonHighlighter(self.document())
+
+    def show_value(self, value: Any) -> None:
+        try:
+            text = json.dumps(value, indent=2, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = str(value)
+        self.show_text(text)
+
+    def show_text(self, text: str) -> None:
+        if len(text) > self.MAX_CHARS:
+            text = text[: self.MAX_CHARS] + f"\n… ({len(text) - self.MAX_CHARS:,} more characters)"
+        self.setPlainText(text)
