@@ -52,8 +52,10 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
     def on_first_paint() -> None:
         elapsed = (time.perf_counter() - _STARTED) * 1000
         if smoke_test:
+            heavy = [m for m in ("cryptography", "httpx", "keyring", "jwt") if m in sys.modules]
             print(f"first-paint-ms {elapsed:.0f}", flush=True)
             print(f"peak-rss-mb {_peak_rss_mb():.1f}", flush=True)
+            print(f"heavy-imports-at-first-paint {' '.join(heavy) or 'none'}", flush=True)
             window.close()
             app.quit()
         else:

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
                                    QByteArray(self.inspector.splitter.saveState()))
         self.settings.sync()
         self.clipboard.clear_now()
+        self.inspector_controller.shutdown()
         super().closeEvent(event)
 
     def prefetch(self) -> None:

@@ -51,14 +51,21 @@ class _Remote:
     def __init__(self, timeout: float, ca_bundle: str | None) -> None:
         self.timeout, self.ca_bundle = timeout, ca_bundle
         self._remote: Any = None
+        self._http: Any = None
 
     def get(self) -> Any:
         if self._remote is None:
             from tokendesk.core.oauth.http import HttpClient
             from tokendesk.core.tokens.remote import RemoteKeys
 
-            self._remote = RemoteKeys(HttpClient(timeout=self.timeout, ca_bundle=self.ca_bundle))
+            self._http = HttpClient(timeout=self.timeout, ca_bundle=self.ca_bundle)
+            self._remote = RemoteKeys(self._http)
         return self._remote
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = self._remote = None
 
 
 def run_verification(request: VerifyRequest, remote: _Remote) -> tuple[Any, str]:
@@ -180,6 +187,11 @@ class InspectorController(QObject):
     def cancel(self) -> None:
         if self.tasks.cancel("verify"):
             self.verification_cancelled.emit()
+
+    def shutdown(self) -> None:
+        """Drop running work and close the network client (the window is closing)."""
+        self.tasks.cancel("verify")
+        self._remote.close()
 
     @property
     def verifying(self) -> bool:

@@ -176,7 +176,8 @@ class InspectorView(QWidget):
         self.controller.set_text(self.input.toPlainText())
 
     def set_text(self, text: str, *, immediately: bool = True) -> None:
-        self.input.setPlainText(text)
+        if not self.input.set_text_checked(text):
+            return
         if immediately:
             self.controller.set_text(text)
             self.controller.decode_now()
@@ -327,6 +328,10 @@ class InspectorView(QWidget):
     @Slot(str)
     def _show_message(self, message: str) -> None:
         self.status_message.emit(message)
+        if "Nothing was inserted" in message:
+            self.problems.setText(f"✘ {message}")
+            self.problems.setStyleSheet(f"color: {current_theme().bad};")
+            self.problems.show()
 
     # -- for menus ----------------------------------------------------------------------------
     def header_json(self) -> str | None:

@@ -18,9 +18,14 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from ..theme import current_theme
 from .json_view import monospace_font
 
-__all__ = ["MAX_FILE_BYTES", "SegmentHighlighter", "TokenInput", "read_dropped_file"]
+__all__ = ["MAX_FILE_BYTES", "MAX_INPUT_CHARS", "SegmentHighlighter", "TokenInput",
+           "read_dropped_file", "too_large_message"]
 
-MAX_FILE_BYTES = 16 << 20
+#: The most text put into the editor: tokens are a few KB, responses tens of KB. Laying out
+#: megabytes of unbroken text would stall the window for seconds, so larger input is refused
+#: with a message (the clipboard or file still holds it; nothing is lost).
+MAX_INPUT_CHARS = 512 * 1024
+MAX_FILE_BYTES = MAX_INPUT_CHARS
 _JWE_NAMES = ("header", "encrypted_key", "iv", "ciphertext", "tag")
 _JWS_NAMES = ("header", "payload", "signature")
 
@@ -58,6 +63,11 @@ class SegmentHighlighter(QSyntaxHighlighter):
             pos += len(part) + 1
 
 
+def too_large_message(size: int, what: str = "The pasted text") -> str:
+    return (f"{what} is {size:,} characters; tokens are a few KB, so at most "
+            f"{MAX_INPUT_CHARS:,} are taken. Nothing was inserted.")
+
+
 def read_dropped_file(path: str) -> str:
     """Text of a dropped file; raises ValueError with a person's message when unsuitable."""
     file = Path(path)
@@ -66,7 +76,8 @@ def read_dropped_file(path: str) -> str:
     except OSError as exc:
         raise ValueError(f"cannot read {file.name}: {exc.strerror}") from None
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"{file.name} is {size / 1e6:.1f} MB; tokens are a few KB")
+        raise ValueError(f"{file.name} is {size / 1e6:.1f} MB; tokens are a few KB, so at "
+                         f"most {MAX_FILE_BYTES // 1024} KiB are read. Nothing was inserted.")
     data = file.read_bytes()
     try:
         return data.decode("utf-8-sig")
@@ -78,7 +89,7 @@ class TokenInput(QPlainTextEdit):
     """Accepts typing, pasting and dropping a text file (whose content replaces the text)."""
 
     file_dropped = Signal(str)  # the path
-    file_refused = Signal(str)  # a message
+    file_refused = Signal(str)  # a message (a file or a paste that was not taken)
 
     def __init__(self, accessible_name: str = "Token input", parent: QWidget | None = None):
         super().__init__(parent)
@@ -104,7 +115,18 @@ class TokenInput(QPlainTextEdit):
             if local:
                 self.load_file(local[0])
                 return
+        if source.hasText() and len(source.text()) > MAX_INPUT_CHARS:
+            self.file_refused.emit(too_large_message(len(source.text())))
+            return
         super().insertFromMimeData(source)
+
+    def set_text_checked(self, text: str) -> bool:
+        """Replace the text unless it is too large (then say so); True when replaced."""
+        if len(text) > MAX_INPUT_CHARS:
+            self.file_refused.emit(too_large_message(len(text)))
+            return False
+        self.setPlainText(text)
+        return True
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():

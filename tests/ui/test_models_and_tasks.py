@@ -1,0 +1,179 @@
+"""Item models (checked with qtmodeltester), the PySide6 data()-returns-None trap, the task seam."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import jwt as pyjwt
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from tests.conftest import NOW
+from tests.helpers.http_server import LocalServer, Reply
+
+
+def test_claims_model_passes_the_model_tester(qtmodeltester):
+    from tokendesk.ui.models.claims_model import ClaimsModel
+
+    model = ClaimsModel()
+    model.set_claims({"iss": "https://op/", "exp": NOW + 10, "iat": NOW, "roles": ["a", "b"],
+                      "address": {"country": "NL"}}, NOW)
+    qtmodeltester.check(model, force_py=True)
+    model.tick(NOW + 5)
+    model.set_claims(None)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_claims_model_tick_touches_only_time_cells(qtbot):
+    from tokendesk.ui.models.claims_model import VALUE, ClaimsModel
+
+    model = ClaimsModel()
+    model.set_claims({"sub": "u", "exp": NOW + 10, "iat": NOW, "scope": "x"}, NOW)
+    changed = []
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append((a.row(), a.column(),
+                                                                     b.row(), b.column())))
+    model.tick(NOW + 1)
+    assert sorted(changed) == [(1, VALUE, 1, VALUE), (2, VALUE, 2, VALUE)]
+
+
+REGRESSION = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    sys.path.insert(0, sys.argv[1])
+    from tokendesk.ui.models.claims_model import ClaimsModel
+    model = ClaimsModel()
+    model.set_claims({"sub": "x", "exp": 1}, 0)
+    index = model.index(0, 0)
+    for i in range(int(sys.argv[2])):
+        # roles the model does not serve: data() returns None every time
+        assert model.data(index, Qt.ItemDataRole.DecorationRole) is None
+        assert model.data(index, 1000 + (i % 7)) is None
+    print("survived")
+""")
+
+
+def test_pyside6_data_returning_none_many_thousand_times_does_not_abort():
+    """DESIGN.md trap: PySide6 6.12.0 releases one reference to None too many per call and the
+    process aborts after a few thousand calls. The pinned version must survive 100,000."""
+    app_dir = os.path.join(os.path.dirname(__file__), "..", "..", "app")
+    result = subprocess.run([sys.executable, "-c", REGRESSION, app_dir, "100000"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "survived" in result.stdout
+
+
+def test_the_verify_panel_offers_every_algorithm_of_the_core():
+    from tokendesk.core.tokens.keys import ALL_ALGORITHMS
+    from tokendesk.ui.views.verify_panel import ALGORITHMS
+
+    assert set(ALGORITHMS) == set(ALL_ALGORITHMS)
+
+
+# --- the task seam ---------------------------------------------------------------------------
+
+def test_tasks_run_off_the_gui_thread_and_report_on_it(qtbot):
+    from tokendesk.ui.tasks import TaskRunner
+
+    runner = TaskRunner(QThreadPool())
+    where, results = [], []
+    runner.submit("k", lambda: where.append(threading.current_thread()) or 42, results.append)
+    qtbot.waitUntil(lambda: results == [42], timeout=5000)
+    assert where[0] is not threading.main_thread()
+
+
+def test_a_newer_task_with_the_same_key_supersedes_the_older(qtbot):
+    from tokendesk.ui.tasks import TaskRunner
+
+    gate = threading.Event()
+    runner = TaskRunner(QThreadPool())
+    results = []
+    runner.submit("k", lambda: gate.wait(5) and "old", results.append)
+    runner.submit("k", lambda: "new", results.append)
+    qtbot.waitUntil(lambda: results == ["new"], timeout=5000)
+    gate.set()
+    qtbot.wait(200)
+    assert results == ["new"]
+
+
+def test_cancel_drops_the_result_and_errors_are_reported(qtbot):
+    from tokendesk.ui.tasks import InlinePool, TaskRunner
+
+    gate = threading.Event()
+    runner = TaskRunner(QThreadPool())
+    results = []
+    runner.submit("k", lambda: gate.wait(5) and "late", results.append)
+    assert runner.cancel("k") and not runner.cancel("k")
+    gate.set()
+    qtbot.wait(200)
+    assert results == []
+    errors = []
+    inline = TaskRunner(InlinePool())
+    inline.submit("e", lambda: 1 / 0, results.append, errors.append)
+    assert isinstance(errors[0], ZeroDivisionError) and not inline.busy
+
+
+# --- the issuer's keys, against a real server on 127.0.0.1 ------------------------------------
+
+@pytest.fixture
+def issuer(rsa_private):
+    from tokendesk.core.tokens.keys import jwk_from_public_key
+
+    with LocalServer() as server:
+        server.route("/.well-known/openid-configuration",
+                     Reply(body={"issuer": server.url, "jwks_uri": server.url + "/jwks"}))
+        server.route("/jwks", Reply(body={"keys": [
+            {**jwk_from_public_key(rsa_private.public_key()), "kid": "k1", "use": "sig"}]}))
+        yield server
+
+
+def _token(server, rsa_private):
+    return pyjwt.encode({"iss": server.url, "sub": "u", "exp": NOW + 60}, rsa_private,
+                        algorithm="RS256", headers={"kid": "k1"})
+
+
+def test_use_the_issuers_keys(window, qtbot, issuer, rsa_private):
+    window.inspector.set_text(_token(issuer, rsa_private))
+    panel = window.inspector.verify_panel
+    panel.issuer_button.click()
+    assert panel.verdict.text().startswith("VALID")
+    assert issuer.url in panel.verdict.text()
+    assert issuer.count("/jwks") == 1
+
+
+def test_fetching_keys_shows_progress_and_can_be_cancelled(threaded_window, qtbot, issuer,
+                                                           rsa_private):
+    issuer.route("/.well-known/openid-configuration",
+                 Reply(body={"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"}, delay=2.0))
+    threaded_window.inspector.set_text(_token(issuer, rsa_private))
+    panel = threaded_window.inspector.verify_panel
+    panel.issuer_button.click()
+    assert panel.progress_line.isVisible() and panel.cancel_button.isVisible()
+    assert "Fetching the issuer's keys" in panel.progress_label.text()
+    assert not panel.issuer_button.isEnabled()
+    panel.cancel_button.click()
+    assert "cancelled" in panel.verdict.text()
+    assert panel.issuer_button.isEnabled() and not panel.progress_line.isVisible()
+    qtbot.wait(2500)  # the late answer is dropped, not shown
+    assert "cancelled" in panel.verdict.text()
+
+
+def test_an_unreachable_issuer_is_a_clear_message(window, qtbot, rsa_private):
+    with LocalServer() as gone:
+        url = gone.url
+    token = pyjwt.encode({"iss": url, "exp": NOW + 60}, rsa_private, algorithm="RS256")
+    window.inspector.set_text(token)
+    window.inspector.verify_panel.issuer_button.click()
+    assert "could not reach" in window.inspector.verify_panel.verdict.text()
+
+
+def test_a_token_without_iss_asks_for_the_issuer(window, qtbot, rsa_private):
+    window.inspector.set_text(pyjwt.encode({"sub": "x"}, rsa_private, algorithm="RS256"))
+    window.inspector.verify_panel.issuer_button.click()
+    assert "no iss claim" in window.inspector.verify_panel.verdict.text()

@@ -1,0 +1,233 @@
+"""The window around the views: navigation, menus, preferences, geometry, clipboard, dialogs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import jwt as pyjwt
+import pytest
+from PySide6.QtCore import QByteArray, QMimeData
+from PySide6.QtGui import QGuiApplication, QKeySequence
+
+from tests.conftest import NOW
+
+SECRET = "qa-shared-secret-that-is-32-bytes-long!"
+TOKEN = pyjwt.encode({"sub": "u", "scope": "read", "exp": NOW + 60}, SECRET, algorithm="HS256")
+
+
+def test_navigation_between_the_four_views(window, qtbot):
+    assert [window.tabs.tabText(i) for i in range(4)] == ["Inspector", "Vault", "Exchange",
+                                                         "Expiry"]
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    shortcuts = [a.shortcut().toString() for a in view_menu.actions()]
+    assert shortcuts == ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"]
+    view_menu.actions()[1].trigger()
+    assert window.tabs.currentIndex() == 1
+    assert "coming" in window.tabs.currentWidget().accessibleName() or \
+        "not yet available" in window.tabs.currentWidget().accessibleName()
+
+
+def test_menus_have_the_expected_shortcuts(window):
+    actions = {a.text().replace("&", ""): a for m in window.menuBar().actions()
+               for a in m.menu().actions() if a.text()}
+    assert actions["Paste and inspect"].shortcut() == QKeySequence("Ctrl+Shift+V")
+    assert actions["Open file…"].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert actions["Copy token"].shortcut() == QKeySequence("Ctrl+Shift+C")
+    assert actions["Find claim"].shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    assert not actions["Preferences…"].shortcut().isEmpty()
+    assert actions["Quit"].shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
+
+
+def test_paste_and_inspect(window):
+    QGuiApplication.clipboard().setText(f"Bearer {TOKEN}")
+    window.paste_and_inspect()
+    assert window.inspector.token.text == TOKEN
+
+
+def test_paste_and_inspect_with_an_empty_clipboard(window):
+    QGuiApplication.clipboard().setText("")
+    window.paste_and_inspect()
+    assert "no text" in window.status_text.text()
+
+
+def test_copy_token_is_concealed_and_cleared_only_if_unchanged(window):
+    window.inspector.set_text(TOKEN)
+    window.copy_token()
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    assert clipboard.text() == TOKEN
+    assert bytes(mime.data("x-kde-passwordManagerHint")) == b"secret"
+    window.clipboard.clear_now()
+    assert clipboard.text() == ""
+    # the user copied something else meanwhile: it is left alone
+    window.copy_token()
+    clipboard.setText("something the user copied")
+    window.clipboard.clear_now()
+    assert clipboard.text() == "something the user copied"
+
+
+def test_closing_clears_a_pending_secret(window):
+    window.inspector.set_text(TOKEN)
+    window.copy_token()
+    window.close()
+    assert QGuiApplication.clipboard().text() == ""
+
+
+def test_copy_header_and_claims(window):
+    window.inspector.set_text(TOKEN)
+    window.copy_header()
+    assert json.loads(QGuiApplication.clipboard().text())["alg"] == "HS256"
+    window.copy_claims()
+    assert json.loads(QGuiApplication.clipboard().text())["scope"] == "read"
+
+
+def test_copy_with_nothing_says_so(window):
+    window.copy_token()
+    assert "Nothing to copy" in window.status_text.text()
+
+
+def test_preferences_are_persisted(window, tokendesk_home, qtbot):
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.views.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.leeway.setValue(30)
+    dialog.clear_after.setValue(45)
+    dialog.local_time.setChecked(False)
+    dialog.save()
+    again = Settings(str(tokendesk_home / "settings.ini"))
+    assert again.get("inspector/leeway_s") == 30
+    assert again.get("clipboard/clear_after_s") == 45
+    assert again.get("inspector/show_local_time") is False
+
+
+def test_window_geometry_is_restored(qtbot, tokendesk_home, clock):
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    path = str(tokendesk_home / "settings.ini")
+    first = MainWindow(settings=Settings(path), pool=InlinePool(), clock=clock)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 650)  # within the offscreen screen (800×800), above the minimum size
+    first.close()
+    saved = Settings(path).geometry("main")
+    assert isinstance(saved, QByteArray) and not saved.isEmpty()
+    second = MainWindow(settings=Settings(path), pool=InlinePool(), clock=clock)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (700, 650)
+
+
+def test_about_names_the_versions(window):
+    from tokendesk.ui.shell import about_text
+
+    text = about_text()
+    for name in ("Tokendesk 0.1.0", "Qt ", "PySide6 ", "cryptography ", "PyJWT "):
+        assert name in text
+
+
+def test_compare_dialog_lists_the_changes(window, qtbot):
+    from tokendesk.ui.views.compare import CompareDialog
+
+    before = pyjwt.encode({"sub": "u", "exp": 100, "sid": "s"}, SECRET, algorithm="HS256")
+    after = pyjwt.encode({"sub": "u", "exp": 200, "jti": "j"}, SECRET, algorithm="HS256")
+    dialog = CompareDialog(before, window)
+    qtbot.addWidget(dialog)
+    dialog.after.setPlainText(after)
+    rows = [(dialog.table.topLevelItem(i).text(0), dialog.table.topLevelItem(i).text(1))
+            for i in range(dialog.table.topLevelItemCount())]
+    assert rows == [("exp", "changed"), ("sid", "removed"), ("jti", "added")]
+    assert dialog.summary.text() == "1 added, 1 removed, 1 changed"
+    dialog.after.setPlainText("garbage")
+    assert "Paste a token with claims on both sides" in dialog.summary.text()
+
+
+def test_encode_dialog_signs_and_sends_to_the_inspector(window, qtbot):
+    from tokendesk.core import load_keys, verify
+    from tokendesk.ui.views.encode import EncodeDialog
+
+    window.inspector.set_text(TOKEN)
+    dialog = EncodeDialog(TOKEN, window)
+    qtbot.addWidget(dialog)
+    from PySide6.QtWidgets import QLabel
+
+    banner = next(w for w in dialog.findChildren(QLabel) if w.accessibleName() == "Warning")
+    assert banner.text().startswith("Testing only")
+    dialog.claims.setPlainText(json.dumps({"sub": "edited", "scope": "admin"}))
+    dialog.key_choice.setCurrentIndex(1)  # EC P-256
+    dialog.sign()
+    token = dialog.output.toPlainText()
+    assert verify(token, load_keys(dialog.public_key.toPlainText())).valid
+    dialog.token_made.connect(window.inspector.set_text)
+    dialog.inspect_button.click()
+    assert window.inspector.token.claims == {"sub": "edited", "scope": "admin"}
+
+
+def test_encode_dialog_reports_bad_json(window, qtbot):
+    from tokendesk.ui.views.encode import EncodeDialog
+
+    dialog = EncodeDialog("", window)
+    qtbot.addWidget(dialog)
+    dialog.claims.setPlainText("{nope")
+    dialog.sign()
+    assert "Not valid JSON" in dialog.error.text()
+    assert not dialog.inspect_button.isEnabled()
+
+
+def test_open_file_action_reads_through_the_input(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps({"access_token": TOKEN}))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    window.open_file()
+    window.inspector_controller.decode_now()
+    assert window.inspector.token.text == TOKEN
+
+
+def test_accessible_names_of_the_main_widgets(window):
+    from PySide6.QtWidgets import QWidget
+
+    names = {w.accessibleName() for w in window.findChildren(QWidget)}
+    for name in ("Token input", "Header", "Payload", "Claims", "Verification key",
+                 "Verification result"):
+        assert name in names
+
+
+def test_mime_with_urls_but_not_local_is_pasted_as_text(window):
+    mime = QMimeData()
+    mime.setText(TOKEN)
+    window.inspector.input.insertFromMimeData(mime)
+    window.inspector_controller.decode_now()
+    assert window.inspector.token.text == TOKEN
+
+
+def _run_smoke(extra_env=None):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(extra_env or {})}
+    return subprocess.run([sys.executable, "-m", "tokendesk", "gui", "--smoke-test"],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_smoke_test_prints_first_paint_and_defers_heavy_imports(tokendesk_home):
+    result = _run_smoke({"TOKENDESK_HOME": str(tokendesk_home)})
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert int(lines["first-paint-ms"]) > 0
+    assert lines["heavy-imports-at-first-paint"] == "none"
+
+
+@pytest.mark.parametrize("argv", [["gui", "--smoke-test"], ["--smoke-test"]])
+def test_cli_main_routes_to_the_gui(argv, tokendesk_home):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TOKENDESK_HOME": str(tokendesk_home)}
+    code = ("import sys; from tokendesk.cli import main; sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                            timeout=120, env=env)
+    if argv == ["--smoke-test"]:
+        assert result.returncode == 2  # --smoke-test belongs to the gui command
+    else:
+        assert result.returncode == 0 and "first-paint-ms" in result.stdout
