@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         from .decode_cmd import run
 
         return run(quick)
+    if args_list in ([], ["gui"], ["gui", "--smoke-test"]):  # start the window without argparse
+        from .gui_cmd import run as run_gui
+
+        return run_gui(SimpleNamespace(smoke_test="--smoke-test" in args_list))
     from .parser import _COMMANDS, build_parser
 
     first = next((a for a in args_list if not a.startswith("-")), None)

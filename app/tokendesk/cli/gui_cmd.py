@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
+from typing import Any
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Any) -> int:
     from tokendesk.ui.app import run_app
 
     return int(run_app(smoke_test=args.smoke_test))

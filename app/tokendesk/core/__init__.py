@@ -8,20 +8,20 @@ Public API::
     verify(text, keys, *, algorithms=None, issuer=None, audience=None, now=None,
            leeway=0.0, ...) -> Verification      # see tokendesk.core.tokens.verify.verify
 
-``load_keys`` and ``verify`` import ``cryptography`` on first use, so that ``decode`` (and the
-``tokendesk decode`` command) start fast.
+Every name is resolved on first use: ``decode`` needs only the standard library, ``load_keys``
+and ``verify`` import ``cryptography``; importing ``tokendesk.core`` itself (or a submodule such
+as ``tokendesk.core.paths``) loads nothing else, so the CLI and the window start fast.
 """
 
 from __future__ import annotations
-
-from .tokens.decoding import decode
-from .tokens.model import DecodedToken, Finding, FoundToken, Problem, TokenFormat, TokenKind
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
+    from .tokens.decoding import decode
     from .tokens.keys import Key, KeySet
+    from .tokens.model import DecodedToken, Finding, FoundToken, Problem, TokenFormat, TokenKind
     from .tokens.verify import Check, Verification, verify
 
 __all__ = [
@@ -56,18 +56,23 @@ def load_secret(secret: str | bytes, encoding: str = "text") -> KeySet:
     return _load_secret(secret, encoding)
 
 
+_LAZY = {
+    "decode": ".tokens.decoding",
+    "DecodedToken": ".tokens.model", "Finding": ".tokens.model", "FoundToken": ".tokens.model",
+    "Problem": ".tokens.model", "TokenFormat": ".tokens.model", "TokenKind": ".tokens.model",
+    "Key": ".tokens.keys", "KeySet": ".tokens.keys",
+    "Check": ".tokens.verify", "Verification": ".tokens.verify", "verify": ".tokens.verify",
+}
+
+
 def __getattr__(name: str) -> Any:
-    """``Key``, ``KeySet``, ``Check``, ``Verification`` and ``verify`` on first use: they load
-    cryptography, which ``decode`` never needs. ``verify`` is the implementation itself, so
-    there is no wrapper on the verifier's hot path."""
+    """Each public name on first use. ``verify`` is the implementation itself, so there is no
+    wrapper on the verifier's hot path."""
     import importlib
 
-    if name in ("Key", "KeySet"):
-        module = importlib.import_module(".tokens.keys", __name__)
-    elif name in ("Check", "Verification", "verify"):
-        module = importlib.import_module(".tokens.verify", __name__)
-    else:
+    module_name = _LAZY.get(name)
+    if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(module, name)
+    value = getattr(importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value

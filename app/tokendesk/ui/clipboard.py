@@ -7,8 +7,6 @@ still holds that value, so nothing the user copied since is lost. Pending clears
 
 from __future__ import annotations
 
-import hashlib
-
 from PySide6.QtCore import QMimeData, QObject, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 
@@ -28,6 +26,8 @@ class SecretClipboard(QObject):
 
     @staticmethod
     def _digest(text: str) -> str:
+        import hashlib
+
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def copy_secret(self, text: str) -> None:

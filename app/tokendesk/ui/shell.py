@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from collections.abc import Callable
 from functools import partial
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, Slot, qVersion
+from PySide6.QtCore import QByteArray, QTimer, Slot, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QTabWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget
 
 from tokendesk import __version__
 
@@ -42,7 +34,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.setWindowTitle("Tokendesk")
-        self.setWindowIcon(app_icon())
+        QTimer.singleShot(0, lambda: self.setWindowIcon(app_icon()))  # after the first paint
         self.tasks = TaskRunner(pool, self)
         self.clipboard = SecretClipboard(self.settings.get("clipboard/clear_after_s") * 1000, self)
         self.inspector_controller = InspectorController(
@@ -140,6 +132,8 @@ class MainWindow(QMainWindow):
         self.inspector.set_text(text)
 
     def open_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(self, "Open a token or response", "",
                                               "Text (*.txt *.json *.jwt *.log);;All files (*)")
         if path:
@@ -204,6 +198,8 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(self, "About Tokendesk", about_text())
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -221,6 +217,8 @@ class MainWindow(QMainWindow):
         first Verify click does not wait for cryptography to import."""
 
         def warm() -> None:
+            import tokendesk.core  # noqa: F401
+            import tokendesk.core.tokens.claims  # noqa: F401
             import tokendesk.core.tokens.verify  # noqa: F401
 
         self.tasks.submit("prefetch", warm, lambda _result: None, lambda _exc: None)
@@ -245,6 +243,7 @@ def app_icon() -> QIcon:
 
 
 def about_text() -> str:
+    import platform
     from importlib.metadata import PackageNotFoundError, version
 
     def ver(name: str) -> str:

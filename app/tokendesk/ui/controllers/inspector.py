@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from tokendesk.core import DecodedToken, decode
-from tokendesk.core.tokens.decoding import decode_token
-
 from ..tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from tokendesk.core import DecodedToken
 
 __all__ = ["InspectorController", "VerifyRequest"]
 
@@ -28,8 +27,7 @@ BACKGROUND_DECODE_CHARS = 64_000
 KEY_AUTO, KEY_PUBLIC, KEY_SECRET_TEXT, KEY_SECRET_B64URL = "auto", "public", "text", "base64url"
 
 
-@dataclass(frozen=True)
-class VerifyRequest:
+class VerifyRequest(NamedTuple):
     token: str
     key_text: str = ""
     key_mode: str = KEY_AUTO
@@ -70,6 +68,7 @@ class _Remote:
 
 def run_verification(request: VerifyRequest, remote: _Remote) -> tuple[Any, str]:
     """Runs on the task pool: load the keys, verify; returns (Verification, key description)."""
+    from tokendesk.core import decode
     from tokendesk.core.tokens.keys import load_keys, load_secret
     from tokendesk.core.tokens.verify import verify
 
@@ -146,6 +145,9 @@ class InspectorController(QObject):
 
     @Slot()
     def decode_now(self) -> None:
+        # The token core is imported here, on first use, not before the window's first paint.
+        from tokendesk.core import decode
+
         self._debounce.stop()
         text = self._text
         if len(text) > BACKGROUND_DECODE_CHARS:
@@ -165,6 +167,8 @@ class InspectorController(QObject):
         if index == 0:
             token = self.first
         else:
+            from tokendesk.core.tokens.decoding import decode_token
+
             found = self.first.found[index]
             token = decode_token(found.text, found.label, found=self.first.found,
                                  context=self.first.context)

@@ -8,11 +8,9 @@ microseconds each, DESIGN.md "Known traps"). Time claims show UTC and relative t
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
-from tokendesk.core.tokens.claims import TIME_CLAIMS, ExplainedClaim, explain_claims
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 __all__ = ["ClaimsModel"]
 
@@ -25,7 +23,12 @@ _HORIZONTAL = Qt.Orientation.Horizontal
 COLUMNS = ("Claim", "Value", "Meaning")
 CLAIM, VALUE, MEANING = range(3)
 
-Index = QModelIndex | QPersistentModelIndex
+if TYPE_CHECKING:  # a runtime union of Qt types wakes PySide's signature machinery (~25 ms)
+    from PySide6.QtCore import QPersistentModelIndex
+
+    from tokendesk.core.tokens.claims import ExplainedClaim
+
+    Index = QModelIndex | QPersistentModelIndex
 
 
 class ClaimsModel(QAbstractTableModel):
@@ -38,6 +41,8 @@ class ClaimsModel(QAbstractTableModel):
 
     # -- content ------------------------------------------------------------------------------
     def set_claims(self, claims: dict[str, Any] | None, now: float | None = None) -> None:
+        from tokendesk.core.tokens.claims import TIME_CLAIMS, explain_claims
+
         self.beginResetModel()
         self._claims = dict(claims or {})
         self._rows = explain_claims(self._claims, time.time() if now is None else now)
@@ -54,6 +59,8 @@ class ClaimsModel(QAbstractTableModel):
         """Recompute relative times ("expires in 4 min 12 s") and repaint only those cells."""
         if not self._time_rows:
             return
+        from tokendesk.core.tokens.claims import explain_claims
+
         fresh = {r.name: r for r in explain_claims(
             {self._rows[i].name: self._claims[self._rows[i].name] for i in self._time_rows}, now)}
         for i in self._time_rows:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -21,15 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tokendesk.core import DecodedToken, TokenFormat
-from tokendesk.core.timefmt import format_utc, human_duration
-
 from ..controllers.inspector import InspectorController, VerifyRequest
 from ..models.claims_model import ClaimsModel
 from ..theme import current_theme
 from ..widgets.json_view import JsonView
 from ..widgets.token_input import TokenInput
 from .verify_panel import VerifyPanel
+
+if TYPE_CHECKING:
+    from tokendesk.core import DecodedToken
 
 __all__ = ["InspectorView"]
 
@@ -196,19 +195,20 @@ class InspectorView(QWidget):
         self.token = token
         theme = current_theme()
         self.verify_panel.show_unverified()
-        if token is None or token.format is TokenFormat.EMPTY:
+        if token is None or token.format == "empty":
             self.badge.setText("")
             self.badge.setStyleSheet("")
             self.unverified.hide()
             self.reasons.setText("Nothing to inspect yet.")
             self.problems.hide()
             self.warnings.hide()
-            self.header_view.show_text("")
-            self.payload_view.show_text("")
+            self._fill_views()
             self.claims_model.set_claims(None)
             self.found_row.hide()
             self.countdown.setText("")
             return
+        from tokendesk.core import TokenFormat  # imported on first use, after the first paint
+
         self._render_found(token)
         label = ("Unsecured" if token.format is TokenFormat.UNSECURED
                  else "Malformed" if token.format is TokenFormat.MALFORMED else token.kind.label)
@@ -228,22 +228,36 @@ class InspectorView(QWidget):
         self.warnings.setText("\n".join(f"⚠ {f.message}" for f in findings))
         self.warnings.setStyleSheet(f"color: {theme.warn};")
         self.warnings.setVisible(bool(findings))
-        self.header_view.show_value(token.header) if token.header is not None else \
-            self.header_view.show_text("")
-        if token.payload is not None:
-            self.payload_view.show_value(token.payload)
-        elif token.payload_text is not None:
-            self.payload_view.show_text(token.payload_text)
-        elif token.payload_bytes:
-            self.payload_view.show_text(f"(binary, {len(token.payload_bytes)} bytes)\n"
-                                        + token.payload_bytes[:2048].hex(" "))
-        elif token.format is TokenFormat.JWE:
-            self.payload_view.show_text("Encrypted: decrypt it with the recipient's key "
-                                        "(tokendesk decrypt) to see the content.")
-        else:
-            self.payload_view.show_text("")
+        self._fill_views()
         self.claims_model.set_claims(token.claims, self.clock())
         self._update_countdown()
+
+    # -- the Payload and Header views -----------------------------------------------------------
+    def _fill_views(self) -> None:
+        self._fill("Header", self.header_view)
+        self._fill("Payload", self.payload_view)
+
+    def _fill(self, name: str, view: JsonView) -> None:
+        token = self.token
+        if token is None:
+            view.show_text("")
+        elif name == "Header":
+            if token.header is not None:
+                view.show_value(token.header)
+            else:
+                view.show_text("")
+        elif token.payload is not None:
+            view.show_value(token.payload)
+        elif token.payload_text is not None:
+            view.show_text(token.payload_text)
+        elif token.payload_bytes:
+            view.show_text(f"(binary, {len(token.payload_bytes)} bytes)\n"
+                           + token.payload_bytes[:2048].hex(" "))
+        elif token.format == "jwe":
+            view.show_text("Encrypted: decrypt it with the recipient's key "
+                           "(tokendesk decrypt) to see the content.")
+        else:
+            view.show_text("")
 
     def _render_found(self, token: DecodedToken) -> None:
         found = token.found
@@ -276,6 +290,8 @@ class InspectorView(QWidget):
         if not isinstance(exp, int | float) or isinstance(exp, bool):
             self.countdown.setText("no expiry" if claims is not None else "")
             return
+        from tokendesk.core.timefmt import format_utc, human_duration
+
         now = self.clock() if now is None else now
         theme = current_theme()
         if exp > now:
@@ -294,6 +310,8 @@ class InspectorView(QWidget):
         if token is None or not token.text:
             self._show_message("Nothing to verify: paste a token first.")
             return
+        from tokendesk.core import TokenFormat
+
         if token.format is TokenFormat.JWE:
             self.verify_panel.show_error("an encrypted token (JWE) must be decrypted before its "
                                          "signature can be checked")
@@ -302,9 +320,7 @@ class InspectorView(QWidget):
             self.verify_panel.show_error("an opaque token has no signature to check: ask its "
                                          "issuer (introspection or /userinfo)")
             return
-        from dataclasses import replace
-
-        self.controller.verify(replace(request, token=token.text, now=self.clock()))
+        self.controller.verify(request._replace(token=token.text, now=self.clock()))
 
     @Slot(object, str)
     def _on_verified(self, verification: Any, described: str) -> None:
@@ -337,9 +353,13 @@ class InspectorView(QWidget):
     def header_json(self) -> str | None:
         if self.token is None or self.token.header is None:
             return None
+        import json
+
         return json.dumps(self.token.header, indent=2, ensure_ascii=False)
 
     def claims_json(self) -> str | None:
         if self.token is None or self.token.payload is None:
             return None
+        import json
+
         return json.dumps(self.token.payload, indent=2, ensure_ascii=False)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtGui import (
@@ -26,6 +26,7 @@ _TOKENS = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
 def monospace_font() -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setStyleHint(QFont.StyleHint.Monospace)
@@ -71,6 +72,8 @@ class JsonView(QPlainTextEdit):
         self.highlighter = JsonHighlighter(self.document())
 
     def show_value(self, value: Any) -> None:
+        import json
+
         try:
             text = json.dumps(value, indent=2, ensure_ascii=False)
         except (TypeError, ValueError):

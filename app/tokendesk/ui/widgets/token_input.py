@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextDocument,
+    QTextOption,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -97,7 +98,7 @@ class TokenInput(QPlainTextEdit):
         self.setFont(monospace_font())
         self.setAcceptDrops(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setWordWrapMode(self.wordWrapMode().WrapAnywhere)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)  # tokens have no spaces
         self.highlighter = SegmentHighlighter(self.document())
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802
