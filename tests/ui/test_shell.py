@@ -114,13 +114,13 @@ def test_window_geometry_is_restored(qtbot, tokendesk_home, clock):
     first = MainWindow(settings=Settings(path), pool=InlinePool(), clock=clock)
     qtbot.addWidget(first)
     first.show()
-    first.resize(700, 650)  # within the offscreen screen (800×800), above the minimum size
+    first.resize(760, 740)  # within the offscreen screen (800×800), above the minimum size
     first.close()
     saved = Settings(path).geometry("main")
     assert isinstance(saved, QByteArray) and not saved.isEmpty()
     second = MainWindow(settings=Settings(path), pool=InlinePool(), clock=clock)
     qtbot.addWidget(second)
-    assert (second.width(), second.height()) == (700, 650)
+    assert (second.width(), second.height()) == (760, 740)
 
 
 def test_about_names_the_versions(window):

@@ -117,26 +117,31 @@ def bench_keystroke(samples: int) -> list[str]:
               "roles": ["reader", "writer"], "note": "x" * 1100}
     token = encode(claims, generate_key("RSA"))
     field = window.inspector.input
+    window.resize(1280, 820)
     window.inspector.set_text(token)
     app.processEvents()
-    cursor = field.textCursor()
-    times = []
-    for i in range(samples):
-        cursor.movePosition(cursor.MoveOperation.End)
-        field.setTextCursor(cursor)
-        key = Qt.Key.Key_Backspace if i % 2 else Qt.Key.Key_A
-        start = time.perf_counter()
-        QTest.keyClick(field, key)  # the keystroke
-        window.inspector_controller.decode_now()  # the debounce elapsing
-        field.repaint()
-        window.inspector.repaint()  # render everything that changed
-        times.append(time.perf_counter() - start)
+    payload_middle = token.index(".") + (token.index(".", token.index(".") + 1)
+                                         - token.index(".")) // 2
+    lines = []
+    for where, position in (("in the signature", len(token)),
+                            ("in the payload (claims change)", payload_middle)):
+        times = []
+        for i in range(samples):
+            cursor = field.textCursor()
+            cursor.setPosition(position if i % 2 == 0 else position + 1)
+            field.setTextCursor(cursor)
+            key = Qt.Key.Key_Backspace if i % 2 else Qt.Key.Key_A
+            start = time.perf_counter()
+            QTest.keyClick(field, key)  # the keystroke
+            window.inspector_controller.decode_now()  # the debounce elapsing
+            app.processEvents()  # layout and paint whatever changed, as the event loop does
+            times.append(time.perf_counter() - start)
+        times.sort()
+        lines.append(f"decode-and-render after a keystroke {where}, {len(token)}-character "
+                     f"token: median {statistics.median(times) * 1e3:.1f} ms, "
+                     f"p95 {times[int(len(times) * 0.95) - 1] * 1e3:.1f} ms (goal ≤ 16 ms)")
     window.close()
-    times.sort()
-    median = statistics.median(times)
-    p95 = times[int(len(times) * 0.95) - 1]
-    return [f"decode-and-render after a keystroke, {len(token)}-character token: median "
-            f"{median * 1e3:.1f} ms, p95 {p95 * 1e3:.1f} ms (goal ≤ 16 ms)"]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -31,6 +33,12 @@ if TYPE_CHECKING:
     from tokendesk.core import DecodedToken
 
 __all__ = ["InspectorView"]
+
+
+def _style(widget: QWidget, sheet: str) -> None:
+    """Set a style sheet only when it differs: each change re-polishes the widget."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
 
 PLACEHOLDER = ("Paste a token — a raw JWT, “Bearer …”, an Authorization header, a JSON token "
                "response, a redirect URL with #access_token=…, or drop a file.\n\n"
@@ -98,9 +106,21 @@ class InspectorView(QWidget):
         encoded_layout.addWidget(self.input, 1)
         encoded_layout.addWidget(self.found_row)
         encoded_layout.addLayout(badge_row)
-        encoded_layout.addWidget(self.reasons)
-        encoded_layout.addWidget(self.problems)
-        encoded_layout.addWidget(self.warnings)
+        # Reasons, problems and warnings change with every keystroke; inside a scroll area of
+        # their own their changing height does not reflow (and repaint) the whole column.
+        notes = QWidget()
+        notes_layout = QVBoxLayout(notes)
+        notes_layout.setContentsMargins(0, 0, 0, 0)
+        notes_layout.addWidget(self.reasons)
+        notes_layout.addWidget(self.problems)
+        notes_layout.addWidget(self.warnings)
+        notes_layout.addStretch(1)
+        self.notes = QScrollArea()
+        self.notes.setWidget(notes)
+        self.notes.setWidgetResizable(True)
+        self.notes.setFrameShape(QFrame.Shape.NoFrame)
+        self.notes.setMinimumHeight(70)
+        encoded_layout.addWidget(self.notes)
         self.verify_panel = VerifyPanel()
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(encoded)
@@ -192,16 +212,18 @@ class InspectorView(QWidget):
         self._render(token)
 
     def _render(self, token: DecodedToken | None) -> None:
-        self.token = token
+        """Show a decoded token. Only what changed is redrawn: a keystroke in one segment
+        leaves the others, and the style sheets, as they were."""
+        previous, self.token = self.token, token
         theme = current_theme()
         self.verify_panel.show_unverified()
         if token is None or token.format == "empty":
             self.badge.setText("")
-            self.badge.setStyleSheet("")
+            _style(self.badge, "")
             self.unverified.hide()
             self.reasons.setText("Nothing to inspect yet.")
-            self.problems.hide()
-            self.warnings.hide()
+            self.problems.setText("")
+            self.warnings.setText("")
             self._fill_views()
             self.claims_model.set_claims(None)
             self.found_row.hide()
@@ -215,21 +237,27 @@ class InspectorView(QWidget):
         key = "unsecured" if token.format is TokenFormat.UNSECURED else token.kind.value
         background, foreground = theme.badge_colors(key)
         self.badge.setText(f"  {label}  ")
-        self.badge.setStyleSheet(f"background: {background}; color: {foreground}; "
-                                 "border-radius: 8px; font-weight: 600; padding: 2px;")
+        _style(self.badge, f"background: {background}; color: {foreground}; "
+                           "border-radius: 8px; font-weight: 600; padding: 2px;")
         self.unverified.setVisible(token.format in (TokenFormat.JWS, TokenFormat.UNSECURED,
                                                     TokenFormat.JWS_JSON))
-        self.unverified.setStyleSheet(f"color: {theme.warn}; font-weight: 600;")
+        _style(self.unverified, f"color: {theme.warn}; font-weight: 600;")
         self.reasons.setText("\n".join(f"• {r}" for r in token.reasons))
         self.problems.setText("\n".join(f"✘ {p.message}" for p in token.problems))
-        self.problems.setStyleSheet(f"color: {theme.bad};")
-        self.problems.setVisible(bool(token.problems))
+        _style(self.problems, f"color: {theme.bad};")
         findings = token.findings
         self.warnings.setText("\n".join(f"⚠ {f.message}" for f in findings))
-        self.warnings.setStyleSheet(f"color: {theme.warn};")
-        self.warnings.setVisible(bool(findings))
-        self._fill_views()
-        self.claims_model.set_claims(token.claims, self.clock())
+        _style(self.warnings, f"color: {theme.warn};")
+        same_header = previous is not None and previous.header == token.header
+        same_payload = (previous is not None and previous.payload == token.payload
+                        and previous.payload_text == token.payload_text
+                        and previous.payload_bytes == token.payload_bytes
+                        and previous.format == token.format)
+        if not same_header:
+            self._fill("Header", self.header_view)
+        if not same_payload:
+            self._fill("Payload", self.payload_view)
+            self.claims_model.set_claims(token.claims, self.clock())
         self._update_countdown()
 
     # -- the Payload and Header views -----------------------------------------------------------
@@ -346,8 +374,7 @@ class InspectorView(QWidget):
         self.status_message.emit(message)
         if "Nothing was inserted" in message:
             self.problems.setText(f"✘ {message}")
-            self.problems.setStyleSheet(f"color: {current_theme().bad};")
-            self.problems.show()
+            _style(self.problems, f"color: {current_theme().bad};")
 
     # -- for menus ----------------------------------------------------------------------------
     def header_json(self) -> str | None:

@@ -204,10 +204,12 @@ class VerifyPanel(QGroupBox):
         self.issuer_button.setEnabled(not busy)
 
     def show_unverified(self, why: str = "no key checked yet") -> None:
-        theme = current_theme()
+        sheet = f"color: {current_theme().warn};"
         self.verdict.setText(f"UNVERIFIED — {why}")
-        self.verdict.setStyleSheet(f"color: {theme.warn};")
-        self.checks.clear()
+        if self.verdict.styleSheet() != sheet:
+            self.verdict.setStyleSheet(sheet)
+        if self.checks.topLevelItemCount():
+            self.checks.clear()
 
     def show_error(self, message: str) -> None:
         self.show_unverified(message)
