@@ -63,3 +63,35 @@ def error(message: str) -> None:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def fail(exc: Exception, *, default: int = 2) -> int:
+    """Print a person's message for a known error; return the exit code it means.
+
+    Usage and local problems (bad file, bad key) are 2; the network or a server that is down is
+    3; a server that said no is 1; other core errors take ``default``.
+    """
+    from tokendesk.core.errors import (
+        KeyProblem,
+        NetworkError,
+        ProviderError,
+        ResponseError,
+        TokendeskError,
+    )
+
+    if isinstance(exc, UsageError):
+        error(str(exc))
+        return 2
+    if isinstance(exc, KeyProblem):
+        error(f"key: {exc.message}")
+        return 2
+    if isinstance(exc, NetworkError):
+        error(exc.message)
+        return 3
+    if isinstance(exc, ProviderError | ResponseError):
+        error(exc.message)
+        return 3 if (exc.status or 0) >= 500 else 1
+    if isinstance(exc, TokendeskError):
+        error(exc.message)
+        return default
+    raise exc

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tokendesk.core.errors import KeyProblem, NetworkError, OAuthError, TokendeskError
+from tokendesk.core.errors import TokendeskError
 from tokendesk.core.tokens.extract import strip_transport
 
-from . import EXIT_NETWORK, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from .common import UsageError, error, print_json, read_file, read_token_arg
+from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from .common import UsageError, fail, print_json, read_file, read_token_arg
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,21 +27,8 @@ def run(args: argparse.Namespace) -> int:
             result = verify(token, load_secret(args.secret, args.secret_encoding), **options)
         else:
             result = _verify_remote(token, args, options)
-    except UsageError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except KeyProblem as exc:
-        error(f"key: {exc.message}")
-        return EXIT_USAGE
-    except NetworkError as exc:
-        error(exc.message)
-        return EXIT_NETWORK
-    except OAuthError as exc:
-        error(exc.message)
-        return EXIT_NETWORK if getattr(exc, "status", 0) and exc.status >= 500 else EXIT_REFUSED  # type: ignore[attr-defined]
-    except TokendeskError as exc:
-        error(exc.message)
-        return EXIT_USAGE
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc, default=EXIT_USAGE)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -82,15 +69,8 @@ def run_decrypt(args: argparse.Namespace) -> int:
                 raise UsageError("give --key FILE (or --password-stdin for PBES2)")
             key = load_decryption_key(read_file(args.key, "--key"))
         result = decrypt(token, key, password=password)
-    except UsageError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except KeyProblem as exc:
-        error(f"key: {exc.message}")
-        return EXIT_USAGE
-    except TokendeskError as exc:
-        error(exc.message)
-        return EXIT_REFUSED
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc, default=EXIT_REFUSED)
     if args.json:
         print_json({"header": result.header, "plaintext": result.text,
                     "plaintext_hex": None if result.text is not None else result.plaintext.hex(),

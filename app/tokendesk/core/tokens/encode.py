@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from ..errors import UnsupportedAlgorithm, UnusableKey
 from .b64 import b64url_encode
 from .jwe import load_decryption_key
-from .keys import EC_CURVES, HMAC_ALGS, RSA_ALGS, _thumbprint, jwk_from_public_key
+from .keycheck import jwk_from_public_key, thumbprint
+from .keyset import EC_CURVES, HMAC_ALGS, RSA_ALGS
 from .parse import parse_compact
 from .signatures import sign
 
@@ -119,7 +120,7 @@ def generate_key(kind: str = "RSA", *, size: int | None = None, curve: str = "P-
     else:
         raise UnusableKey(f"unknown key type {kind!r} ({', '.join(_KEY_TYPES)})")
     if kid is None:
-        kid = _thumbprint(jwk_from_public_key(key.public_key()))[:16]
+        kid = thumbprint(jwk_from_public_key(key.public_key()))[:16]
     return SigningKey(chosen, key, kid)
 
 
