@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,23 @@ def certificate_pem(private) -> str:
         .sign(private, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture(scope="session")
+def secret_service():
+    """A real, unlocked Secret Service on a private D-Bus session, for the whole test run.
+
+    Its environment is exported so that subprocesses (the CLI, kill tests) use it too.
+    """
+    from tests.helpers.secret_service import SecretService
+
+    service = SecretService(unlock=True).start()
+    saved = {k: os.environ.get(k) for k in service.env}
+    os.environ.update(service.env)
+    yield service
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    service.stop()

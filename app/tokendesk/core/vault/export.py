@@ -1,0 +1,125 @@
+"""Exporting and importing the vault.
+
+* A full export is a versioned JSON envelope: scrypt-derived key, AES-GCM over the clients and
+  credentials *with* their secrets. Without the passphrase it reveals nothing but its format.
+* A metadata export has no secret at all (clients, endpoints, credential names and expiry), for
+  sharing a setup with a colleague; it is plain JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import VaultCorrupt, VaultError, WrongPassphrase
+from .model import Client
+from .vault import ACCESS_TOKEN, ID_TOKEN, TokenSet, Vault
+
+__all__ = ["export_metadata", "export_vault", "import_vault"]
+
+FORMAT = "tokendesk-vault-export"
+VERSION = 1
+_N, _R, _P = 2**15, 8, 1
+
+
+def _key(passphrase: str, salt: bytes, n: int = _N, r: int = _R, p: int = _P) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def _selected(vault: Vault, names: Iterable[str] | None) -> list[str]:
+    all_names = [c.name for c in vault.credentials()]
+    if names is None:
+        return all_names
+    chosen = list(names)
+    missing = [n for n in chosen if n not in all_names]
+    if missing:
+        raise VaultError(f"no credential named {', '.join(map(repr, missing))}")
+    return chosen
+
+
+def export_metadata(vault: Vault, names: Iterable[str] | None = None) -> dict[str, Any]:
+    chosen = _selected(vault, names)
+    creds = [vault.credential(n) for n in chosen]
+    clients = {c.client for c in creds} if names is not None else {c.name for c in vault.clients()}
+    doc = {"format": FORMAT + "-metadata", "version": VERSION,
+           "clients": [vault.client(c).to_dict() for c in sorted(clients)],
+           "credentials": [c.to_dict() for c in creds]}
+    vault.audit("exported", "vault", f"metadata of {len(creds)} credential(s), no secrets")
+    return doc
+
+
+def export_vault(vault: Vault, passphrase: str, names: Iterable[str] | None = None) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if len(passphrase) < 8:
+        raise VaultError("choose a passphrase of at least 8 characters for the export")
+    chosen = _selected(vault, names)
+    creds = [vault.credential(n) for n in chosen]
+    client_names = sorted({c.client for c in creds} if names is not None
+                          else {c.name for c in vault.clients()})
+    payload = {
+        "clients": [{**vault.client(n).to_dict(), "client_secret": vault.client_secret(n),
+                     "private_key": vault.client_private_key(n)} for n in client_names],
+        "credentials": [{**c.to_dict(), "refresh_token": vault.refresh_token(c.name),
+                         "access_token": vault.token(c.name, ACCESS_TOKEN),
+                         "id_token": vault.token(c.name, ID_TOKEN)} for c in creds],
+    }
+    salt, nonce = os.urandom(16), os.urandom(12)
+    sealed = AESGCM(_key(passphrase, salt)).encrypt(nonce, json.dumps(payload).encode(),
+                                                    FORMAT.encode())
+    vault.audit("exported", "vault", f"{len(creds)} credential(s), encrypted")
+    return json.dumps({"format": FORMAT, "version": VERSION, "kdf": "scrypt", "n": _N, "r": _R,
+                       "p": _P, "salt": base64.b64encode(salt).decode(),
+                       "nonce": base64.b64encode(nonce).decode(),
+                       "ciphertext": base64.b64encode(sealed).decode()}).encode()
+
+
+def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
+    """Import clients and credentials; existing names are left alone. Returns what was added."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise VaultCorrupt("this is not a Tokendesk export (not JSON)") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise VaultCorrupt("this is not an encrypted Tokendesk export")
+    if doc.get("version") != VERSION:
+        raise VaultError(f"export version {doc.get('version')!r} is not supported")
+    try:
+        key = _key(passphrase, base64.b64decode(doc["salt"]), int(doc["n"]), int(doc["r"]),
+                   int(doc["p"]))
+        plain = AESGCM(key).decrypt(base64.b64decode(doc["nonce"]),
+                                    base64.b64decode(doc["ciphertext"]), FORMAT.encode())
+    except InvalidTag:
+        raise WrongPassphrase("wrong passphrase (or the export was altered)") from None
+    except (KeyError, ValueError, TypeError):
+        raise VaultCorrupt("the export is damaged") from None
+    payload = json.loads(plain)
+    added: list[str] = []
+    existing_clients = {c.name for c in vault.clients()}
+    for c in payload["clients"]:
+        if c["name"] in existing_clients:
+            continue
+        fields = {k: c[k] for k in ("name", "issuer", "client_id", "auth_method", "scope",
+                                    "audience", "discovery_url", "endpoints", "extra_params",
+                                    "environment", "admin_provider")}
+        vault.add_client(Client(**fields), c.get("client_secret"), c.get("private_key"))
+        added.append(f"client {c['name']}")
+    existing = {c.name for c in vault.credentials()}
+    for c in payload["credentials"]:
+        if c["name"] in existing:
+            continue
+        vault.add_credential(c["name"], c["client"],
+                             TokenSet(c["refresh_token"], c.get("access_token"),
+                                      c.get("id_token"), scope=c.get("scope") or None),
+                             notes=c.get("notes", ""))
+        added.append(c["name"])
+    vault.audit("imported", "vault", f"{len(added)} item(s)")
+    return added

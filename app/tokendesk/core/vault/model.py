@@ -1,0 +1,127 @@
+"""What the vault knows: clients and credentials. Nothing in here is secret.
+
+Secrets (client secrets, private keys, refresh/access/ID tokens) live only in the secret store;
+these records hold their fingerprints (a short SHA-256, never the value), expiry times and state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AUTH_METHODS",
+    "ENVIRONMENTS",
+    "AuditEntry",
+    "Client",
+    "Credential",
+    "Status",
+    "fingerprint",
+]
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none", "private_key_jwt")
+#: Environment labels and their colors.
+ENVIRONMENTS = {"dev": "#2e7d32", "staging": "#f9a825", "prod": "#c62828", "": "#607d8b"}
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    REUSE_DETECTED = "reuse detected"
+    REVOKE_PENDING = "revoke pending"
+    NEEDS_SIGN_IN = "needs sign-in"
+    UNKNOWN = "unknown"
+
+
+def fingerprint(secret: str | None) -> str | None:
+    """A short SHA-256 of a token, to tell tokens apart without revealing them."""
+    if not secret:
+        return None
+    return "sha256:" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Client:
+    """An OAuth client at an issuer. ``has_secret`` says whether a secret is in the store."""
+
+    name: str
+    issuer: str
+    client_id: str
+    auth_method: str = "client_secret_basic"
+    scope: str = ""
+    audience: str = ""
+    discovery_url: str = ""
+    endpoints: dict[str, str] = field(default_factory=dict)
+    extra_params: dict[str, str] = field(default_factory=dict)
+    environment: str = ""
+    admin_provider: str = ""
+    has_secret: bool = False
+    uid: str = ""
+    created_at: float = 0.0
+
+    @property
+    def color(self) -> str:
+        return ENVIRONMENTS.get(self.environment, ENVIRONMENTS[""])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "issuer": self.issuer, "client_id": self.client_id,
+            "auth_method": self.auth_method, "scope": self.scope, "audience": self.audience,
+            "discovery_url": self.discovery_url, "endpoints": self.endpoints,
+            "extra_params": self.extra_params, "environment": self.environment,
+            "admin_provider": self.admin_provider, "has_secret": self.has_secret,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One user's tokens at one client (the tokens themselves are in the secret store)."""
+
+    name: str
+    client: str
+    uid: str
+    status: Status = Status.ACTIVE
+    subject: str = ""
+    scope: str = ""
+    refresh_fp: str | None = None
+    access_fp: str | None = None
+    id_fp: str | None = None
+    access_expires_at: float | None = None
+    id_expires_at: float | None = None
+    refresh_expires_at: float | None = None
+    refresh_expiry_kind: str = ""  # "absolute (exp)", "idle (refresh_expires_in)", ...
+    created_at: float = 0.0
+    last_refreshed_at: float | None = None
+    rotation_count: int = 0
+    notes: str = ""
+    environment: str = ""
+    slot: str = ""
+    has_access_token: bool = False
+    has_id_token: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "client": self.client, "status": str(self.status),
+            "subject": self.subject, "scope": self.scope, "environment": self.environment,
+            "fingerprints": {"refresh_token": self.refresh_fp, "access_token": self.access_fp,
+                             "id_token": self.id_fp},
+            "expires_at": {"access_token": self.access_expires_at,
+                           "id_token": self.id_expires_at,
+                           "refresh_token": self.refresh_expires_at},
+            "refresh_expiry_kind": self.refresh_expiry_kind,
+            "created_at": self.created_at, "last_refreshed_at": self.last_refreshed_at,
+            "rotation_count": self.rotation_count, "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: float
+    action: str  # added, refreshed, rotated, revoked, deleted, exported, imported, ...
+    target: str  # the credential or client name
+    detail: str = ""  # plain words; fingerprints, never secrets
+    actor: str = ""  # who ran it locally

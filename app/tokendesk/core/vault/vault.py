@@ -1,0 +1,407 @@
+"""The vault: clients and credentials, with their secrets in a :class:`SecretStore`.
+
+Service names: ``tokendesk/credential/<uid>`` and ``tokendesk/client/<uid>``, one per record.
+A credential's refresh token sits in a *slot* (``refresh_token@<slot>``); a rotated token is
+never written over the old one (DESIGN.md "Storage", SECURITY.md 19 and 29):
+
+1. write the new token to a new slot;
+2. read it back and compare;
+3. switch the index to the new slot in one transaction (the old slot is remembered as stale);
+4. delete the old slot, then forget it.
+
+A crash before 3 leaves the index on the old, intact slot; after 3 on the new, verified one; a
+stale slot left by a crash between 3 and 4 is deleted the next time the vault opens.
+
+At most one refresh per credential runs at a time: :meth:`Vault.refresh_lock` is a lock per
+credential inside the process and an advisory file lock across processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import secrets as _random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import VaultCorrupt, VaultError
+from .index import Index
+from .model import AUTH_METHODS, Client, Credential, Status, fingerprint
+from .secrets import SecretStore
+
+__all__ = ["TokenSet", "Vault", "token_metadata"]
+
+CLIENT_SECRET, PRIVATE_KEY = "client_secret", "private_key"
+ACCESS_TOKEN, ID_TOKEN = "access_token", "id_token"
+
+
+def _refresh_key(slot: str) -> str:
+    return f"refresh_token@{slot}"
+
+
+def _new_slot() -> str:
+    return _random.token_hex(6)
+
+
+class TokenSet:
+    """Tokens from a token response (or pasted by hand), with what they say about expiry."""
+
+    def __init__(self, refresh_token: str | None = None, access_token: str | None = None,
+                 id_token: str | None = None, *, expires_in: float | None = None,
+                 refresh_expires_in: float | None = None, scope: str | None = None) -> None:
+        self.refresh_token = refresh_token or None
+        self.access_token = access_token or None
+        self.id_token = id_token or None
+        self.expires_in = expires_in
+        self.refresh_expires_in = refresh_expires_in
+        self.scope = scope
+
+    def __repr__(self) -> str:  # never the tokens
+        return (f"TokenSet(refresh={fingerprint(self.refresh_token)}, "
+                f"access={fingerprint(self.access_token)}, id={fingerprint(self.id_token)})")
+
+    @classmethod
+    def from_response(cls, response: dict[str, Any]) -> TokenSet:
+        """From a token endpoint response (RFC 6749 §5.1, with the vendor variants)."""
+        def number(name: str) -> float | None:
+            value = response.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+            if isinstance(value, str) and value.isdigit():
+                return float(value)
+            return None
+
+        def text(name: str) -> str | None:
+            value = response.get(name)
+            return value if isinstance(value, str) and value else None
+
+        return cls(text("refresh_token"), text("access_token"), text("id_token"),
+                   expires_in=number("expires_in"),
+                   refresh_expires_in=number("refresh_expires_in")
+                   or number("refresh_token_expires_in"),
+                   scope=text("scope"))
+
+
+def token_metadata(token: str | None) -> dict[str, Any]:
+    """exp, sub and scope of a JWT (decoded, not verified: used only for display and timers)."""
+    if not token:
+        return {}
+    from ..tokens.decoding import decode_token
+
+    claims = decode_token(token).claims or {}
+    out: dict[str, Any] = {}
+    exp = claims.get("exp")
+    if isinstance(exp, int | float) and not isinstance(exp, bool):
+        out["exp"] = float(exp)
+    if isinstance(claims.get("sub"), str):
+        out["sub"] = claims["sub"]
+    scope = claims.get("scope", claims.get("scp"))
+    if isinstance(scope, str):
+        out["scope"] = scope
+    elif isinstance(scope, list):
+        out["scope"] = " ".join(str(s) for s in scope)
+    return out
+
+
+class Vault:
+    def __init__(self, home: Path, store: SecretStore, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.home = home
+        self.store = store
+        self.clock = clock
+        self.index = Index(home / "vault.sqlite3")
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.actor = _actor()
+        self.collect_stale_slots()
+
+    def close(self) -> None:
+        self.index.close()
+
+    # -- clients ------------------------------------------------------------------------------
+    def add_client(self, client: Client, secret: str | None = None,
+                   private_key: str | None = None) -> Client:
+        if client.auth_method not in AUTH_METHODS:
+            raise VaultError(f"unknown client authentication {client.auth_method!r} "
+                             f"(one of {', '.join(AUTH_METHODS)})")
+        if not client.name.strip() or not client.issuer.strip() or not client.client_id.strip():
+            raise VaultError("a client needs a name, an issuer and a client_id")
+        uid = _random.token_hex(8)
+        stored = Client(**{**client.__dict__, "uid": uid, "created_at": self.clock(),
+                           "has_secret": bool(secret or private_key)})
+        service = f"tokendesk/client/{uid}"
+        if secret:
+            self.store.set(service, CLIENT_SECRET, secret)
+        if private_key:
+            self.store.set(service, PRIVATE_KEY, private_key)
+        try:
+            self.index.add_client(stored)
+        except VaultError:
+            self.store.delete(service, CLIENT_SECRET)
+            self.store.delete(service, PRIVATE_KEY)
+            raise
+        self.index.audit("client added", client.name,
+                         f"issuer {client.issuer}, client_id {client.client_id}, "
+                         f"{client.auth_method}", self.actor)
+        return stored
+
+    def client(self, name: str) -> Client:
+        found = self.index.client(name)
+        if found is None:
+            raise VaultError(f"no client named {name!r}")
+        return found
+
+    def clients(self) -> list[Client]:
+        return self.index.clients()
+
+    def client_secret(self, name: str) -> str | None:
+        return self.store.get(f"tokendesk/client/{self.client(name).uid}", CLIENT_SECRET)
+
+    def client_private_key(self, name: str) -> str | None:
+        return self.store.get(f"tokendesk/client/{self.client(name).uid}", PRIVATE_KEY)
+
+    def remove_client(self, name: str) -> None:
+        client = self.client(name)
+        if self.index.credentials(client=name):
+            raise VaultError(f"the client {name!r} still has credentials: remove them first")
+        service = f"tokendesk/client/{client.uid}"
+        self.store.delete(service, CLIENT_SECRET)
+        self.store.delete(service, PRIVATE_KEY)
+        self.index.remove_client(name)
+        self.index.audit("client deleted", name, "", self.actor)
+
+    # -- credentials --------------------------------------------------------------------------
+    def add_credential(self, name: str, client: str, tokens: TokenSet, *,
+                       notes: str = "") -> Credential:
+        if not name.strip():
+            raise VaultError("a credential needs a name")
+        if not tokens.refresh_token:
+            raise VaultError("no refresh token given (paste one, or a token response with one)")
+        client_uid = self.client(client).uid
+        if self.index.credential(name) is not None:
+            raise VaultError(f"a credential named {name!r} already exists")
+        uid, slot = _random.token_hex(8), _new_slot()
+        service = f"tokendesk/credential/{uid}"
+        self.store.set(service, _refresh_key(slot), tokens.refresh_token)
+        if self.store.get(service, _refresh_key(slot)) != tokens.refresh_token:
+            raise VaultCorrupt("the secret store did not return the refresh token just stored")
+        if tokens.access_token:
+            self.store.set(service, ACCESS_TOKEN, tokens.access_token)
+        if tokens.id_token:
+            self.store.set(service, ID_TOKEN, tokens.id_token)
+        now = self.clock()
+        fields = self._expiry_fields(tokens, now)
+        cred = Credential(name=name, client=client, uid=uid, status=Status.ACTIVE,
+                          created_at=now, notes=notes, slot=slot,
+                          refresh_fp=fingerprint(tokens.refresh_token),
+                          access_fp=fingerprint(tokens.access_token),
+                          id_fp=fingerprint(tokens.id_token),
+                          has_access_token=bool(tokens.access_token),
+                          has_id_token=bool(tokens.id_token), **fields)
+        self.index.add_credential(cred, client_uid)
+        self.index.audit("added", name, f"client {client}, refresh {cred.refresh_fp}", self.actor)
+        found = self.index.credential(name)
+        assert found is not None
+        return found
+
+    def _expiry_fields(self, tokens: TokenSet, now: float) -> dict[str, Any]:
+        access, ident, refresh = (token_metadata(tokens.access_token),
+                                  token_metadata(tokens.id_token),
+                                  token_metadata(tokens.refresh_token))
+        fields: dict[str, Any] = {}
+        if tokens.access_token:
+            fields["access_expires_at"] = access.get("exp") or (
+                now + tokens.expires_in if tokens.expires_in is not None else None)
+        if tokens.id_token:
+            fields["id_expires_at"] = ident.get("exp")
+        if "exp" in refresh:
+            fields["refresh_expires_at"] = refresh["exp"]
+            fields["refresh_expiry_kind"] = "absolute (the refresh token's exp)"
+        elif tokens.refresh_expires_in is not None:
+            fields["refresh_expires_at"] = now + tokens.refresh_expires_in
+            fields["refresh_expiry_kind"] = "as the server said (refresh_expires_in)"
+        subject = ident.get("sub") or access.get("sub")
+        if subject:
+            fields["subject"] = subject
+        scope = tokens.scope or access.get("scope")
+        if scope:
+            fields["scope"] = scope
+        return fields
+
+    def credential(self, name: str) -> Credential:
+        found = self.index.credential(name)
+        if found is None:
+            raise VaultError(f"no credential named {name!r}")
+        return found
+
+    def credentials(self, search: str = "", **filters: Any) -> list[Credential]:
+        return self.index.credentials(search, **filters)
+
+    def refresh_token(self, name: str) -> str:
+        cred = self.credential(name)
+        value = self.store.get(f"tokendesk/credential/{cred.uid}", _refresh_key(cred.slot))
+        if value is None:
+            raise VaultCorrupt(f"the refresh token of {name!r} is missing from "
+                               f"{self.store.description}")
+        return value
+
+    def token(self, name: str, kind: str) -> str | None:
+        """The stored access or ID token (``kind`` is ``access_token`` or ``id_token``)."""
+        if kind not in (ACCESS_TOKEN, ID_TOKEN):
+            raise VaultError(f"unknown token kind {kind!r}")
+        return self.store.get(f"tokendesk/credential/{self.credential(name).uid}", kind)
+
+    def set_status(self, name: str, status: Status, detail: str = "") -> None:
+        self.credential(name)
+        self.index.update_credential(name, status=status)
+        self.index.audit(f"status {status}", name, detail, self.actor)
+
+    def set_notes(self, name: str, notes: str) -> None:
+        self.credential(name)
+        self.index.update_credential(name, notes=notes)
+
+    def store_tokens(self, name: str, tokens: TokenSet, *,
+                     on_step: Callable[[str], None] | None = None) -> bool:
+        """Store the result of a refresh. A new refresh token goes through the rotation protocol
+        first; an absent or unchanged one keeps the old (SECURITY.md 19–20). Returns whether
+        the refresh token rotated."""
+        cred = self.credential(name)
+        service = f"tokendesk/credential/{cred.uid}"
+        rotated = False
+        if tokens.refresh_token and fingerprint(tokens.refresh_token) != cred.refresh_fp:
+            self._rotate(cred, tokens.refresh_token, on_step or (lambda _s: None))
+            rotated = True
+        if tokens.access_token:
+            self.store.set(service, ACCESS_TOKEN, tokens.access_token)
+        if tokens.id_token:
+            self.store.set(service, ID_TOKEN, tokens.id_token)
+        now = self.clock()
+        fields = self._expiry_fields(tokens, now)
+        if not tokens.refresh_token:
+            fields.pop("refresh_expires_at", None)
+            fields.pop("refresh_expiry_kind", None)
+        fields.update(last_refreshed_at=now, status=Status.ACTIVE)
+        if tokens.access_token:
+            fields.update(access_fp=fingerprint(tokens.access_token), has_access_token=True)
+        if tokens.id_token:
+            fields.update(id_fp=fingerprint(tokens.id_token), has_id_token=True)
+        self.index.update_credential(name, **fields)
+        after = self.credential(name).refresh_fp
+        self.index.audit("rotated" if rotated else "refreshed", name,
+                         f"refresh {cred.refresh_fp} -> {after}" if rotated
+                         else f"refresh token kept ({after})", self.actor)
+        return rotated
+
+    def _rotate(self, cred: Credential, new_token: str, on_step: Callable[[str], None]) -> None:
+        service = f"tokendesk/credential/{cred.uid}"
+        slot = _new_slot()
+        self.store.set(service, _refresh_key(slot), new_token)
+        on_step("written")
+        if self.store.get(service, _refresh_key(slot)) != new_token:
+            self.store.delete(service, _refresh_key(slot))
+            raise VaultCorrupt("the secret store did not return the new refresh token: the old "
+                               "one is kept")
+        on_step("read back")
+        old = self.index.switch_slot(cred.name, slot, fingerprint(new_token), rotation=True)
+        on_step("switched")
+        self.store.delete(service, _refresh_key(old))
+        on_step("deleted")
+        self.index.clear_stale_slot(cred.name)
+
+    def collect_stale_slots(self) -> int:
+        """Delete refresh-token slots a crash left behind (step 4 of a rotation)."""
+        stale = self.index.stale_slots()
+        for name, uid, slot in stale:
+            try:
+                self.store.delete(f"tokendesk/credential/{uid}", _refresh_key(slot))
+            except VaultError:
+                return 0  # locked store: try again next time
+            self.index.clear_stale_slot(name)
+        return len(stale)
+
+    def remove_credential(self, name: str, *, detail: str = "") -> None:
+        """Delete the local copy (whatever a server said about revocation)."""
+        cred = self.credential(name)
+        service = f"tokendesk/credential/{cred.uid}"
+        for key in (_refresh_key(cred.slot), ACCESS_TOKEN, ID_TOKEN):
+            self.store.delete(service, key)
+        self.index.remove_credential(name)
+        self.index.audit("deleted", name, detail or f"refresh {cred.refresh_fp}", self.actor)
+
+    # -- single flight ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def refresh_lock(self, name: str, *, timeout: float = 60.0) -> Iterator[None]:
+        """Exclusive right to refresh ``name``: other threads wait, other processes too."""
+        cred = self.credential(name)
+        with self._locks_guard:
+            lock = self._locks.setdefault(cred.uid, threading.Lock())
+        if not lock.acquire(timeout=timeout):
+            raise VaultError(f"another refresh of {name!r} is still running")
+        try:
+            with _file_lock(self.home / "locks" / f"{cred.uid}.lock", timeout):
+                yield
+        finally:
+            lock.release()
+
+    # -- audit --------------------------------------------------------------------------------
+    def audit(self, action: str, target: str, detail: str = "") -> None:
+        self.index.audit(action, target, detail, self.actor)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, timeout: float) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle = open(path, "a+b")  # noqa: SIM115 - held for the lock's lifetime
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if _try_lock(handle):
+                break
+            if time.monotonic() > deadline:
+                raise VaultError("another Tokendesk process is refreshing this credential")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            _unlock(handle)
+    finally:
+        handle.close()
+
+
+def _try_lock(handle: Any) -> bool:
+    try:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+
+
+def _unlock(handle: Any) -> None:
+    try:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except ImportError:
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
