@@ -28,6 +28,9 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "decrypt": ("tokendesk.cli.verify_cmd", "run_decrypt"),
     "encode": ("tokendesk.cli.encode_cmd", "run_encode"),
     "keygen": ("tokendesk.cli.encode_cmd", "run_keygen"),
+    "client": ("tokendesk.cli.vault_cmd", "run_client"),
+    "vault": ("tokendesk.cli.vault_cmd", "run_vault"),
+    "audit": ("tokendesk.cli.vault_cmd", "run_audit"),
     "gui": ("tokendesk.cli.gui_cmd", "run"),
 }
 

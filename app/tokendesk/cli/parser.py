@@ -105,11 +105,80 @@ def _gui_args(p: argparse.ArgumentParser) -> None:
                    help="open the window, print first-paint-ms and exit")
 
 
+def _client_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    add = sub.add_parser("add", help="add an OAuth client (its secret goes to the keyring)")
+    add.add_argument("name")
+    add.add_argument("--issuer", required=True, metavar="URL")
+    add.add_argument("--client-id", required=True, metavar="ID")
+    add.add_argument("--client-secret-stdin", action="store_true",
+                     help="read the client secret from standard input")
+    add.add_argument("--auth-method", default="client_secret_basic",
+                     choices=("client_secret_basic", "client_secret_post", "none",
+                              "private_key_jwt"))
+    add.add_argument("--private-key", metavar="FILE", help="private_key_jwt: the client's key")
+    add.add_argument("--scope", metavar="S", help="default scope")
+    add.add_argument("--audience", metavar="A", help="audience or resource")
+    add.add_argument("--discovery-url", metavar="URL")
+    add.add_argument("--environment", choices=("dev", "staging", "prod"))
+    for name in ("list", "show", "rm"):
+        q = sub.add_parser(name, help={"list": "list clients", "show": "show one client",
+                                       "rm": "delete a client and its secret"}[name])
+        if name != "list":
+            q.add_argument("name")
+        if name == "rm":
+            q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        else:
+            q.add_argument("--json", action="store_true")
+
+
+def _vault_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    add = sub.add_parser("add", help="store a refresh token (from stdin) for a client")
+    add.add_argument("name")
+    add.add_argument("--client", required=True)
+    add.add_argument("--refresh-token-stdin", action="store_true", required=True,
+                     help="read the refresh token, or a whole JSON token response, from stdin")
+    add.add_argument("--notes")
+    lst = sub.add_parser("list", help="list credentials (no secrets)")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--search", metavar="TEXT")
+    lst.add_argument("--client")
+    lst.add_argument("--environment", choices=("dev", "staging", "prod", ""))
+    lst.add_argument("--sort", choices=("name", "expiry", "client"), default="name")
+    show = sub.add_parser("show", help="show one credential")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--reveal", action="store_true", help="print the tokens too")
+    rm = sub.add_parser("rm", help="delete a credential's local copy")
+    rm.add_argument("name")
+    rm.add_argument("--revoke", action="store_true", help="revoke at the server first")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    exp = sub.add_parser("export", help="export the vault (encrypted) or its metadata")
+    exp.add_argument("file", help="the file to write, or - for standard output")
+    exp.add_argument("--metadata", action="store_true", help="no secrets, for sharing a setup")
+    exp.add_argument("--names", nargs="+", metavar="NAME", help="only these credentials")
+    imp = sub.add_parser("import", help="import an encrypted export")
+    imp.add_argument("file")
+    sub.add_parser("create-file-store",
+                   help="keep secrets in an encrypted file (when no keyring is available)")
+
+
+def _audit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", metavar="NAME", help="only this credential or client")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--csv", action="store_true")
+    group.add_argument("--json", action="store_true")
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
     "verify": ("verify a token's signature and claims", _verify_args),
     "decrypt": ("decrypt a JWE with a private key or shared key", _decrypt_args),
     "encode": ("build and sign a token (for testing)", _encode_args),
     "keygen": ("generate a test key (RSA, EC, Ed25519, Ed448, HMAC)", _keygen_args),
+    "client": ("manage OAuth clients", _client_args),
+    "vault": ("manage stored credentials", _vault_args),
+    "audit": ("show the audit log (--csv for a ticket)", _audit_args),
     "gui": ("open the desktop app (the default)", _gui_args),
 }

@@ -1,0 +1,263 @@
+"""``tokendesk client …``, ``tokendesk vault …`` and ``tokendesk audit``.
+
+Secrets come in on standard input (``--client-secret-stdin``, ``--refresh-token-stdin``), never
+as arguments (which other users can see in the process list); they are printed only with
+``--reveal``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from tokendesk.core.errors import TokendeskError, VaultLocked
+
+from . import EXIT_OK, EXIT_USAGE
+from .common import UsageError, error, fail, print_json, read_file
+
+
+def open_cli_vault() -> Any:
+    from tokendesk.core.paths import home
+    from tokendesk.core.vault import FileStore, open_vault
+
+    vault = open_vault(home())
+    store = vault.store
+    if isinstance(store, FileStore):
+        if not store.exists:
+            raise UsageError("no usable keyring, and no encrypted file store yet: create one "
+                             "with 'tokendesk vault create-file-store'")
+        passphrase = os.environ.get("TOKENDESK_VAULT_PASSPHRASE")
+        if passphrase is None:
+            if not sys.stdin or not sys.stdin.isatty():
+                raise UsageError("the vault is an encrypted file: set TOKENDESK_VAULT_PASSPHRASE "
+                                 "or run this in a terminal to be asked")
+            passphrase = getpass.getpass("Vault passphrase: ")
+        store.unlock(passphrase)
+        vault.collect_stale_slots()
+    return vault
+
+
+def _stdin_secret(what: str) -> str:
+    if sys.stdin is None:
+        raise UsageError(f"{what}: no standard input")
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{what}: ")
+    value = sys.stdin.read().strip()
+    if not value:
+        raise UsageError(f"{what}: standard input was empty")
+    return value
+
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return "unknown"
+    from tokendesk.core.timefmt import format_utc, relative
+
+    return f"{format_utc(epoch)} ({relative(epoch, time.time())})"
+
+
+def run_client(args: argparse.Namespace) -> int:
+    from tokendesk.core.vault import Client
+
+    try:
+        vault = open_cli_vault()
+        if args.action == "add":
+            secret = _stdin_secret("client secret") if args.client_secret_stdin else None
+            if args.auth_method in ("client_secret_basic", "client_secret_post") and not secret:
+                print("note: no client secret given; add one with --client-secret-stdin, or use "
+                      "--auth-method none for a public client", file=sys.stderr)
+            key = read_file(args.private_key, "--private-key").decode() if args.private_key \
+                else None
+            client = vault.add_client(Client(
+                args.name, args.issuer, args.client_id, args.auth_method, args.scope or "",
+                args.audience or "", args.discovery_url or "", environment=args.environment or ""),
+                secret, key)
+            print(f"added client {client.name} ({client.issuer}); secrets are in "
+                  f"{vault.store.description}")
+        elif args.action == "list":
+            clients = vault.clients()
+            if args.json:
+                print_json([c.to_dict() for c in clients])
+            else:
+                for c in clients:
+                    env = f" [{c.environment}]" if c.environment else ""
+                    print(f"{c.name}{env}  {c.issuer}  {c.client_id}  {c.auth_method}")
+        elif args.action == "show":
+            client = vault.client(args.name)
+            if args.json:
+                print_json(client.to_dict())
+            else:
+                for key, value in client.to_dict().items():
+                    print(f"{key:15} {value}")
+        elif args.action == "rm":
+            if not _confirm(args, f"Delete the client {args.name!r} and its secret?"):
+                return EXIT_USAGE
+            vault.remove_client(args.name)
+            print(f"deleted client {args.name}")
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc)
+    return EXIT_OK
+
+
+def _confirm(args: argparse.Namespace, question: str) -> bool:
+    if getattr(args, "yes", False):
+        return True
+    if not sys.stdin or not sys.stdin.isatty():
+        error(f"{question} Add --yes to confirm (nothing was changed)")
+        return False
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def run_vault(args: argparse.Namespace) -> int:
+    try:
+        if args.action == "create-file-store":
+            return _create_file_store(args)
+        vault = open_cli_vault()
+        handler = {"add": _add, "list": _list, "show": _show, "rm": _rm, "export": _export,
+                   "import": _import}[args.action]
+        return handler(vault, args)
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc)
+
+
+def _create_file_store(args: argparse.Namespace) -> int:
+    from tokendesk.core.paths import home
+    from tokendesk.core.vault import FileStore
+
+    store = FileStore(home() / "secrets.enc")
+    passphrase = _stdin_secret("new vault passphrase")
+    store.create(passphrase)
+    print(f"created {store.path}; secrets will be kept there, encrypted")
+    return EXIT_OK
+
+
+def _add(vault: Any, args: argparse.Namespace) -> int:
+    from tokendesk.core.vault import TokenSet
+
+    text = _stdin_secret("refresh token (or a JSON token response)")
+    tokens = None
+    if text.startswith("{"):
+        try:
+            tokens = TokenSet.from_response(json.loads(text))
+        except ValueError:
+            raise UsageError("standard input looks like JSON but is not valid JSON") from None
+    if tokens is None:
+        tokens = TokenSet(text)
+    cred = vault.add_credential(args.name, args.client, tokens, notes=args.notes or "")
+    print(f"added {cred.name} (refresh token {cred.refresh_fp}) to {vault.store.description}")
+    return EXIT_OK
+
+
+def _list(vault: Any, args: argparse.Namespace) -> int:
+    creds = vault.credentials(args.search or "", client=args.client,
+                              environment=args.environment, order=args.sort)
+    if args.json:
+        print_json([c.to_dict() for c in creds])
+        return EXIT_OK
+    for c in creds:
+        env = f" [{c.environment}]" if c.environment else ""
+        print(f"{c.name}{env}  {c.client}  {c.status}  access expires "
+              f"{_when(c.access_expires_at)}")
+    if not creds:
+        print("no credentials" + (" match" if args.search else " yet"), file=sys.stderr)
+    return EXIT_OK
+
+
+def _show(vault: Any, args: argparse.Namespace) -> int:
+    cred = vault.credential(args.name)
+    doc = cred.to_dict()
+    if args.reveal:
+        doc["secrets"] = {"refresh_token": vault.refresh_token(args.name),
+                          "access_token": vault.token(args.name, "access_token"),
+                          "id_token": vault.token(args.name, "id_token")}
+        vault.audit("revealed", args.name, "secrets printed by 'vault show --reveal'")
+    if args.json:
+        print_json(doc)
+        return EXIT_OK
+    for key in ("name", "client", "status", "environment", "subject", "scope", "notes"):
+        print(f"{key:18} {doc[key]}")
+    for kind, epoch in doc["expires_at"].items():
+        print(f"{kind + ' expires':18} {_when(epoch)}")
+    for kind, fp in doc["fingerprints"].items():
+        print(f"{kind:18} {fp or '—'}")
+    print(f"{'rotations':18} {cred.rotation_count}")
+    if args.reveal:
+        for kind, value in doc["secrets"].items():
+            print(f"{kind:18} {value or '—'}")
+    else:
+        print("(secrets are not printed; add --reveal)")
+    return EXIT_OK
+
+
+def _rm(vault: Any, args: argparse.Namespace) -> int:
+    if args.revoke:
+        raise UsageError("--revoke needs the Exchange layer (revocation), which is not here "
+                         "yet; nothing was deleted. Delete without --revoke to remove only the "
+                         "local copy")
+    vault.credential(args.name)
+    if not _confirm(args, f"Delete the credential {args.name!r} (the local copy only; the "
+                          "token stays valid at its server)?"):
+        return EXIT_USAGE
+    vault.remove_credential(args.name)
+    print(f"deleted {args.name}")
+    return EXIT_OK
+
+
+def _export(vault: Any, args: argparse.Namespace) -> int:
+    from tokendesk.core.vault.export import export_metadata, export_vault
+    from tokendesk.core.vault.secrets import atomic_write
+
+    names = args.names or None
+    if args.metadata:
+        data = json.dumps(export_metadata(vault, names), indent=2).encode()
+    else:
+        data = export_vault(vault, _stdin_secret("export passphrase"), names)
+    if args.file == "-":
+        sys.stdout.write(data.decode() + "\n")
+    else:
+        from pathlib import Path
+
+        atomic_write(Path(args.file), data)
+        print(f"wrote {args.file}" + (" (no secrets)" if args.metadata else " (encrypted)"),
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _import(vault: Any, args: argparse.Namespace) -> int:
+    from tokendesk.core.vault.export import import_vault
+
+    data = read_file(args.file, "import")
+    added = import_vault(vault, data, _stdin_secret("export passphrase"))
+    print(f"imported {len(added)}: {', '.join(added)}" if added else "nothing new to import")
+    return EXIT_OK
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    try:
+        vault = open_cli_vault()
+        entries = vault.index.audit_log(args.target)
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc)
+    except VaultLocked as exc:  # pragma: no cover - covered by fail()
+        return fail(exc)
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["time_utc", "action", "target", "detail", "actor"])
+        from tokendesk.core.timefmt import format_utc
+
+        for e in entries:
+            writer.writerow([format_utc(e.at), e.action, e.target, e.detail, e.actor])
+    elif args.json:
+        print_json([e.__dict__ for e in entries])
+    else:
+        from tokendesk.core.timefmt import format_utc
+
+        for e in entries:
+            print(f"{format_utc(e.at)}  {e.action:16} {e.target:20} {e.detail}")
+    return EXIT_OK
