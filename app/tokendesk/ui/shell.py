@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QByteArray, QTimer, Slot, qVersion
@@ -16,10 +17,12 @@ from tokendesk import __version__
 
 from .clipboard import SecretClipboard
 from .controllers.inspector import InspectorController
+from .controllers.vault import VaultController
 from .settings import Settings
 from .tasks import Pool, TaskRunner
 from .views.inspector import InspectorView
 from .views.placeholder import ComingView
+from .views.vault import VaultView
 
 __all__ = ["MainWindow"]
 
@@ -30,7 +33,8 @@ class MainWindow(QMainWindow):
     """The composition root of the GUI: builds the controllers and hands them to the views."""
 
     def __init__(self, *, settings: Settings | None = None, pool: Pool | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 store_factory: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.setWindowTitle("Tokendesk")
@@ -47,8 +51,12 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.vault_controller = VaultController(self.tasks, store_factory=store_factory,
+                                                clock=clock, parent=self)
+        self.vault_view = VaultView(self.vault_controller, self.clipboard)
         self.tabs.addTab(self.inspector, "Inspector")
-        for name in VIEWS[1:]:
+        self.tabs.addTab(self.vault_view, "Vault")
+        for name in VIEWS[2:]:
             self.tabs.addTab(ComingView(name), name)
         self.setCentralWidget(self.tabs)
 
@@ -60,6 +68,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.busy)
         self.inspector.status_message.connect(self.show_status)
+        self.vault_view.status_message.connect(self.show_status)
         self.tasks.busy_changed.connect(self.busy.setVisible)
 
         self._build_menus()
@@ -102,6 +111,8 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Find claim", self.find_claim, QKeySequence.StandardKey.Find)
         self._action(edit, "&Verify", self.inspector.verify_panel.verify_button.click,
                      "Ctrl+Return")
+        self._action(edit, "&Store in the Vault…", self.send_to_vault, "Ctrl+S",
+                     "Store the refresh token (or token response) shown in the Inspector")
         edit.addSeparator()
         self._action(edit, "&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         if QKeySequence(QKeySequence.StandardKey.Preferences).isEmpty():
@@ -148,6 +159,18 @@ class MainWindow(QMainWindow):
         delay = self.clipboard.clear_after_ms // 1000
         self.show_status("Token copied" + (f"; the clipboard is cleared in {delay} s if it "
                                            "still holds it." if delay else "."))
+
+    def send_to_vault(self) -> None:
+        """Offer what the Inspector shows to the Vault: a whole token response if that is what
+        was pasted, else the current token (as a refresh token)."""
+        token = self.inspector.token
+        if token is None or not token.text:
+            self.show_status("Paste a refresh token or a token response first.")
+            return
+        pasted = self.inspector.input.toPlainText().strip()
+        prefill = pasted if pasted.startswith("{") else token.text
+        self.tabs.setCurrentWidget(self.vault_view)
+        self.vault_view.add_credential(prefill)
 
     def copy_header(self) -> None:
         text = self.inspector.header_json()

@@ -8,11 +8,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 __all__ = ["ComingView"]
 
 TEXTS = {
-    "Vault": ("Vault — coming next",
-              "Refresh tokens and client secrets kept in your operating system's keyring, never "
-              "in a plain file; clients per issuer with their endpoints; crash-safe rotation; "
-              "encrypted export and an audit log.\n\nUntil then, the command line and the "
-              "Inspector work without storing anything."),
     "Exchange": ("Exchange — coming",
                  "Refresh with rotation, revocation, introspection, userinfo, client credentials, "
                  "token exchange, and sign-in (authorization code + PKCE in your browser, device "

@@ -1,0 +1,150 @@
+"""The Vault's controller: every keyring, key-derivation and index call runs on the task pool."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..tasks import TaskRunner
+
+__all__ = ["VaultController"]
+
+
+class VaultController(QObject):
+    opened = Signal(str)  # where secrets are kept
+    needs_passphrase = Signal(bool)  # True: create the file store; False: unlock it
+    listed = Signal(object)  # list[Credential]
+    clients_listed = Signal(object)  # list[Client]
+    changed = Signal(str)  # a message after a change
+    failed = Signal(str)
+    secret_ready = Signal(str, str, object)  # credential, kind, value (or None)
+    audit_ready = Signal(str, object)  # credential, list[AuditEntry]
+
+    def __init__(self, tasks: TaskRunner, home: Path | None = None, *,
+                 store_factory: Callable[[Path], Any] | None = None,
+                 clock: Callable[[], float] = time.time, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self._home = home
+        self._store_factory = store_factory
+        self.clock = clock
+        self.vault: Any = None
+        self.search = ""
+        self.environment: str | None = None
+        self.order = "expiry"
+
+    # -- opening ------------------------------------------------------------------------------
+    def open(self) -> None:
+        if self.vault is not None:
+            self.opened.emit(self.vault.store.description)
+            self.list()
+            return
+        self.tasks.submit("vault-open", self._open, self._on_open, self._error)
+
+    def _open(self) -> Any:
+        from tokendesk.core.paths import home
+        from tokendesk.core.vault import FileStore, Vault, open_store
+
+        root = self._home or home()
+        store = self._store_factory(root) if self._store_factory else open_store(root)
+        if isinstance(store, FileStore) and store.locked:
+            return store
+        return Vault(root, store, clock=self.clock)
+
+    def _on_open(self, result: Any) -> None:
+        from tokendesk.core.vault import FileStore
+
+        if isinstance(result, FileStore):
+            self._file_store = result
+            self.needs_passphrase.emit(not result.exists)
+            return
+        self.vault = result
+        self.opened.emit(result.store.description)
+        self.list()
+
+    def unlock(self, passphrase: str, *, create: bool = False) -> None:
+        store = self._file_store
+
+        def work() -> Any:
+            from tokendesk.core.paths import home
+            from tokendesk.core.vault import Vault
+
+            if create:
+                store.create(passphrase)
+            else:
+                store.unlock(passphrase)
+            return Vault(self._home or home(), store, clock=self.clock)
+
+        self.tasks.submit("vault-open", work, self._on_open, self._error)
+
+    def lock(self) -> None:
+        from tokendesk.core.vault import FileStore
+
+        if self.vault is not None and isinstance(self.vault.store, FileStore):
+            self.vault.store.lock()
+            self.vault = None
+            self.needs_passphrase.emit(False)
+
+    # -- reading ------------------------------------------------------------------------------
+    def list(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+        search, env, order = self.search, self.environment, self.order
+        self.tasks.submit("vault-list", lambda: (vault.credentials(search, environment=env,
+                                                                   order=order),
+                                                 vault.clients()),
+                          self._on_list, self._error)
+
+    def _on_list(self, result: tuple[Any, Any]) -> None:
+        self.listed.emit(result[0])
+        self.clients_listed.emit(result[1])
+
+    def reveal(self, name: str, kind: str) -> None:
+        vault = self.vault
+
+        def work() -> Any:
+            if kind == "refresh_token":
+                return vault.refresh_token(name)
+            return vault.token(name, kind)
+
+        self.tasks.submit(f"secret-{name}-{kind}", work,
+                          lambda value: self.secret_ready.emit(name, kind, value), self._error)
+
+    def audit(self, name: str) -> None:
+        vault = self.vault
+        self.tasks.submit("vault-audit", lambda: vault.index.audit_log(name),
+                          lambda entries: self.audit_ready.emit(name, entries), self._error)
+
+    # -- changing -----------------------------------------------------------------------------
+    def _change(self, key: str, work: Callable[[], Any], message: str) -> None:
+        def done(_result: Any) -> None:
+            self.changed.emit(message)
+            self.list()
+
+        self.tasks.submit(key, work, done, self._error)
+
+    def add_client(self, client: Any, secret: str | None) -> None:
+        vault = self.vault
+        self._change("vault-add-client", lambda: vault.add_client(client, secret),
+                     f"Added the client {client.name}.")
+
+    def add_credential(self, name: str, client: str, tokens: Any, notes: str = "") -> None:
+        vault = self.vault
+        self._change("vault-add", lambda: vault.add_credential(name, client, tokens, notes=notes),
+                     f"Stored {name} in {vault.store.description}.")
+
+    def remove(self, name: str) -> None:
+        vault = self.vault
+        self._change("vault-remove", lambda: vault.remove_credential(name),
+                     f"Deleted the local copy of {name}.")
+
+    def _error(self, exc: BaseException) -> None:
+        from tokendesk.core.errors import TokendeskError
+
+        self.failed.emit(exc.message if isinstance(exc, TokendeskError)
+                         else f"the vault could not do that ({type(exc).__name__})")

@@ -1,0 +1,182 @@
+"""Dialogs of the Vault view: add a client, add a credential, give the file-store passphrase."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from ..theme import current_theme
+
+__all__ = ["AddClientDialog", "AddCredentialDialog", "PassphraseDialog"]
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none", "private_key_jwt")
+
+
+class _Form(QDialog):
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        self.form = QFormLayout(self)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Error")
+        self.error.setStyleSheet(f"color: {current_theme().bad};")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish(self) -> None:
+        self.form.addRow(self.error)
+        self.form.addRow(self.buttons)
+
+    def _accept(self) -> None:
+        problem = self.validate()
+        if problem:
+            self.error.setText(problem)
+        else:
+            self.accept()
+
+    def validate(self) -> str | None:
+        return None
+
+
+class AddClientDialog(_Form):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Add an OAuth client", parent)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. auth0-dev")
+        self.issuer = QLineEdit()
+        self.issuer.setPlaceholderText("https://tenant.eu.auth0.com/")
+        self.client_id = QLineEdit()
+        self.auth_method = QComboBox()
+        self.auth_method.addItems(AUTH_METHODS)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setAccessibleName("Client secret")
+        self.secret.setPlaceholderText("kept in the keyring, never in a file")
+        self.scope = QLineEdit()
+        self.scope.setPlaceholderText("openid profile offline_access")
+        self.audience = QLineEdit()
+        self.environment = QComboBox()
+        self.environment.addItems(["", "dev", "staging", "prod"])
+        for label, widget in (("Name", self.name), ("Issuer", self.issuer),
+                              ("Client ID", self.client_id), ("Authentication", self.auth_method),
+                              ("Client secret", self.secret), ("Default scope", self.scope),
+                              ("Audience / resource", self.audience),
+                              ("Environment", self.environment)):
+            if not widget.accessibleName():
+                widget.setAccessibleName(label)
+            self.form.addRow(label, widget)
+        self.finish()
+
+    def validate(self) -> str | None:
+        if not self.name.text().strip():
+            return "Give the client a name."
+        issuer = self.issuer.text().strip()
+        if not issuer.startswith(("https://", "http://127.", "http://localhost")):
+            return "The issuer must be an https:// URL (http only for localhost)."
+        if not self.client_id.text().strip():
+            return "Give the client_id."
+        return None
+
+    def client(self) -> Any:
+        from tokendesk.core.vault.model import Client
+
+        return Client(self.name.text().strip(), self.issuer.text().strip(),
+                      self.client_id.text().strip(), self.auth_method.currentText(),
+                      self.scope.text().strip(), self.audience.text().strip(),
+                      environment=self.environment.currentText())
+
+    def client_secret(self) -> str | None:
+        return self.secret.text() or None
+
+
+class AddCredentialDialog(_Form):
+    def __init__(self, clients: list[str], prefill: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Store a refresh token", parent)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. alice-dev")
+        self.client = QComboBox()
+        self.client.addItems(clients)
+        self.tokens = QPlainTextEdit()
+        self.tokens.setAccessibleName("Refresh token or token response")
+        self.tokens.setPlaceholderText("Paste a refresh token, or a whole JSON token response "
+                                       "(its access and ID tokens are kept too)")
+        self.tokens.setPlainText(prefill)
+        self.notes = QLineEdit()
+        for label, widget in (("Name", self.name), ("Client", self.client),
+                              ("Tokens", self.tokens), ("Notes", self.notes)):
+            if not widget.accessibleName():
+                widget.setAccessibleName(label)
+            self.form.addRow(label, widget)
+        if not clients:
+            self.error.setText("Add a client first: a refresh token belongs to one.")
+        self.finish()
+
+    def token_set(self) -> Any:
+        from tokendesk.core.vault import TokenSet
+
+        text = self.tokens.toPlainText().strip()
+        if text.startswith("{"):
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                return None
+            return TokenSet.from_response(doc) if isinstance(doc, dict) else None
+        return TokenSet(text) if text and " " not in text else None
+
+    def validate(self) -> str | None:
+        if not self.client.currentText():
+            return "Add a client first: a refresh token belongs to one."
+        if not self.name.text().strip():
+            return "Give the credential a name."
+        tokens = self.token_set()
+        if tokens is None:
+            return "Paste a refresh token (one line) or a JSON token response."
+        if not tokens.refresh_token:
+            return "This holds no refresh_token: the vault keeps refresh tokens."
+        return None
+
+
+class PassphraseDialog(_Form):
+    def __init__(self, create: bool, parent: QWidget | None = None) -> None:
+        super().__init__("Create the encrypted vault file" if create else "Unlock the vault",
+                         parent)
+        self.creating = create
+        text = ("No usable system keyring was found. Tokendesk can keep secrets in a file "
+                "encrypted with a passphrase (scrypt and AES-GCM) — never in plain text."
+                if create else "The vault is an encrypted file. Give its passphrase.")
+        intro = QLabel(text)
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.form.addRow("Passphrase", self.passphrase)
+        self.repeat = QLineEdit()
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat.setAccessibleName("Repeat passphrase")
+        if create:
+            self.form.addRow("Repeat", self.repeat)
+        self.finish()
+
+    def validate(self) -> str | None:
+        if self.creating and len(self.passphrase.text()) < 8:
+            return "Use at least 8 characters."
+        if self.creating and self.passphrase.text() != self.repeat.text():
+            return "The two passphrases differ."
+        return None

@@ -1,0 +1,198 @@
+"""The Vault view against a real Secret Service, driven through its dialogs."""
+
+from __future__ import annotations
+
+import json
+
+import jwt as pyjwt
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.integration
+
+SECRET = "gui-client-secret-77aa66bb"
+REFRESH = "gui-refresh-token-0f1e2d3c4b5a"
+ACCESS = pyjwt.encode({"sub": "dora", "exp": NOW + 120}, "a" * 32, algorithm="HS256")
+
+
+@pytest.fixture
+def vault_window(qtbot, clock, tokendesk_home, secret_service):
+    from tokendesk.core.vault import KeyringStore
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    win = MainWindow(settings=Settings(str(tokendesk_home / "settings.ini")), pool=InlinePool(),
+                     clock=clock,
+                     store_factory=lambda home: KeyringStore(home, secret_service.backend()))
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.vault_view)
+    qtbot.waitUntil(lambda: "keyring" in win.vault_view.where.text(), timeout=5000)
+    return win
+
+
+def drive(dialog_action):
+    """Run ``dialog_action(dialog)`` on the modal dialog that is about to open."""
+    def act():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, act)
+            return
+        dialog_action(dialog)
+    QTimer.singleShot(0, act)
+
+
+def add_client(window):
+    def fill(d):
+        d.name.setText("dev")
+        d.issuer.setText("https://op.example/")
+        d.client_id.setText("client-1")
+        d.secret.setText(SECRET)
+        d.environment.setCurrentText("dev")
+        d.buttons.accepted.emit()
+    drive(fill)
+    window.vault_view.add_client()
+
+
+def add_credential(window, name="dora", tokens=None):
+    def fill(d):
+        d.name.setText(name)
+        d.tokens.setPlainText(tokens or json.dumps({"refresh_token": REFRESH,
+                                                    "access_token": ACCESS}))
+        d.buttons.accepted.emit()
+    drive(fill)
+    window.vault_view.add_credential()
+
+
+def test_add_client_and_credential_then_see_them(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window)
+    assert view.model.rowCount() == 1
+    view.table.selectRow(0)
+    assert view.fields["subject"].text() == "dora"
+    assert view.fields["environment"].text() == "dev"
+    assert view.secret_labels["refresh_token"].text() == "•" * 12
+    assert "added" in view.audit_view.text()
+
+
+def test_reveal_and_copy_a_secret(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window)
+    view.table.selectRow(0)
+    view.reveal_refresh_token.setChecked(True)
+    assert view.secret_labels["refresh_token"].text() == REFRESH
+    view.reveal_refresh_token.setChecked(False)
+    assert REFRESH not in view.secret_labels["refresh_token"].text()
+    view.copy_access_token.click()
+    clipboard = QGuiApplication.clipboard()
+    assert clipboard.text() == ACCESS
+    assert bytes(clipboard.mimeData().data("x-kde-passwordManagerHint")) == b"secret"
+    vault_window.clipboard.clear_now()
+    assert clipboard.text() == ""
+
+
+def test_search_and_environment_filter(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window, "dora")
+    add_credential(vault_window, "eve", json.dumps({"refresh_token": "another-refresh-123"}))
+    assert view.model.rowCount() == 2
+    view.search.setText("eve")  # "ev" would match the client "dev" too
+    view._apply_filter()
+    assert [view.model.credential(i).name for i in range(view.model.rowCount())] == ["eve"]
+    view.search.setText("")
+    view.environment.setCurrentIndex(3)  # prod
+    assert view.model.rowCount() == 0
+
+
+def test_bad_input_in_the_credential_dialog_is_explained(vault_window):
+    add_client(vault_window)
+    messages = []
+
+    def fill(d):
+        d.name.setText("x")
+        d.tokens.setPlainText('{"access_token": "only an access token"}')
+        d.buttons.accepted.emit()
+        messages.append(d.error.text())
+        d.reject()
+    drive(fill)
+    vault_window.vault_view.add_credential()
+    assert "no refresh_token" in messages[0]
+    assert vault_window.vault_view.model.rowCount() == 0
+
+
+def test_delete_asks_first(vault_window, monkeypatch):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window)
+    view.table.selectRow(0)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or
+                        QMessageBox.StandardButton.Cancel)
+    view.delete_selected()
+    assert view.model.rowCount() == 1 and "stays valid at its server" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    view.delete_selected()
+    assert view.model.rowCount() == 0
+    assert "Deleted the local copy of dora" in vault_window.status_text.text()
+
+
+def test_a_response_pasted_in_the_inspector_goes_to_the_vault(vault_window):
+    add_client(vault_window)
+    vault_window.tabs.setCurrentWidget(vault_window.inspector)
+    vault_window.inspector.set_text(json.dumps({"refresh_token": REFRESH, "access_token": ACCESS,
+                                                "expires_in": 120}))
+    seen = []
+
+    def fill(d):
+        seen.append(d.tokens.toPlainText())
+        d.name.setText("from-inspector")
+        d.buttons.accepted.emit()
+    drive(fill)
+    vault_window.send_to_vault()
+    assert REFRESH in seen[0]
+    assert vault_window.vault_view.model.credential(0).name == "from-inspector"
+
+
+def test_credentials_model_passes_the_model_tester(qtmodeltester):
+    from tokendesk.core.vault.model import Credential, Status
+    from tokendesk.ui.models.credentials_model import CredentialsModel
+
+    model = CredentialsModel()
+    model.set_rows([Credential("a", "dev", "u1", Status.ACTIVE, access_expires_at=NOW + 5,
+                               environment="dev"),
+                    Credential("b", "dev", "u2", Status.REVOKED)], NOW)
+    qtmodeltester.check(model, force_py=True)
+    model.tick(NOW + 1, 0, 1)
+
+
+def test_without_a_keyring_the_view_offers_the_encrypted_file(qtbot, clock, tokendesk_home):
+    from tokendesk.core.vault import FileStore
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
+                     clock=clock, store_factory=lambda home: FileStore(home / "secrets.enc"))
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.vault_view)
+    view = win.vault_view
+    assert view.unlock_button.isVisible()
+    assert view.unlock_button.text() == "Create the encrypted file…"
+
+    def fill(d):
+        d.passphrase.setText("long enough passphrase")
+        d.repeat.setText("long enough passphrase")
+        d.buttons.accepted.emit()
+    drive(fill)
+    view.unlock()
+    assert "encrypted file" in view.where.text() and not view.unlock_button.isVisible()
+    assert (tokendesk_home / "secrets.enc").exists()
