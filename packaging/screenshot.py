@@ -36,9 +36,13 @@ def main(out_dir: str) -> int:
 
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    from tokendesk.ui import create_main_window
+    from tokendesk.core.vault import FileStore
+    from tokendesk.ui.shell import MainWindow
 
-    window = create_main_window()
+    home = Path(os.environ["TOKENDESK_HOME"])
+    store = FileStore(home / "secrets.enc")
+    store.create("screenshot passphrase")
+    window = MainWindow(store_factory=lambda _home: store)
     window.resize(1360, 860)
     window.show()
     token, jwks = sample()
@@ -62,8 +66,44 @@ def main(out_dir: str) -> int:
     path = out / "inspector.png"
     window.grab().save(str(path))
     print(path)
+    _fill_vault(window, wait)
+    path = out / "vault.png"
+    window.grab().save(str(path))
+    print(path)
     window.close()
     return 0
+
+
+def _fill_vault(window: object, wait: object) -> None:
+    from tokendesk.core.tokens.encode import encode, generate_key
+    from tokendesk.core.vault import Client, TokenSet
+
+    window.tabs.setCurrentWidget(window.vault_view)  # type: ignore[attr-defined]
+    wait(300)  # type: ignore[operator]
+    vault = window.vault_controller.vault  # type: ignore[attr-defined]
+    key = generate_key("HMAC")
+    now = int(time.time())
+    for name, issuer, env in (("auth0-dev", "https://tokendesk-demo.eu.auth0.com/", "dev"),
+                              ("keycloak-staging", "https://sso.staging.example/realms/qa",
+                               "staging"),
+                              ("okta-prod", "https://example.okta.com/oauth2/default", "prod")):
+        vault.add_client(Client(name, issuer, f"{name}-client", environment=env), "demo-secret")
+    people = (("ada-dev", "auth0-dev", 240), ("grace-dev", "auth0-dev", 3000),
+              ("qa-rotation", "keycloak-staging", 45), ("support-case-4711", "okta-prod", -600),
+              ("linus-staging", "keycloak-staging", 86000))
+    for name, client, left in people:
+        access = encode({"sub": name.split("-")[0], "scope": "openid profile",
+                         "exp": now + left}, key)
+        vault.add_credential(name, client, TokenSet(f"demo-refresh-{name}", access,
+                                                    refresh_expires_in=30 * 86400),
+                             notes="demo data")
+    from tokendesk.core.vault import Status
+
+    vault.set_status("support-case-4711", Status.REVOKE_PENDING, "demo")
+    window.vault_controller.list()  # type: ignore[attr-defined]
+    wait(500)  # type: ignore[operator]
+    window.vault_view.table.selectRow(0)  # type: ignore[attr-defined]
+    wait(500)  # type: ignore[operator]
 
 
 if __name__ == "__main__":

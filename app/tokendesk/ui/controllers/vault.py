@@ -22,7 +22,7 @@ class VaultController(QObject):
     changed = Signal(str)  # a message after a change
     failed = Signal(str)
     secret_ready = Signal(str, str, object)  # credential, kind, value (or None)
-    audit_ready = Signal(str, object)  # credential, list[AuditEntry]
+    detail_ready = Signal(object, object)  # Credential (full), list[AuditEntry]
 
     def __init__(self, tasks: TaskRunner, home: Path | None = None, *,
                  store_factory: Callable[[Path], Any] | None = None,
@@ -96,7 +96,7 @@ class VaultController(QObject):
             return
         search, env, order = self.search, self.environment, self.order
         self.tasks.submit("vault-list", lambda: (vault.credentials(search, environment=env,
-                                                                   order=order),
+                                                                   order=order, summary=True),
                                                  vault.clients()),
                           self._on_list, self._error)
 
@@ -115,10 +115,12 @@ class VaultController(QObject):
         self.tasks.submit(f"secret-{name}-{kind}", work,
                           lambda value: self.secret_ready.emit(name, kind, value), self._error)
 
-    def audit(self, name: str) -> None:
+    def detail(self, name: str) -> None:
+        """The full record and recent history of one credential (the list holds summaries)."""
         vault = self.vault
-        self.tasks.submit("vault-audit", lambda: vault.index.audit_log(name),
-                          lambda entries: self.audit_ready.emit(name, entries), self._error)
+        self.tasks.submit("vault-detail", lambda: (vault.credential(name),
+                                                   vault.index.audit_log(name, limit=20)),
+                          lambda result: self.detail_ready.emit(*result), self._error)
 
     # -- changing -----------------------------------------------------------------------------
     def _change(self, key: str, work: Callable[[], Any], message: str) -> None:

@@ -28,8 +28,8 @@ _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 _USER = int(Qt.ItemDataRole.UserRole.value)
 _HORIZONTAL = Qt.Orientation.Horizontal
 
-COLUMNS = ("Name", "Client", "Env", "Status", "Access token expires", "Refresh token expires",
-           "Last refreshed")
+COLUMNS = ("Name", "Client", "Env", "Status", "Access expires", "Refresh expires",
+           "Refreshed")
 NAME, CLIENT, ENV, STATUS, ACCESS, REFRESH, LAST = range(len(COLUMNS))
 _STATUS_COLORS = {"active": "#2e7d32", "expired": "#a15c00", "revoked": "#c62828",
                   "reuse detected": "#c62828", "revoke pending": "#a15c00",

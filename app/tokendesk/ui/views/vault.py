@@ -88,7 +88,9 @@ class VaultView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 180)
+        for column, width in enumerate((170, 140, 64, 110, 110, 110)):
+            self.table.setColumnWidth(column, width)
+        self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
@@ -153,7 +155,7 @@ class VaultView(QWidget):
         controller.failed.connect(self._on_failed)
         controller.needs_passphrase.connect(self._ask_passphrase)
         controller.secret_ready.connect(self._on_secret)
-        controller.audit_ready.connect(self._on_audit)
+        controller.detail_ready.connect(self._on_detail)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -211,7 +213,20 @@ class VaultView(QWidget):
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, *_args: Any) -> None:
         name = self.selected_name()
-        self._show_detail(self.model.credential(self.model.row_of(name)) if name else None)
+        if name is None:
+            self._show_detail(None)
+        else:
+            self.controller.detail(name)
+
+    @Slot(object, object)
+    def _on_detail(self, cred: Any, entries: list[Any]) -> None:
+        if cred.name != self.selected_name():
+            return  # the selection moved on meanwhile
+        self._show_detail(cred)
+        from tokendesk.core.timefmt import format_utc
+
+        self.audit_view.setText("\n".join(f"{format_utc(e.at)}  {e.action}  {e.detail}"
+                                          for e in entries[:8]))
 
     def _show_detail(self, cred: Any) -> None:
         for kind, label in self.secret_labels.items():
@@ -243,22 +258,12 @@ class VaultView(QWidget):
             "fingerprints": ", ".join(f"{k.split('_')[0]} {v}" for k, v in
                                       doc["fingerprints"].items() if v),
             "rotations": f"{cred.rotation_count}; last refreshed "
-                         f"{when(cred.last_refreshed_at)}",
+                         + (format_utc(cred.last_refreshed_at) if cred.last_refreshed_at
+                            else "never"),
             "notes": cred.notes or "—",
         }
         for key, label in self.fields.items():
             label.setText(values[key])
-        self.audit_view.setText("…")
-        self.controller.audit(cred.name)
-
-    @Slot(str, object)
-    def _on_audit(self, name: str, entries: list[Any]) -> None:
-        if name != self.selected_name():
-            return
-        from tokendesk.core.timefmt import format_utc
-
-        self.audit_view.setText("\n".join(f"{format_utc(e.at)}  {e.action}  {e.detail}"
-                                          for e in entries[:8]))
 
     def _reveal(self, kind: str, on: bool) -> None:
         name = self.selected_name()
