@@ -196,3 +196,37 @@ def test_without_a_keyring_the_view_offers_the_encrypted_file(qtbot, clock, toke
     view.unlock()
     assert "encrypted file" in view.where.text() and not view.unlock_button.isVisible()
     assert (tokendesk_home / "secrets.enc").exists()
+
+
+def test_the_encrypted_file_locks_itself_when_idle(qtbot, clock, tokendesk_home):
+    from tokendesk.core.vault import FileStore
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    store = FileStore(tokendesk_home / "secrets.enc")
+    tokendesk_home.mkdir(parents=True, exist_ok=True)
+    store.create("long enough passphrase")
+    store.lock()
+    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
+                     clock=clock, store_factory=lambda home: store)
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.vault_view)
+    assert win.vault_view.unlock_button.text() == "Unlock…"
+
+    def fill(d):
+        d.passphrase.setText("long enough passphrase")
+        d.buttons.accepted.emit()
+    drive(fill)
+    win.vault_view.unlock()
+    controller = win.vault_controller
+    assert controller.vault is not None and not store.locked
+    clock.t += 14 * 60
+    assert not controller.check_idle()
+    controller.list()  # activity
+    clock.t += 15 * 60
+    assert controller.check_idle()
+    assert store.locked and controller.vault is None
+    assert win.vault_view.unlock_button.isVisible()
+    assert "locked after 15 idle minutes" in win.status_text.text()

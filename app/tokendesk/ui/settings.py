@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "inspector/leeway_s": 0,
     "inspector/show_local_time": True,
     "clipboard/clear_after_s": 20,
+    "vault/auto_lock_min": 15,
     "network/timeout_s": 10,
     "network/ca_bundle": "",
 }

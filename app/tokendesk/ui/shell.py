@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.vault_controller = VaultController(self.tasks, store_factory=store_factory,
                                                 clock=clock, parent=self)
+        self.vault_controller.auto_lock_s = self.settings.get("vault/auto_lock_min") * 60
         self.vault_view = VaultView(self.vault_controller, self.clipboard)
         self.tabs.addTab(self.inspector, "Inspector")
         self.tabs.addTab(self.vault_view, "Vault")
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
             self.inspector.claims_model.set_show_local(
                 self.settings.get("inspector/show_local_time"))
             self.clipboard.clear_after_ms = self.settings.get("clipboard/clear_after_s") * 1000
+            self.vault_controller.auto_lock_s = self.settings.get("vault/auto_lock_min") * 60
             self.show_status("Preferences saved.")
 
     def compare(self) -> None:

@@ -36,6 +36,25 @@ class VaultController(QObject):
         self.search = ""
         self.environment: str | None = None
         self.order = "expiry"
+        #: Lock the encrypted file store after this many idle seconds (0: never).
+        self.auto_lock_s = 15 * 60
+        self.last_activity = clock()
+
+    def touch(self) -> None:
+        self.last_activity = self.clock()
+
+    def check_idle(self) -> bool:
+        """Lock the encrypted file store when idle too long; True when it locked."""
+        from tokendesk.core.vault import FileStore
+
+        if (self.auto_lock_s and self.vault is not None
+                and isinstance(self.vault.store, FileStore)
+                and self.clock() - self.last_activity >= self.auto_lock_s):
+            self.lock()
+            self.changed.emit("The vault file was locked after "
+                              f"{self.auto_lock_s // 60} idle minutes.")
+            return True
+        return False
 
     # -- opening ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -85,8 +104,11 @@ class VaultController(QObject):
         from tokendesk.core.vault import FileStore
 
         if self.vault is not None and isinstance(self.vault.store, FileStore):
+            self._file_store = self.vault.store
             self.vault.store.lock()
+            self.vault.close()
             self.vault = None
+            self.listed.emit([])
             self.needs_passphrase.emit(False)
 
     # -- reading ------------------------------------------------------------------------------
@@ -95,6 +117,7 @@ class VaultController(QObject):
         if vault is None:
             return
         search, env, order = self.search, self.environment, self.order
+        self.touch()
         self.tasks.submit("vault-list", lambda: (vault.credentials(search, environment=env,
                                                                    order=order, summary=True),
                                                  vault.clients()),
@@ -106,6 +129,7 @@ class VaultController(QObject):
 
     def reveal(self, name: str, kind: str) -> None:
         vault = self.vault
+        self.touch()
 
         def work() -> Any:
             if kind == "refresh_token":
@@ -124,6 +148,7 @@ class VaultController(QObject):
 
     # -- changing -----------------------------------------------------------------------------
     def _change(self, key: str, work: Callable[[], Any], message: str) -> None:
+        self.touch()
         def done(_result: Any) -> None:
             self.changed.emit(message)
             self.list()

@@ -159,6 +159,7 @@ class VaultView(QWidget):
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
+        self._ticker.timeout.connect(self.controller.check_idle)
         self._ticker.start()
         self._opened = False
 
