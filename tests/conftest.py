@@ -91,3 +91,13 @@ def secret_service():
         else:
             os.environ[key] = value
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """panva/oidc-provider on 127.0.0.1 for the whole run (rotation and reuse detection on)."""
+    from tests.helpers.oidc_provider import OidcProvider
+
+    provider = OidcProvider().start()
+    yield provider
+    provider.stop()

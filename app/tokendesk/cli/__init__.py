@@ -31,6 +31,11 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "client": ("tokendesk.cli.vault_cmd", "run_client"),
     "vault": ("tokendesk.cli.vault_cmd", "run_vault"),
     "audit": ("tokendesk.cli.vault_cmd", "run_audit"),
+    "refresh": ("tokendesk.cli.exchange_cmd", "run"),
+    "revoke": ("tokendesk.cli.exchange_cmd", "run"),
+    "introspect": ("tokendesk.cli.exchange_cmd", "run"),
+    "userinfo": ("tokendesk.cli.exchange_cmd", "run"),
+    "token": ("tokendesk.cli.exchange_cmd", "run"),
     "gui": ("tokendesk.cli.gui_cmd", "run"),
 }
 

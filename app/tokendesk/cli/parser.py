@@ -171,6 +171,38 @@ def _audit_args(p: argparse.ArgumentParser) -> None:
     group.add_argument("--json", action="store_true")
 
 
+def _network_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
+    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for TLS verification")
+
+
+def _refresh_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help="the stored credential")
+    p.add_argument("--scope", help="ask for a narrower scope")
+    p.add_argument("--resource", help="resource / audience (RFC 8707)")
+    p.add_argument("--json", action="store_true")
+    _network_args(p)
+
+
+def _name_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help="the stored credential")
+    p.add_argument("--json", action="store_true")
+    _network_args(p)
+
+
+def _introspect_args(p: argparse.ArgumentParser) -> None:
+    _name_args(p)
+    p.add_argument("--token", choices=("refresh_token", "access_token"),
+                   default="refresh_token", help="which token to ask about")
+
+
+def _token_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help="the stored credential")
+    p.add_argument("--min-ttl", type=float, default=60.0, metavar="SECONDS",
+                   help="refresh first if the access token has less left (default 60)")
+    _network_args(p)
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
     "verify": ("verify a token's signature and claims", _verify_args),
@@ -180,5 +212,10 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "client": ("manage OAuth clients", _client_args),
     "vault": ("manage stored credentials", _vault_args),
     "audit": ("show the audit log (--csv for a ticket)", _audit_args),
+    "refresh": ("refresh a stored credential (rotation handled)", _refresh_args),
+    "revoke": ("revoke a credential's tokens at the server (RFC 7009)", _name_args),
+    "introspect": ("ask the server whether a token is active (RFC 7662)", _introspect_args),
+    "userinfo": ("call the userinfo endpoint with a valid access token", _name_args),
+    "token": ("print a valid access token, refreshing first when needed", _token_args),
     "gui": ("open the desktop app (the default)", _gui_args),
 }

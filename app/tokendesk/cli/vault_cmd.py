@@ -196,15 +196,21 @@ def _show(vault: Any, args: argparse.Namespace) -> int:
 
 
 def _rm(vault: Any, args: argparse.Namespace) -> int:
-    if args.revoke:
-        raise UsageError("--revoke needs the Exchange layer (revocation), which is not here "
-                         "yet; nothing was deleted. Delete without --revoke to remove only the "
-                         "local copy")
     vault.credential(args.name)
-    if not _confirm(args, f"Delete the credential {args.name!r} (the local copy only; the "
-                          "token stays valid at its server)?"):
+    question = (f"Revoke {args.name!r} at its server, then delete the local copy?" if args.revoke
+                else f"Delete the credential {args.name!r} (the local copy only; the token "
+                     "stays valid at its server)?")
+    if not _confirm(args, question):
         return EXIT_USAGE
-    vault.remove_credential(args.name)
+    if args.revoke:
+        from tokendesk.core.oauth.exchange import Exchange
+        from tokendesk.core.oauth.http import HttpClient
+
+        with HttpClient() as http:
+            for line in Exchange(vault, http).remove(args.name, revoke=True):
+                print(line)
+    else:
+        vault.remove_credential(args.name)
     print(f"deleted {args.name}")
     return EXIT_OK
 

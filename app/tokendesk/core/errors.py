@@ -7,8 +7,10 @@
      ├─ KeyProblem ─────── UnusableKey(reason), KeySetRejected(reason)
      ├─ DecryptionFailed
      ├─ VaultError ─────── KeyringUnavailable, VaultLocked, WrongPassphrase, VaultCorrupt
-     └─ OAuthError ─────── NetworkError (retryable), ResponseError, InsecureEndpoint,
+     └─ OAuthError ─────── NetworkError (retryable) ── OutcomeUnknown
+                           ResponseError, InsecureEndpoint,
                            ProviderError(code, description, status) ── InvalidGrant
+                                                                      └ RotationLost
 
 Each class has a machine ``code`` (stable, for ``--json`` output and tests) and every
 message is written for a person. No message ever contains a secret: callers pass
@@ -100,6 +102,13 @@ class NetworkError(OAuthError):
     retryable: ClassVar[bool] = True
 
 
+class OutcomeUnknown(NetworkError):
+    """The request was sent but no answer came (timeout, connection cut): the server may have
+    acted on it. A refresh is retried once with the same token (SECURITY.md 24)."""
+
+    code = "outcome_unknown"
+
+
 class InsecureEndpoint(OAuthError):
     """An http:// URL that is not loopback, or another endpoint refused before sending."""
 
@@ -121,7 +130,8 @@ class ProviderError(OAuthError):
 
     code = "provider_error"
 
-    def __init__(self, error: str, description: str | None = None, status: int | None = None):
+    def __init__(self, error: str, description: str | None = None, status: int | None = None,
+                 *, retry_after: float | None = None):
         text = f"the server answered {error!r}"
         if description:
             text += f": {description}"
@@ -131,7 +141,23 @@ class ProviderError(OAuthError):
         self.error = error
         self.description = description
         self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def unavailable(self) -> bool:
+        """The server is down or busy (5xx, temporarily_unavailable): keep the token, retry
+        later (SECURITY.md 23)."""
+        return (self.status or 0) >= 500 or self.error == "temporarily_unavailable"
 
 
 class InvalidGrant(ProviderError):
+    """The refresh token is dead: revoked, expired, or already used (reuse detection)."""
+
     code = "invalid_grant"
+
+
+class RotationLost(InvalidGrant):
+    """A refresh whose answer was lost was retried, and the server refused the retry: it had
+    rotated the token, and the new one never arrived (SECURITY.md 24)."""
+
+    code = "rotation_lost"

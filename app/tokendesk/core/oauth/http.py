@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import InsecureEndpoint, NetworkError, ResponseError
+from ..errors import InsecureEndpoint, NetworkError, OutcomeUnknown, ResponseError
 
 __all__ = ["MAX_BODY", "HttpClient", "JsonResponse", "check_url", "is_loopback"]
 
@@ -99,16 +99,28 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         accept_error_json: bool = True,
+        allow_any_body: bool = False,
     ) -> JsonResponse:
-        """Send one request; return the JSON body (errors with JSON bodies are returned too)."""
+        """Send one request; return the JSON body (errors with JSON bodies are returned too).
+
+        With ``allow_any_body`` a 2xx answer need not be JSON (``body`` is then None): RFC 7009
+        revocation succeeds with any body.
+        """
         check_url(url)
         try:
             with self._client.stream(method, url, data=data, headers=headers, auth=auth) as resp:
                 body = self._read_capped(resp, url)
                 status, resp_headers = resp.status_code, dict(resp.headers)
                 elapsed = resp.elapsed.total_seconds() if body is not None else 0.0
-        except httpx.TimeoutException as exc:
-            raise NetworkError(f"{_host(url)} did not answer in time ({type(exc).__name__})") \
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+                httpx.ProxyError) as exc:
+            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})") from exc
+        except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+            raise OutcomeUnknown(f"{_host(url)} did not answer in time ({type(exc).__name__}); "
+                                 "the request may have been acted on") from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise OutcomeUnknown(f"{_host(url)} closed the connection without an answer "
+                                 f"({type(exc).__name__}); the request may have been acted on") \
                 from exc
         except httpx.TransportError as exc:
             raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})") from exc
@@ -121,6 +133,8 @@ class HttpClient:
             parsed = json.loads(body) if body else None
         except (ValueError, RecursionError):
             parsed = _NOT_JSON
+        if allow_any_body and status < 300 and (parsed is _NOT_JSON or parsed is None):
+            return JsonResponse(status, resp_headers, None, elapsed)
         if parsed is _NOT_JSON or (parsed is None and status < 400):
             kind = resp_headers.get("content-type", "no content type").split(";")[0]
             raise ResponseError(

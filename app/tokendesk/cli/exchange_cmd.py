@@ -1,0 +1,76 @@
+"""``tokendesk refresh|revoke|introspect|userinfo|token``: exchanges for stored credentials."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from tokendesk.core.errors import TokendeskError
+
+from . import EXIT_OK, EXIT_REFUSED
+from .common import UsageError, fail, print_json
+from .vault_cmd import open_cli_vault
+
+
+def _exchange(args: argparse.Namespace) -> Any:
+    from tokendesk.core.oauth.exchange import Exchange
+    from tokendesk.core.oauth.http import HttpClient
+
+    return Exchange(open_cli_vault(), HttpClient(timeout=args.timeout,
+                                                 ca_bundle=args.ca_bundle))
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        exchange = _exchange(args)
+        try:
+            return _COMMANDS[args.command](exchange, args)
+        finally:
+            exchange.http.close()
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc)
+
+
+def _refresh(exchange: Any, args: argparse.Namespace) -> int:
+    result = exchange.refresh(args.name, scope=args.scope, resource=args.resource)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        what = (f"rotated {result.old_fp} -> {result.new_fp}" if result.rotated
+                else f"refresh token kept ({result.new_fp})")
+        print(f"refreshed {args.name}: {what}; took {result.duration * 1000:.0f} ms")
+    return EXIT_OK
+
+
+def _revoke(exchange: Any, args: argparse.Namespace) -> int:
+    for line in exchange.revoke(args.name):
+        print(line)
+    return EXIT_OK
+
+
+def _introspect(exchange: Any, args: argparse.Namespace) -> int:
+    result = exchange.introspect(args.name, args.token)
+    if args.json:
+        print_json(result)
+    else:
+        print("active" if result["active"] else "inactive")
+        for key, value in result.items():
+            if key != "active":
+                print(f"  {key}: {value}")
+    return EXIT_OK if result["active"] else EXIT_REFUSED
+
+
+def _userinfo(exchange: Any, args: argparse.Namespace) -> int:
+    print_json(exchange.userinfo(args.name))
+    return EXIT_OK
+
+
+def _token(exchange: Any, args: argparse.Namespace) -> int:
+    token = exchange.access_token(args.name, margin=args.min_ttl)
+    sys.stdout.write(token + "\n")
+    return EXIT_OK
+
+
+_COMMANDS = {"refresh": _refresh, "revoke": _revoke, "introspect": _introspect,
+             "userinfo": _userinfo, "token": _token}

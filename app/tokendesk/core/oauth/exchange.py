@@ -1,0 +1,230 @@
+"""Exchanges for stored credentials: refresh, revoke, introspect, userinfo, a valid access token.
+
+The rules (SECURITY.md 18–26):
+
+* one refresh per credential at a time (the vault's lock, across threads and processes);
+* a new refresh token is stored through the vault's rotation protocol before the response is
+  used; an absent or empty one keeps the old;
+* ``invalid_grant`` marks the credential as needing a new sign-in, with no retry loop;
+* ``invalid_client``/``unauthorized_client``/``invalid_scope``: the token is kept, the error is a
+  configuration problem; 5xx/``temporarily_unavailable``/network: the token is kept, and
+  ``Retry-After`` is reported;
+* a request whose answer was lost is retried once with the same token; ``invalid_grant`` then
+  means the rotation was lost;
+* an ID token from a refresh must keep ``iss``, ``sub``, ``aud``, ``azp`` and ``auth_time``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import (
+    InvalidGrant,
+    NetworkError,
+    OutcomeUnknown,
+    ProviderError,
+    ResponseError,
+    RotationLost,
+    VaultError,
+)
+from ..vault.model import Status, fingerprint
+from ..vault.vault import ACCESS_TOKEN, ID_TOKEN, TokenSet, Vault
+from .client import ClientConfig, OAuthClient, TokenResponse
+from .discovery import Discovery
+from .http import HttpClient
+
+__all__ = ["Exchange", "RefreshResult", "needs_refresh"]
+
+#: Refresh when the access token has less than this many seconds left.
+DEFAULT_MARGIN = 60.0
+_CONTINUITY = ("iss", "sub", "aud", "azp", "auth_time")
+
+
+def needs_refresh(access_expires_at: float | None, now: float, margin: float = DEFAULT_MARGIN,
+                  has_access_token: bool = True) -> bool:
+    """The one decision of when a refresh is needed, shared by ``tokendesk token`` and the GUI."""
+    if not has_access_token or access_expires_at is None:
+        return True
+    return access_expires_at - now <= margin
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    name: str
+    rotated: bool
+    old_fp: str | None
+    new_fp: str | None
+    access_expires_at: float | None
+    duration: float  # seconds, the whole exchange
+    server_time: float  # seconds, as the HTTP client measured the response
+    response: dict[str, Any] = field(repr=False)  # redacted
+    retried: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "rotated": self.rotated, "old_refresh_fp": self.old_fp,
+                "new_refresh_fp": self.new_fp, "access_expires_at": self.access_expires_at,
+                "duration_ms": round(self.duration * 1000, 1), "retried": self.retried,
+                "response": self.response}
+
+
+class Exchange:
+    def __init__(self, vault: Vault, http: HttpClient, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.vault = vault
+        self.http = http
+        self.clock = clock
+        self.discovery = Discovery(http, clock=clock)
+
+    # -- configuration ------------------------------------------------------------------------
+    def client_for(self, client_name: str) -> OAuthClient:
+        client = self.vault.client(client_name)
+        endpoints = dict(client.endpoints)
+        needed = ("token_endpoint", "revocation_endpoint", "introspection_endpoint",
+                  "userinfo_endpoint", "device_authorization_endpoint")
+        if "token_endpoint" not in endpoints:
+            meta = self.discovery.get(client.issuer)
+            endpoints.update({n: meta.raw[n] for n in needed if isinstance(meta.raw.get(n), str)})
+        if "token_endpoint" not in endpoints:
+            raise ProviderError("invalid_client", f"{client.issuer} publishes no token endpoint")
+        return OAuthClient(self.http, ClientConfig(
+            client.client_id, client.auth_method, self.vault.client_secret(client_name),
+            self.vault.client_private_key(client_name) if client.auth_method == "private_key_jwt"
+            else None, endpoints["token_endpoint"], endpoints.get("revocation_endpoint"),
+            endpoints.get("introspection_endpoint"), endpoints.get("userinfo_endpoint"),
+            endpoints.get("device_authorization_endpoint"), client.issuer))
+
+    # -- refresh ------------------------------------------------------------------------------
+    def refresh(self, name: str, *, scope: str | None = None,
+                resource: str | None = None) -> RefreshResult:
+        started = time.perf_counter()
+        cred = self.vault.credential(name)
+        oauth = self.client_for(cred.client)
+        with self.vault.refresh_lock(name):
+            cred = self.vault.credential(name)  # another process may have refreshed meanwhile
+            old = self.vault.refresh_token(name)
+            retried = False
+            try:
+                try:
+                    response = oauth.refresh(old, scope=scope, resource=resource)
+                except OutcomeUnknown:
+                    retried = True  # the answer was lost: once more with the same token
+                    try:
+                        response = oauth.refresh(old, scope=scope, resource=resource)
+                    except InvalidGrant as exc:
+                        raise RotationLost(
+                            "invalid_grant", "the first attempt's answer was lost and the "
+                            "server refused the retry: it had rotated the refresh token "
+                            f"({exc.description or 'no description'})", exc.status) from None
+            except InvalidGrant as exc:
+                self.vault.set_status(name, Status.NEEDS_SIGN_IN,
+                                      f"invalid_grant: {exc.description or ''}".strip())
+                self.vault.audit("refresh failed", name, f"{exc.code}; sign in again")
+                raise
+            except ProviderError as exc:
+                self.vault.audit("refresh failed", name, f"{exc.error} (HTTP {exc.status}); "
+                                 "refresh token kept")
+                raise
+            except NetworkError as exc:
+                self.vault.audit("refresh failed", name, f"{exc.code}; refresh token kept")
+                raise
+            self._check_id_token(name, response)
+            tokens = TokenSet.from_response(response.raw)
+            rotated = self.vault.store_tokens(name, tokens)
+        after = self.vault.credential(name)
+        return RefreshResult(name, rotated, cred.refresh_fp, after.refresh_fp,
+                             after.access_expires_at, time.perf_counter() - started,
+                             response.elapsed, response.redacted(), retried)
+
+    def _check_id_token(self, name: str, response: TokenResponse) -> None:
+        """OIDC Core §12.2: a refreshed ID token keeps the identity of the original."""
+        new = response.id_token
+        old = self.vault.token(name, ID_TOKEN)
+        if not new or not old:
+            return
+        from ..tokens.decoding import decode_token
+
+        before, after = decode_token(old).claims or {}, decode_token(new).claims or {}
+        for claim in _CONTINUITY:
+            if claim in before and before.get(claim) != after.get(claim):
+                self.vault.audit("refresh refused", name, f"the new ID token changed {claim}")
+                raise ResponseError(
+                    f"the refreshed ID token changed {claim} (OIDC Core §12.2): not stored")
+
+    # -- a valid access token -----------------------------------------------------------------
+    def access_token(self, name: str, *, margin: float = DEFAULT_MARGIN) -> str:
+        cred = self.vault.credential(name)
+        if needs_refresh(cred.access_expires_at, self.clock(), margin, cred.has_access_token):
+            self.refresh(name)
+        token = self.vault.token(name, ACCESS_TOKEN)
+        if not token:
+            raise ResponseError("the server gave no access token")
+        return token
+
+    # -- revocation, introspection, userinfo --------------------------------------------------
+    def revoke(self, name: str) -> list[str]:
+        """Revoke the refresh token and the access token (RFC 7009). Returns what happened, in
+        words. A revocation that could not be sent leaves the credential 'revoke pending'."""
+        cred = self.vault.credential(name)
+        oauth = self.client_for(cred.client)
+        report = []
+        try:
+            oauth.revoke(self.vault.refresh_token(name), "refresh_token")
+            report.append(f"refresh token {cred.refresh_fp} revoked")
+            access = self.vault.token(name, ACCESS_TOKEN)
+            if access:
+                try:
+                    oauth.revoke(access, "access_token")
+                    report.append(f"access token {cred.access_fp} revoked")
+                except ProviderError as exc:
+                    if exc.error != "unsupported_token_type":
+                        raise
+                    report.append(f"the server does not revoke access tokens "
+                                  f"({exc.description or exc.error}); it expires on its own")
+        except NetworkError as exc:
+            self.vault.set_status(name, Status.REVOKE_PENDING, exc.message)
+            raise
+        except ProviderError as exc:
+            if exc.unavailable:
+                self.vault.set_status(name, Status.REVOKE_PENDING, exc.message)
+            raise
+        self.vault.set_status(name, Status.REVOKED, "; ".join(report))
+        return report
+
+    def remove(self, name: str, *, revoke: bool) -> list[str]:
+        """Delete the local copy, revoking first when asked. A revocation that could not be
+        sent keeps the credential (as 'revoke pending'); a server's refusal does not."""
+        report: list[str] = []
+        if revoke:
+            try:
+                report = self.revoke(name)
+            except NetworkError:
+                raise
+            except ProviderError as exc:
+                if exc.unavailable:
+                    raise
+                report = [f"the server refused the revocation ({exc.message})"]
+        self.vault.remove_credential(name, detail="; ".join(report) or "local copy only")
+        return report
+
+    def introspect(self, name: str, kind: str = "refresh_token") -> dict[str, Any]:
+        cred = self.vault.credential(name)
+        token = (self.vault.refresh_token(name) if kind == "refresh_token"
+                 else self.vault.token(name, kind))
+        if not token:
+            raise VaultError(f"{name} has no {kind.replace('_', ' ')} stored")
+        result = self.client_for(cred.client).introspect(token, kind)
+        self.vault.audit("introspected", name, f"{kind}: active={result['active']}")
+        return result
+
+    def userinfo(self, name: str) -> dict[str, Any]:
+        return self.client_for(self.vault.credential(name).client).userinfo(
+            self.access_token(name))
+
+    def client_credentials(self, client_name: str, **options: Any) -> TokenResponse:
+        response = self.client_for(client_name).client_credentials(**options)
+        self.vault.audit("client credentials", client_name,
+                         f"access token {fingerprint(response.access_token)}")
+        return response
