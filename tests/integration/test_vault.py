@@ -23,7 +23,15 @@ from tokendesk.core.errors import (
     VaultLocked,
     WrongPassphrase,
 )
-from tokendesk.core.vault import Client, FileStore, KeyringStore, Status, TokenSet, Vault
+from tokendesk.core.vault import (
+    Client,
+    FileStore,
+    KeyringStore,
+    SecretServiceStore,
+    Status,
+    TokenSet,
+    Vault,
+)
 from tokendesk.core.vault.export import export_metadata, export_vault, import_vault
 from tokendesk.core.vault.index import Index
 
@@ -45,13 +53,33 @@ def home(tmp_path):
     return tmp_path / "home"
 
 
-@pytest.fixture
-def vault(home, secret_service):
-    v = Vault(home, KeyringStore(home, secret_service.backend()), clock=lambda: NOW)
+def _store(kind, home, secret_service):
+    if kind == "keyring":
+        return KeyringStore(home, secret_service.backend())
+    return SecretServiceStore(home)
+
+
+@pytest.fixture(params=["keyring", "secret-service"])
+def vault(request, home, secret_service):
+    """Each vault test runs on keyring's backend and on the direct Secret Service store."""
+    v = Vault(home, _store(request.param, home, secret_service), clock=lambda: NOW)
     v.add_client(Client("dev", "https://op.example/", "client-1", environment="dev"),
                  CLIENT_SECRET)
     yield v
     v.close()
+
+
+def test_the_two_keyring_stores_read_each_other(home, secret_service):
+    via_keyring = KeyringStore(home, secret_service.backend())
+    direct = SecretServiceStore(home)
+    via_keyring.set("tokendesk/test", "a", "written by keyring")
+    direct.set("tokendesk/test", "b", "written directly")
+    assert direct.get("tokendesk/test", "a") == "written by keyring"
+    assert via_keyring.get("tokendesk/test", "b") == "written directly"
+    direct.delete("tokendesk/test", "a")
+    via_keyring.delete("tokendesk/test", "b")
+    assert via_keyring.get("tokendesk/test", "a") is None and direct.get("tokendesk/test", "b") is None
+    direct.close()
 
 
 def test_secrets_go_to_the_keyring_and_never_to_the_index(vault, home, secret_service):
@@ -220,10 +248,12 @@ KILL_AT = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from tokendesk.core.vault import Vault, KeyringStore, FileStore, TokenSet
+    from tokendesk.core.vault import Vault, KeyringStore, FileStore, SecretServiceStore, TokenSet
     home, step, kind = Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     if kind == "keyring":
         store = KeyringStore(home)
+    elif kind == "secret-service":
+        store = SecretServiceStore(home)
     else:
         store = FileStore(home / "secrets.enc")
         store.unlock("file-store-passphrase")
@@ -238,11 +268,11 @@ KILL_AT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("kind", ["keyring", "file"])
+@pytest.mark.parametrize("kind", ["keyring", "secret-service", "file"])
 @pytest.mark.parametrize("step", ["written", "read back", "switched", "deleted", "never"])
 def test_a_kill_at_every_rotation_step_leaves_a_usable_token(home, secret_service, kind, step):
-    if kind == "keyring":
-        store = KeyringStore(home, secret_service.backend())
+    if kind != "file":
+        store = _store(kind, home, secret_service)
     else:
         store = FileStore(home / "secrets.enc")
         store.create("file-store-passphrase")
@@ -260,7 +290,7 @@ def test_a_kill_at_every_rotation_step_leaves_a_usable_token(home, secret_servic
         store = FileStore(home / "secrets.enc")
         store.unlock("file-store-passphrase")
     else:
-        store = KeyringStore(home, secret_service.backend())
+        store = _store(kind, home, secret_service)
     reopened = Vault(home, store)  # collects a stale slot left by the crash
     token = reopened.refresh_token("alice")
     expected = REFRESH_2 if step in ("switched", "deleted", "never") else REFRESH_1

@@ -69,15 +69,18 @@ def test_client_and_credential_lifecycle(env, capsys, monkeypatch, caplog):
     capsys.readouterr()
     code, _, err = run(capsys, monkeypatch, "vault", "rm", "carol")
     assert code == 2 and "--yes" in err
-    code, out, _ = run(capsys, monkeypatch, "vault", "rm", "carol", "--revoke", "--yes")
-    assert code == 2  # revocation is not here yet: nothing was deleted
+    code, out, err = run(capsys, monkeypatch, "vault", "rm", "carol", "--revoke", "--yes")
+    assert code == 3 and "could not reach" in err  # the issuer is not reachable from here
+    code, out, _ = run(capsys, monkeypatch, "vault", "list", "--json")
+    assert json.loads(out)[0]["status"] == "revoke pending"  # kept: the revocation is owed
     code, out, _ = run(capsys, monkeypatch, "vault", "rm", "carol", "--yes")
     assert code == 0 and "deleted carol" in out
     code, out, _ = run(capsys, monkeypatch, "audit", "--csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["time_utc", "action", "target", "detail", "actor"]
     actions = [r[1] for r in rows[1:]]
-    assert actions[:3] == ["deleted", "revealed", "added"] and "client added" in actions
+    assert actions[:3] == ["deleted", "status revoke pending", "revealed"]
+    assert "added" in actions and "client added" in actions
     assert all(REFRESH not in " ".join(r) for r in rows)
 
 

@@ -77,9 +77,15 @@ class Exchange:
         self.http = http
         self.clock = clock
         self.discovery = Discovery(http, clock=clock)
+        self._clients: dict[str, OAuthClient] = {}  # per client name, for this Exchange's life
 
     # -- configuration ------------------------------------------------------------------------
     def client_for(self, client_name: str) -> OAuthClient:
+        """The configured client (its secret read once from the store, then kept in memory
+        for the life of this Exchange)."""
+        cached = self._clients.get(client_name)
+        if cached is not None:
+            return cached
         client = self.vault.client(client_name)
         endpoints = dict(client.endpoints)
         needed = ("token_endpoint", "revocation_endpoint", "introspection_endpoint",
@@ -89,12 +95,14 @@ class Exchange:
             endpoints.update({n: meta.raw[n] for n in needed if isinstance(meta.raw.get(n), str)})
         if "token_endpoint" not in endpoints:
             raise ProviderError("invalid_client", f"{client.issuer} publishes no token endpoint")
-        return OAuthClient(self.http, ClientConfig(
+        oauth = OAuthClient(self.http, ClientConfig(
             client.client_id, client.auth_method, self.vault.client_secret(client_name),
             self.vault.client_private_key(client_name) if client.auth_method == "private_key_jwt"
             else None, endpoints["token_endpoint"], endpoints.get("revocation_endpoint"),
             endpoints.get("introspection_endpoint"), endpoints.get("userinfo_endpoint"),
             endpoints.get("device_authorization_endpoint"), client.issuer))
+        self._clients[client_name] = oauth
+        return oauth
 
     # -- refresh ------------------------------------------------------------------------------
     def refresh(self, name: str, *, scope: str | None = None,
@@ -168,9 +176,9 @@ class Exchange:
         """Revoke the refresh token and the access token (RFC 7009). Returns what happened, in
         words. A revocation that could not be sent leaves the credential 'revoke pending'."""
         cred = self.vault.credential(name)
-        oauth = self.client_for(cred.client)
         report = []
         try:
+            oauth = self.client_for(cred.client)
             oauth.revoke(self.vault.refresh_token(name), "refresh_token")
             report.append(f"refresh token {cred.refresh_fp} revoked")
             access = self.vault.token(name, ACCESS_TOKEN)

@@ -11,13 +11,13 @@ from typing import Any
 
 from ..errors import KeyringUnavailable
 from .model import AUTH_METHODS, ENVIRONMENTS, AuditEntry, Client, Credential, Status, fingerprint
-from .secrets import FileStore, KeyringStore, SecretStore
+from .secrets import FileStore, KeyringStore, SecretServiceStore, SecretStore, system_store
 from .vault import TokenSet, Vault
 
 __all__ = [
     "AUTH_METHODS", "ENVIRONMENTS", "AuditEntry", "Client", "Credential", "FileStore",
-    "KeyringStore", "SecretStore", "Status", "TokenSet", "Vault", "fingerprint", "open_store",
-    "open_vault",
+    "KeyringStore", "SecretServiceStore", "SecretStore", "Status", "TokenSet", "Vault",
+    "fingerprint", "open_store", "open_vault", "system_store",
 ]
 
 
@@ -30,7 +30,7 @@ def open_store(home: Path, *, prefer_file: bool = False, backend: Any = None) ->
     if prefer_file or file_store.exists:
         return file_store
     try:
-        return KeyringStore(home, backend)
+        return system_store(home, backend)
     except KeyringUnavailable:
         return file_store
 

@@ -21,7 +21,8 @@ from typing import Any, Protocol
 
 from ..errors import KeyringUnavailable, VaultCorrupt, VaultError, VaultLocked, WrongPassphrase
 
-__all__ = ["FileStore", "KeyringStore", "SecretStore", "atomic_write", "check_backend"]
+__all__ = ["FileStore", "KeyringStore", "SecretServiceStore", "SecretStore", "atomic_write",
+           "check_backend", "system_store"]
 
 _ENVELOPE = "tokendesk-envelope:v1:"
 MAX_INLINE_BYTES = 2000
@@ -87,60 +88,35 @@ def check_backend(backend: Any) -> None:
             check_backend(each)
 
 
-class KeyringStore:
-    def __init__(self, home: Path, backend: Any = None) -> None:
-        import keyring  # ~50 ms with backend discovery: only when a secret is first needed
+class _LargeValues:
+    """Envelope encryption of values too large for a keyring entry (shared by the stores)."""
 
-        self._backend = backend if backend is not None else keyring.get_keyring()
-        check_backend(self._backend)
-        self._envelopes = home / "envelopes"
+    _envelopes: Path
 
-    @property
-    def description(self) -> str:
-        cls = type(self._backend)
-        return f"the system keyring ({cls.__module__.rsplit('.', 1)[-1]})"
+    def _raw_get(self, service: str, key: str) -> str | None:
+        raise NotImplementedError
 
-    def _call(self, what: str, fn: Any, *args: str) -> Any:
-        from keyring import errors
+    def _raw_set(self, service: str, key: str, value: str) -> None:
+        raise NotImplementedError
 
-        try:
-            return fn(*args)
-        except errors.KeyringLocked:
-            raise VaultLocked("the keyring is locked: unlock it and try again") from None
-        except errors.InitError as exc:
-            if "dismissed" in str(exc).lower() or "locked" in str(exc).lower():
-                raise VaultLocked("the keyring is locked (its unlock prompt was dismissed): "
-                                  "unlock it and try again") from None
-            raise KeyringUnavailable(f"the keyring could not be opened to {what}") from None
-        except errors.NoKeyringError:
-            raise KeyringUnavailable("no keyring is available") from None
-        except errors.KeyringError as exc:
-            raise VaultError(f"the keyring refused to {what} ({type(exc).__name__})") from None
+    def _raw_delete(self, service: str, key: str) -> None:
+        raise NotImplementedError
 
     def get(self, service: str, key: str) -> str | None:
-        value = self._call("read a secret", self._backend.get_password, service, key)
+        value = self._raw_get(service, key)
         if isinstance(value, str) and value.startswith(_ENVELOPE):
             return self._open_envelope(service, key, value)
-        return value if isinstance(value, str) else None
+        return value
 
     def set(self, service: str, key: str, value: str) -> None:
         if len(value.encode("utf-8")) > MAX_INLINE_BYTES:
             value = self._seal_envelope(service, key, value)
-        self._call("store a secret", self._backend.set_password, service, key, value)
+        self._raw_set(service, key, value)
 
     def delete(self, service: str, key: str) -> None:
-        from keyring import errors
-
-        def delete_if_present() -> None:
-            try:
-                self._backend.delete_password(service, key)
-            except errors.PasswordDeleteError:
-                pass  # already gone: deleting is done
-
-        self._call("delete a secret", delete_if_present)
+        self._raw_delete(service, key)
         self._envelope_path(service, key).unlink(missing_ok=True)
 
-    # -- envelopes for large values -----------------------------------------------------------
     def _envelope_path(self, service: str, key: str) -> Path:
         name = hashlib.sha256(f"{service}\0{key}".encode()).hexdigest()[:32]
         return self._envelopes / f"{name}.bin"
@@ -170,6 +146,161 @@ class KeyringStore:
             raise VaultCorrupt(f"the encrypted part of a large secret is damaged ({path.name})") \
                 from None
         return plain.decode("utf-8")
+
+
+class KeyringStore(_LargeValues):
+    """Any secure ``keyring`` backend (macOS Keychain, Windows Credential Manager, KWallet...)."""
+
+    def __init__(self, home: Path, backend: Any = None) -> None:
+        import keyring  # ~50 ms with backend discovery: only when a secret is first needed
+
+        self._backend = backend if backend is not None else keyring.get_keyring()
+        check_backend(self._backend)
+        self._envelopes = home / "envelopes"
+
+    @property
+    def description(self) -> str:
+        cls = type(self._backend)
+        return f"the system keyring ({cls.__module__.rsplit('.', 1)[-1]})"
+
+    def _call(self, what: str, fn: Any, *args: str) -> Any:
+        from keyring import errors
+
+        try:
+            return fn(*args)
+        except errors.KeyringLocked:
+            raise VaultLocked("the keyring is locked: unlock it and try again") from None
+        except errors.InitError as exc:
+            if "dismissed" in str(exc).lower() or "locked" in str(exc).lower():
+                raise VaultLocked("the keyring is locked (its unlock prompt was dismissed): "
+                                  "unlock it and try again") from None
+            raise KeyringUnavailable(f"the keyring could not be opened to {what}") from None
+        except errors.NoKeyringError:
+            raise KeyringUnavailable("no keyring is available") from None
+        except errors.KeyringError as exc:
+            raise VaultError(f"the keyring refused to {what} ({type(exc).__name__})") from None
+
+    def _raw_get(self, service: str, key: str) -> str | None:
+        value = self._call("read a secret", self._backend.get_password, service, key)
+        return value if isinstance(value, str) else None
+
+    def _raw_set(self, service: str, key: str, value: str) -> None:
+        self._call("store a secret", self._backend.set_password, service, key, value)
+
+    def _raw_delete(self, service: str, key: str) -> None:
+        from keyring import errors
+
+        def delete_if_present() -> None:
+            try:
+                self._backend.delete_password(service, key)
+            except errors.PasswordDeleteError:
+                pass  # already gone: deleting is done
+
+        self._call("delete a secret", delete_if_present)
+
+
+class SecretServiceStore(_LargeValues):
+    """The freedesktop Secret Service (GNOME Keyring, KWallet) over one D-Bus connection.
+
+    keyring's own backend opens a new connection for every call (~20 ms each here); a refresh
+    makes several calls. Items carry keyring's attributes (application, service, username),
+    so keyring and this store read each other's secrets.
+    """
+
+    APPLICATION = "Python keyring library"
+
+    def __init__(self, home: Path) -> None:
+        import threading
+
+        import secretstorage
+
+        self._envelopes = home / "envelopes"
+        self._lock = threading.Lock()
+        try:
+            self._conn = secretstorage.dbus_init()
+            self._collection = secretstorage.get_default_collection(self._conn)
+        except secretstorage.exceptions.SecretServiceNotAvailableException:
+            raise KeyringUnavailable("no Secret Service is running") from None
+        except secretstorage.exceptions.SecretStorageException as exc:
+            if "dismissed" in str(exc).lower():
+                raise VaultLocked("the keyring is locked (its unlock prompt was dismissed): "
+                                  "unlock it and try again") from None
+            raise KeyringUnavailable(f"the Secret Service could not be opened "
+                                     f"({type(exc).__name__})") from None
+        self._ensure_unlocked()
+
+    @property
+    def description(self) -> str:
+        return "the system keyring (Secret Service)"
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _ensure_unlocked(self) -> None:
+        import secretstorage
+
+        try:
+            if self._collection.is_locked():
+                self._collection.unlock()
+                if self._collection.is_locked():
+                    raise VaultLocked("the keyring is locked: unlock it and try again")
+        except secretstorage.exceptions.PromptDismissedException:
+            raise VaultLocked("the keyring is locked (its unlock prompt was dismissed): "
+                              "unlock it and try again") from None
+
+    def _do(self, what: str, fn: Any) -> Any:
+        import secretstorage
+
+        with self._lock:
+            try:
+                return fn()
+            except secretstorage.exceptions.LockedException:
+                raise VaultLocked("the keyring is locked: unlock it and try again") from None
+            except secretstorage.exceptions.PromptDismissedException:
+                raise VaultLocked("the keyring is locked (its unlock prompt was dismissed)") \
+                    from None
+            except secretstorage.exceptions.SecretStorageException as exc:
+                raise VaultError(f"the keyring refused to {what} ({type(exc).__name__})") \
+                    from None
+            except (OSError, ConnectionError) as exc:
+                raise KeyringUnavailable(f"the Secret Service went away ({type(exc).__name__})") \
+                    from None
+
+    def _items(self, service: str, key: str) -> list[Any]:
+        return list(self._collection.search_items({"service": service, "username": key}))
+
+    def _raw_get(self, service: str, key: str) -> str | None:
+        def get() -> str | None:
+            for item in self._items(service, key):
+                return str(item.get_secret().decode("utf-8"))
+            return None
+
+        return self._do("read a secret", get)  # type: ignore[no-any-return]
+
+    def _raw_set(self, service: str, key: str, value: str) -> None:
+        attributes = {"application": self.APPLICATION, "service": service, "username": key}
+        self._do("store a secret", lambda: self._collection.create_item(
+            f"Password for '{key}' on '{service}'", attributes, value.encode("utf-8"),
+            replace=True))
+
+    def _raw_delete(self, service: str, key: str) -> None:
+        def delete() -> None:
+            for item in self._items(service, key):
+                item.delete()
+
+        self._do("delete a secret", delete)
+
+
+def system_store(home: Path, backend: Any = None) -> SecretStore:
+    """The best store for this system's keyring: the direct Secret Service store when keyring
+    would use the Secret Service, else ``keyring`` itself."""
+    store = KeyringStore(home, backend)
+    if type(store._backend).__module__ == "keyring.backends.SecretService":
+        try:
+            return SecretServiceStore(home)
+        except KeyringUnavailable:
+            return store
+    return store
 
 
 class FileStore:

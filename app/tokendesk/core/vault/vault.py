@@ -36,6 +36,8 @@ __all__ = ["TokenSet", "Vault", "token_metadata"]
 
 CLIENT_SECRET, PRIVATE_KEY = "client_secret", "private_key"
 ACCESS_TOKEN, ID_TOKEN = "access_token", "id_token"
+#: The latest access and ID tokens share one secret (one keyring write per refresh, not two).
+SESSION = "session"
 
 
 def _refresh_key(slot: str) -> str:
@@ -120,6 +122,9 @@ class Vault:
 
     def close(self) -> None:
         self.index.close()
+        close_store = getattr(self.store, "close", None)
+        if callable(close_store):
+            close_store()
 
     # -- clients ------------------------------------------------------------------------------
     def add_client(self, client: Client, secret: str | None = None,
@@ -188,10 +193,7 @@ class Vault:
         self.store.set(service, _refresh_key(slot), tokens.refresh_token)
         if self.store.get(service, _refresh_key(slot)) != tokens.refresh_token:
             raise VaultCorrupt("the secret store did not return the refresh token just stored")
-        if tokens.access_token:
-            self.store.set(service, ACCESS_TOKEN, tokens.access_token)
-        if tokens.id_token:
-            self.store.set(service, ID_TOKEN, tokens.id_token)
+        self._store_session(service, tokens.access_token, tokens.id_token)
         now = self.clock()
         fields = self._expiry_fields(tokens, now)
         cred = Credential(name=name, client=client, uid=uid, status=Status.ACTIVE,
@@ -252,7 +254,35 @@ class Vault:
         """The stored access or ID token (``kind`` is ``access_token`` or ``id_token``)."""
         if kind not in (ACCESS_TOKEN, ID_TOKEN):
             raise VaultError(f"unknown token kind {kind!r}")
-        return self.store.get(f"tokendesk/credential/{self.credential(name).uid}", kind)
+        session = self._session(f"tokendesk/credential/{self.credential(name).uid}")
+        value = session.get(kind)
+        return value if isinstance(value, str) and value else None
+
+    def _session(self, service: str) -> dict[str, Any]:
+        import json
+
+        raw = self.store.get(service, SESSION)
+        if not raw:
+            return {}
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            raise VaultCorrupt("the stored access and ID tokens are damaged") from None
+        return doc if isinstance(doc, dict) else {}
+
+    def _store_session(self, service: str, access: str | None, id_token: str | None,
+                       keep: dict[str, Any] | None = None) -> None:
+        """Store the latest access and ID tokens together; an absent one keeps the old."""
+        import json
+
+        if not access and not id_token:
+            return
+        doc = dict(keep or {})
+        if access:
+            doc[ACCESS_TOKEN] = access
+        if id_token:
+            doc[ID_TOKEN] = id_token
+        self.store.set(service, SESSION, json.dumps(doc))
 
     def set_status(self, name: str, status: Status, detail: str = "") -> None:
         self.credential(name)
@@ -274,10 +304,8 @@ class Vault:
         if tokens.refresh_token and fingerprint(tokens.refresh_token) != cred.refresh_fp:
             self._rotate(cred, tokens.refresh_token, on_step or (lambda _s: None))
             rotated = True
-        if tokens.access_token:
-            self.store.set(service, ACCESS_TOKEN, tokens.access_token)
-        if tokens.id_token:
-            self.store.set(service, ID_TOKEN, tokens.id_token)
+        keep = self._session(service) if not (tokens.access_token and tokens.id_token) else None
+        self._store_session(service, tokens.access_token, tokens.id_token, keep)
         now = self.clock()
         fields = self._expiry_fields(tokens, now)
         if not tokens.refresh_token:
@@ -326,7 +354,7 @@ class Vault:
         """Delete the local copy (whatever a server said about revocation)."""
         cred = self.credential(name)
         service = f"tokendesk/credential/{cred.uid}"
-        for key in (_refresh_key(cred.slot), ACCESS_TOKEN, ID_TOKEN):
+        for key in (_refresh_key(cred.slot), SESSION):
             self.store.delete(service, key)
         self.index.remove_credential(name)
         self.index.audit("deleted", name, detail or f"refresh {cred.refresh_fp}", self.actor)
