@@ -73,3 +73,15 @@ def test_an_unreachable_server_exits_3(stored, capsys, monkeypatch):
     capsys.readouterr()
     assert main(["refresh", "zed", "--timeout", "2"]) == 3
     assert "could not reach" in capsys.readouterr().err
+
+
+def test_login_in_the_browser_stores_a_credential(stored, capsys, monkeypatch):
+    import webbrowser
+
+    from tests.integration.test_signin import browser
+
+    monkeypatch.setattr(webbrowser, "open", browser("frank"))  # the person at the browser
+    capsys.readouterr()
+    assert main(["login", "op", "--name", "frank", "--wait", "30"]) == 0
+    assert "signed in as frank" in capsys.readouterr().out
+    assert main(["token", "frank"]) == 0

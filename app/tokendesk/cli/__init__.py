@@ -31,6 +31,7 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "client": ("tokendesk.cli.vault_cmd", "run_client"),
     "vault": ("tokendesk.cli.vault_cmd", "run_vault"),
     "audit": ("tokendesk.cli.vault_cmd", "run_audit"),
+    "login": ("tokendesk.cli.exchange_cmd", "run_login"),
     "refresh": ("tokendesk.cli.exchange_cmd", "run"),
     "revoke": ("tokendesk.cli.exchange_cmd", "run"),
     "introspect": ("tokendesk.cli.exchange_cmd", "run"),

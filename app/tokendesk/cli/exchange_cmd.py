@@ -74,3 +74,30 @@ def _token(exchange: Any, args: argparse.Namespace) -> int:
 
 _COMMANDS = {"refresh": _refresh, "revoke": _revoke, "introspect": _introspect,
              "userinfo": _userinfo, "token": _token}
+
+
+def run_login(args: argparse.Namespace) -> int:
+    from tokendesk.core.oauth.signin import finish_device, sign_in, start_device
+
+    try:
+        exchange = _exchange(args)
+        try:
+            if args.device:
+                device = start_device(exchange, args.client, scope=args.scope)
+                print(f"\n  Go to {device.verification_uri} and enter the code:\n\n"
+                      f"      {device.user_code}\n", file=sys.stderr)
+                if device.verification_uri_complete:
+                    print(f"  (or open {device.verification_uri_complete})", file=sys.stderr)
+                cred = finish_device(exchange, args.client, args.name, device)
+            else:
+                print("Opening your browser to sign in (waiting up to "
+                      f"{args.wait:.0f} s)…", file=sys.stderr)
+                cred = sign_in(exchange, args.client, args.name, scope=args.scope,
+                               timeout=args.wait)
+        finally:
+            exchange.http.close()
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc)
+    print(f"signed in as {cred.subject or '?'}; stored {cred.name} "
+          f"(refresh token {cred.refresh_fp})")
+    return EXIT_OK

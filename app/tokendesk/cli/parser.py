@@ -203,6 +203,17 @@ def _token_args(p: argparse.ArgumentParser) -> None:
     _network_args(p)
 
 
+def _login_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("client", help="the stored client to sign in with")
+    p.add_argument("--name", required=True, help="the name to store the credential under")
+    p.add_argument("--device", action="store_true",
+                   help="device sign-in (RFC 8628): a code to type on another device")
+    p.add_argument("--scope", help="scope to ask for (default: the client's)")
+    p.add_argument("--wait", type=float, default=300.0, metavar="SECONDS",
+                   help="how long to wait for the browser (default 300)")
+    _network_args(p)
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
     "verify": ("verify a token's signature and claims", _verify_args),
@@ -212,6 +223,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "client": ("manage OAuth clients", _client_args),
     "vault": ("manage stored credentials", _vault_args),
     "audit": ("show the audit log (--csv for a ticket)", _audit_args),
+    "login": ("sign in (browser, or --device) and store the refresh token", _login_args),
     "refresh": ("refresh a stored credential (rotation handled)", _refresh_args),
     "revoke": ("revoke a credential's tokens at the server (RFC 7009)", _name_args),
     "introspect": ("ask the server whether a token is active (RFC 7662)", _introspect_args),

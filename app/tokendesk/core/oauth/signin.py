@@ -1,0 +1,231 @@
+"""Signing in: authorization code + PKCE in the system browser, with a loopback redirect
+(RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3), and the ID token checked before anything is stored.
+
+One-time ``state`` and ``nonce``; S256 code challenge; the redirect listener binds 127.0.0.1 on a
+port of the system's choosing, accepts exactly one matching answer, and shows the person a clear
+page in the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import secrets
+import threading
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from ..errors import OAuthError, ProviderError, ResponseError
+from ..vault.model import Credential
+from ..vault.vault import TokenSet
+from .exchange import Exchange
+
+__all__ = ["AuthorizationRequest", "LoopbackReceiver", "sign_in"]
+
+_DONE_PAGE = """<!doctype html><meta charset="utf-8"><title>Tokendesk</title>
+<body style="font-family:sans-serif;max-width:36em;margin:4em auto">
+<h1>{title}</h1><p>{text}</p><p>You can close this tab and return to Tokendesk.</p></body>"""
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    url: str
+    redirect_uri: str
+    state: str = field(repr=False)
+    nonce: str = field(repr=False)
+    code_verifier: str = field(repr=False)
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+class LoopbackReceiver:
+    """Waits on 127.0.0.1 for the one redirect that carries our ``state``."""
+
+    def __init__(self, path: str = "/callback") -> None:
+        receiver = self
+        self.path = path
+        self.result: dict[str, str] | None = None
+        self.expected_state = ""
+        self._done = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                parts = urlsplit(self.path)
+                params = dict(parse_qsl(parts.query))
+                if parts.path != receiver.path or receiver._done.is_set():
+                    self._page(404, "Not here", "This address only takes one sign-in answer.")
+                    return
+                if not secrets.compare_digest(params.get("state", ""),
+                                              receiver.expected_state):
+                    self._page(400, "Sign-in refused",
+                               "The answer did not carry this sign-in's state (a forged or "
+                               "stale redirect). Start the sign-in again.")
+                    return
+                receiver.result = params
+                if "error" in params:
+                    self._page(400, "Sign-in failed", html.escape(
+                        params.get("error_description") or params["error"]))
+                else:
+                    self._page(200, "Signed in", "Tokendesk received the answer.")
+                receiver._done.set()
+
+            def _page(self, status: int, title: str, text: str) -> None:
+                body = _DONE_PAGE.format(title=title, text=text).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.redirect_uri = f"http://127.0.0.1:{self.port}{path}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float) -> dict[str, str]:
+        if not self._done.wait(timeout):
+            raise OAuthError(f"no sign-in answer within {timeout:.0f} s (was the browser "
+                             "closed?)")
+        assert self.result is not None
+        return self.result
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | None = None,
+            open_browser: Callable[[str], object] = webbrowser.open,
+            timeout: float = 300.0, prompt: str | None = "consent") -> Credential:
+    """Sign in with the system browser and store the resulting credential as ``name``."""
+    client = exchange.vault.client(client_name)
+    meta = exchange.discovery.get(client.issuer)
+    authorize = client.endpoints.get("authorization_endpoint") or meta.endpoint(
+        "authorization_endpoint")
+    if not authorize:
+        raise ProviderError("unsupported", f"{client.issuer} publishes no authorization endpoint")
+    receiver = LoopbackReceiver()
+    try:
+        verifier, challenge = pkce_pair()
+        state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        receiver.expected_state = state
+        params = {"response_type": "code", "client_id": client.client_id,
+                  "redirect_uri": receiver.redirect_uri,
+                  "scope": scope or client.scope or "openid offline_access",
+                  "state": state, "nonce": nonce, "code_challenge": challenge,
+                  "code_challenge_method": "S256"}
+        if prompt:
+            params["prompt"] = prompt  # offline_access needs consent at some providers
+        params.update(client.extra_params)
+        request = AuthorizationRequest(f"{authorize}?{urlencode(params)}", receiver.redirect_uri,
+                                       state, nonce, verifier)
+        open_browser(request.url)
+        answer = receiver.wait(timeout)
+    finally:
+        receiver.close()
+    if "error" in answer:
+        raise ProviderError(answer["error"], answer.get("error_description"))
+    if answer.get("iss") and answer["iss"] != client.issuer:  # RFC 9207 mix-up defence
+        raise ResponseError(f"the answer came from {answer['iss']}, not {client.issuer}")
+    code = answer.get("code")
+    if not code:
+        raise ResponseError("the sign-in answer carried no code")
+    oauth = exchange.client_for(client_name)
+    response = oauth.token({"grant_type": "authorization_code", "code": code,
+                            "redirect_uri": request.redirect_uri,
+                            "code_verifier": request.code_verifier})
+    if response.id_token:
+        from ..tokens.remote import RemoteKeys
+
+        check = RemoteKeys(exchange.http, discovery=exchange.discovery).verify(
+            response.id_token, issuer=client.issuer, expected_kind="id_token",
+            client_id=client.client_id, nonce=request.nonce,
+            access_token=response.access_token, code=code, leeway=30)
+        if not check.valid:
+            raise ResponseError(f"the ID token from the sign-in is not valid: {check.reason}")
+    tokens = TokenSet.from_response(response.raw)
+    if not tokens.refresh_token:
+        raise ResponseError("the server issued no refresh token (ask for offline_access, "
+                            "and allow the refresh_token grant for this client)")
+    return exchange.vault.add_credential(name, client_name, tokens)
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    """What to show the person: where to go and which code to type."""
+
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_in: float
+    interval: float
+    device_code: str = field(repr=False)
+
+
+def start_device(exchange: Exchange, client_name: str, *,
+                 scope: str | None = None) -> DeviceAuthorization:
+    client = exchange.vault.client(client_name)
+    oauth = exchange.client_for(client_name)
+    url = oauth.config.device_authorization_endpoint
+    if not url:
+        raise ProviderError("unsupported", f"{client.issuer} offers no device sign-in")
+    body, auth = oauth._authenticate({"scope": scope or client.scope or "openid offline_access"},
+                                     oauth.config.token_endpoint)
+    response = exchange.http.request_json("POST", url, data={**body,
+                                                             "client_id": client.client_id},
+                                          auth=auth)
+    oauth._raise_for(response)
+    doc = response.body if isinstance(response.body, dict) else {}
+    try:
+        return DeviceAuthorization(str(doc["user_code"]), str(doc["verification_uri"]),
+                                   doc.get("verification_uri_complete"),
+                                   float(doc.get("expires_in", 600)),
+                                   float(doc.get("interval", 5)), str(doc["device_code"]))
+    except (KeyError, TypeError, ValueError):
+        raise ResponseError("the device authorization answer is incomplete") from None
+
+
+def finish_device(exchange: Exchange, client_name: str, name: str, device: DeviceAuthorization,
+                  *, sleep: Callable[[float], None] | None = None,
+                  on_wait: Callable[[float], None] | None = None) -> Credential:
+    """Poll the token endpoint until the person approved (RFC 8628 §3.4–3.5)."""
+    import time
+
+    pause = sleep or time.sleep
+    oauth = exchange.client_for(client_name)
+    interval = max(device.interval, 1.0)
+    deadline = time.monotonic() + device.expires_in
+    while time.monotonic() < deadline:
+        pause(interval)
+        try:
+            response = oauth.token({"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                                    "device_code": device.device_code,
+                                    "client_id": oauth.config.client_id})
+        except ProviderError as exc:
+            if exc.error == "authorization_pending":
+                if on_wait:
+                    on_wait(deadline - time.monotonic())
+                continue
+            if exc.error == "slow_down":
+                interval += 5
+                continue
+            raise
+        tokens = TokenSet.from_response(response.raw)
+        if not tokens.refresh_token:
+            raise ResponseError("the server issued no refresh token (ask for offline_access)")
+        return exchange.vault.add_credential(name, client_name, tokens)
+    raise ProviderError("expired_token", "the device code expired before it was approved")
