@@ -109,7 +109,7 @@ class LoopbackReceiver:
 
 
 def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | None = None,
-            open_browser: Callable[[str], object] = webbrowser.open,
+            open_browser: Callable[[str], object] | None = None,
             timeout: float = 300.0, prompt: str | None = "consent") -> Credential:
     """Sign in with the system browser and store the resulting credential as ``name``."""
     client = exchange.vault.client(client_name)
@@ -133,7 +133,7 @@ def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | Non
         params.update(client.extra_params)
         request = AuthorizationRequest(f"{authorize}?{urlencode(params)}", receiver.redirect_uri,
                                        state, nonce, verifier)
-        open_browser(request.url)
+        (open_browser or webbrowser.open)(request.url)
         answer = receiver.wait(timeout)
     finally:
         receiver.close()
