@@ -286,3 +286,16 @@ def test_client_secret_basic_form_encodes_before_basic(vault, http):
         Exchange(vault, http).refresh("x")
         auth = server.hits[-1].headers["authorization"].split()[1]
         assert base64.b64decode(auth).decode() == "id%3Awith%2Fodd%20chars:s3cr%3At%2F%2B"
+
+
+def test_the_exchange_history_is_recorded_redacted(exchange, vault, oidc_provider):
+    first = _store(vault, oidc_provider)
+    exchange.refresh("alice")
+    second = vault.refresh_token("alice")
+    history = vault.index.exchanges("alice")
+    entry = history[0]
+    assert entry["operation"] == "refresh" and entry["status"] == "200 OK" and entry["rotated"]
+    assert entry["old_fp"] != entry["new_fp"] and entry["duration_ms"] > 0
+    text = json.dumps(history)
+    assert first not in text and second not in text
+    assert entry["request"]["refresh_token"].startswith("<sha256:")

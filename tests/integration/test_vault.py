@@ -457,3 +457,18 @@ def test_a_failed_migration_rolls_back(tmp_path):
 def test_environment_of_this_process_is_clean():
     # the fixture exported the private bus; nothing points at a user's real session bus
     assert "tokendesk-keyring-" in os.environ.get("DBUS_SESSION_BUS_ADDRESS", "tokendesk-keyring-")
+
+
+def test_a_version_1_index_is_upgraded_to_version_2_with_its_data(tmp_path):
+    from tokendesk.core.vault.index import _v1
+
+    path = tmp_path / "v.sqlite3"
+    old = Index(path, migrations=[_v1])
+    old.add_client(Client("dev", "https://op/", "c", uid="u1", created_at=1.0))
+    assert old.version == 1
+    old.close()
+    new = Index(path)
+    assert new.version == 2 and [c.name for c in new.clients()] == ["dev"]
+    new.add_exchange("alice", "refresh", "200 OK", request={"grant_type": "refresh_token"})
+    assert new.exchanges("alice")[0]["request"] == {"grant_type": "refresh_token"}
+    new.close()

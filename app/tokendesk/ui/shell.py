@@ -16,10 +16,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget
 from tokendesk import __version__
 
 from .clipboard import SecretClipboard
+from .controllers.exchange import ExchangeController
 from .controllers.inspector import InspectorController
 from .controllers.vault import VaultController
 from .settings import Settings
 from .tasks import Pool, TaskRunner
+from .views.exchange import ExchangeView
 from .views.inspector import InspectorView
 from .views.placeholder import ComingView
 from .views.vault import VaultView
@@ -56,8 +58,12 @@ class MainWindow(QMainWindow):
         self.vault_controller.auto_lock_s = self.settings.get("vault/auto_lock_min") * 60
         self.vault_view = VaultView(self.vault_controller, self.clipboard)
         self.tabs.addTab(self.inspector, "Inspector")
+        self.exchange_controller = ExchangeController(self.tasks, self.vault_controller,
+                                                      parent=self)
+        self.exchange_view = ExchangeView(self.exchange_controller)
         self.tabs.addTab(self.vault_view, "Vault")
-        for name in VIEWS[2:]:
+        self.tabs.addTab(self.exchange_view, "Exchange")
+        for name in VIEWS[3:]:
             self.tabs.addTab(ComingView(name), name)
         self.setCentralWidget(self.tabs)
 
@@ -70,6 +76,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         self.inspector.status_message.connect(self.show_status)
         self.vault_view.status_message.connect(self.show_status)
+        self.exchange_view.status_message.connect(self.show_status)
         self.tasks.busy_changed.connect(self.busy.setVisible)
 
         self._build_menus()
@@ -235,6 +242,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.clipboard.clear_now()
         self.inspector_controller.shutdown()
+        self.exchange_controller.shutdown()
         super().closeEvent(event)
 
     def prefetch(self) -> None:

@@ -110,6 +110,17 @@ class Exchange:
         started = time.perf_counter()
         cred = self.vault.credential(name)
         oauth = self.client_for(cred.client)
+        endpoint = oauth.config.token_endpoint
+        request = {"grant_type": "refresh_token", "refresh_token": f"<{cred.refresh_fp}>",
+                   **({"scope": scope} if scope else {}),
+                   **({"resource": resource} if resource else {})}
+
+        def record(status: str, response: dict[str, Any] | None = None, **extra: Any) -> None:
+            self.vault.index.add_exchange(
+                name, "refresh", status, endpoint=endpoint, request=request,
+                duration_ms=(time.perf_counter() - started) * 1000, old_fp=cred.refresh_fp,
+                scope_before=cred.scope or None, response=response, **extra)
+
         with self.vault.refresh_lock(name):
             cred = self.vault.credential(name)  # another process may have refreshed meanwhile
             old = self.vault.refresh_token(name)
@@ -130,18 +141,26 @@ class Exchange:
                 self.vault.set_status(name, Status.NEEDS_SIGN_IN,
                                       f"invalid_grant: {exc.description or ''}".strip())
                 self.vault.audit("refresh failed", name, f"{exc.code}; sign in again")
+                record(f"{exc.code} (HTTP {exc.status})", {"error": exc.error,
+                                                            "error_description": exc.description})
                 raise
             except ProviderError as exc:
                 self.vault.audit("refresh failed", name, f"{exc.error} (HTTP {exc.status}); "
                                  "refresh token kept")
+                record(f"{exc.error} (HTTP {exc.status})", {"error": exc.error,
+                                                             "error_description":
+                                                                 exc.description})
                 raise
             except NetworkError as exc:
                 self.vault.audit("refresh failed", name, f"{exc.code}; refresh token kept")
+                record(exc.code, {"error": exc.message})
                 raise
             self._check_id_token(name, response)
             tokens = TokenSet.from_response(response.raw)
             rotated = self.vault.store_tokens(name, tokens)
         after = self.vault.credential(name)
+        record(f"{response.status} OK", response.redacted(), rotated=rotated,
+               new_fp=after.refresh_fp, scope_after=after.scope or None)
         return RefreshResult(name, rotated, cred.refresh_fp, after.refresh_fp,
                              after.access_expires_at, time.perf_counter() - started,
                              response.elapsed, response.redacted(), retried)

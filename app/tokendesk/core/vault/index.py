@@ -61,8 +61,22 @@ def _v1(db: sqlite3.Connection) -> None:
     """)
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """The exchange history: what was asked of a server and what it said (redacted)."""
+    _run(db, """
+        CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, credential TEXT NOT NULL, at REAL NOT NULL,
+            operation TEXT NOT NULL, endpoint TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,
+            duration_ms REAL, rotated INTEGER NOT NULL DEFAULT 0, old_fp TEXT, new_fp TEXT,
+            scope_before TEXT, scope_after TEXT, request TEXT NOT NULL DEFAULT '{}',
+            response TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX exchanges_credential ON exchanges(credential, id)
+    """)
+
+
 #: MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _CREDENTIAL_COLUMNS = (
@@ -277,6 +291,38 @@ class Index:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM credentials").fetchone()[0])
+
+    # -- exchange history ---------------------------------------------------------------------
+    def add_exchange(self, credential: str, operation: str, status: str, *, endpoint: str = "",
+                     duration_ms: float | None = None, rotated: bool = False,
+                     old_fp: str | None = None, new_fp: str | None = None,
+                     scope_before: str | None = None, scope_after: str | None = None,
+                     request: dict[str, Any] | None = None,
+                     response: dict[str, Any] | None = None) -> None:
+        """Record one exchange. ``request`` and ``response`` must already be redacted."""
+        self.db.execute(
+            "INSERT INTO exchanges (credential, at, operation, endpoint, status, duration_ms, "
+            "rotated, old_fp, new_fp, scope_before, scope_after, request, response) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (credential, time.time(), operation, endpoint, status, duration_ms, int(rotated),
+             old_fp, new_fp, scope_before, scope_after, json.dumps(request or {}),
+             json.dumps(response or {})))
+
+    def exchanges(self, credential: str, limit: int = 200) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT at, operation, endpoint, status, duration_ms, rotated, old_fp, new_fp, "
+            "scope_before, scope_after, request, response FROM exchanges WHERE credential=? "
+            "ORDER BY id DESC LIMIT ?", (credential, limit))
+        keys = ("at", "operation", "endpoint", "status", "duration_ms", "rotated", "old_fp",
+                "new_fp", "scope_before", "scope_after", "request", "response")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["rotated"] = bool(item["rotated"])
+            item["request"] = json.loads(item["request"])
+            item["response"] = json.loads(item["response"])
+            out.append(item)
+        return out
 
     # -- audit --------------------------------------------------------------------------------
     def audit(self, action: str, target: str, detail: str = "", actor: str = "") -> None:

@@ -8,10 +8,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 __all__ = ["ComingView"]
 
 TEXTS = {
-    "Exchange": ("Exchange — coming",
-                 "Refresh with rotation, revocation, introspection, userinfo, client credentials, "
-                 "token exchange, and sign-in (authorization code + PKCE in your browser, device "
-                 "code), each showing the redacted request and response."),
     "Expiry": ("Expiry — coming",
                "Live countdowns for every stored token, warnings before one expires, and optional "
                "automatic refresh. The Inspector already counts down the token you are viewing."),

@@ -1,0 +1,250 @@
+"""The Exchange view: pick a credential, run an exchange, see what was sent and answered."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..controllers.exchange import ExchangeController
+from ..theme import current_theme
+from ..widgets.json_view import JsonView
+
+__all__ = ["ExchangeView"]
+
+REPLAY_WARNING = ("This sends the refresh token from before the last refresh again — what a "
+                  "thief would do. A server with reuse detection will refuse it and may revoke "
+                  "the whole token family, so this credential would need a new sign-in.\n\n"
+                  "Replay it?")
+TWICE_WARNING = ("This sends the current refresh token twice at the same moment. A server that "
+                 "rotates tokens may treat the second use as theft and revoke the whole token "
+                 "family, so this credential would need a new sign-in.\n\nSend it twice?")
+
+
+class ExchangeView(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, controller: ExchangeController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.credential = QComboBox()
+        self.credential.setAccessibleName("Credential")
+        self.credential.setMinimumWidth(260)
+        self.credential.currentTextChanged.connect(self._load_history)
+        self.scope = QLineEdit()
+        self.scope.setAccessibleName("Narrower scope")
+        self.scope.setPlaceholderText("narrower scope (optional)")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Credential"))
+        top.addWidget(self.credential, 1)
+        top.addWidget(self.scope, 1)
+
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, label, slot in (("refresh", "Refresh", self.refresh),
+                                 ("introspect", "Introspect", self.introspect),
+                                 ("userinfo", "Userinfo", self.userinfo),
+                                 ("revoke", "Revoke…", self.revoke)):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            row.addWidget(button)
+        qa = QGroupBox("QA")
+        qa_row = QHBoxLayout(qa)
+        for key, label, slot in (("replay", "Replay the previous refresh token…",
+                                  self.replay),
+                                 ("twice", "Refresh twice at once…", self.twice)):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            qa_row.addWidget(button)
+        row.addStretch(1)
+        qa_line = QHBoxLayout()
+        qa_line.addWidget(qa)
+        qa_line.addStretch(1)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumHeight(10)
+        self.progress_label = QLabel()
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress_label)
+        progress_row.addWidget(self.progress, 1)
+        self.progress.hide()
+
+        self.outcome = QLabel("Pick a credential and an operation. Nothing is sent until you "
+                              "click.")
+        self.outcome.setAccessibleName("Outcome")
+        self.outcome.setWordWrap(True)
+        self.result = JsonView("Exchange result")
+        self.history = QTreeWidget()
+        self.history.setAccessibleName("Exchange history")
+        self.history.setHeaderLabels(["When (UTC)", "Operation", "Status", "ms", "Rotated",
+                                      "Refresh token"])
+        self.history.setRootIsDecorated(False)
+        self.history.currentItemChanged.connect(self._show_history_item)
+        splitter = QSplitter()
+        splitter.addWidget(self.result)
+        splitter.addWidget(self.history)
+        splitter.setSizes([620, 620])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(row)
+        layout.addLayout(qa_line)
+        layout.addLayout(progress_row)
+        layout.addWidget(self.outcome)
+        layout.addWidget(splitter, 1)
+
+        controller.started.connect(self._on_started)
+        controller.finished.connect(self._on_finished)
+        controller.failed.connect(self._on_failed)
+        controller.history_ready.connect(self._on_history)
+        controller.vault.listed.connect(self._on_listed)
+
+    # -- credentials --------------------------------------------------------------------------
+    @Slot(object)
+    def _on_listed(self, rows: list[Any]) -> None:
+        current = self.credential.currentText()
+        names = [c.name for c in rows]
+        self.credential.blockSignals(True)
+        self.credential.clear()
+        self.credential.addItems(names)
+        if current in names:
+            self.credential.setCurrentText(current)
+        self.credential.blockSignals(False)
+        self._load_history(self.credential.currentText())
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.controller.vault.open()  # the credentials come from the Vault
+
+    @Slot(str)
+    def _load_history(self, name: str) -> None:
+        if name:
+            self.controller.history(name)
+
+    # -- operations ---------------------------------------------------------------------------
+    def _name(self) -> str | None:
+        name = self.credential.currentText()
+        if not name:
+            self.status_message.emit("Pick a credential (store one in the Vault first).")
+            return None
+        return name
+
+    def refresh(self) -> None:
+        if name := self._name():
+            self.controller.refresh(name, self.scope.text().strip() or None)
+
+    def introspect(self) -> None:
+        if name := self._name():
+            self.controller.introspect(name)
+
+    def userinfo(self) -> None:
+        if name := self._name():
+            self.controller.userinfo(name)
+
+    def revoke(self) -> None:
+        name = self._name()
+        if name and self._confirm("Revoke", f"Revoke the refresh and access tokens of "
+                                            f"“{name}” at the server? They stop working for "
+                                            "whoever holds them."):
+            self.controller.revoke(name)
+
+    def replay(self) -> None:
+        name = self._name()
+        if name and self._confirm("Replay a used refresh token", REPLAY_WARNING):
+            self.controller.replay_previous(name)
+
+    def twice(self) -> None:
+        name = self._name()
+        if name and self._confirm("Refresh twice at once", TWICE_WARNING):
+            self.controller.refresh_twice_at_once(name)
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- results ------------------------------------------------------------------------------
+    @Slot(str)
+    def _on_started(self, what: str) -> None:
+        self.progress_label.setText(what)
+        self.progress.show()
+        for button in self.buttons.values():
+            button.setEnabled(False)
+
+    def _done(self) -> None:
+        self.progress.hide()
+        self.progress_label.setText("")
+        for button in self.buttons.values():
+            button.setEnabled(True)
+
+    @Slot(str, object)
+    def _on_finished(self, operation: str, result: dict[str, Any]) -> None:
+        self._done()
+        theme = current_theme()
+        words = {"refresh": "Refreshed", "revoke": "Revoked", "introspect": "Introspected",
+                 "userinfo": "Userinfo answered", "replay": "Replayed",
+                 "twice": "Refreshed twice"}[operation]
+        detail = ""
+        if operation == "refresh":
+            r = result["result"]
+            detail = (f": rotated {r['old_refresh_fp']} → {r['new_refresh_fp']}" if r["rotated"]
+                      else f": refresh token kept ({r['new_refresh_fp']})")
+            detail += f", {r['duration_ms']:.0f} ms"
+        elif operation == "introspect":
+            detail = ": active" if result["introspection"]["active"] else ": INACTIVE"
+        elif operation == "replay":
+            detail = f": {result['replay']}"
+        self.outcome.setText(words + detail)
+        self.outcome.setStyleSheet(f"color: {theme.ok};")
+        self.result.show_value(result)
+        self.status_message.emit(words + detail)
+        self.controller.vault.list()
+
+    @Slot(str, str)
+    def _on_failed(self, operation: str, message: str) -> None:
+        self._done()
+        self.outcome.setText(f"{operation}: {message}")
+        self.outcome.setStyleSheet(f"color: {current_theme().bad};")
+        self.status_message.emit(message)
+        self.controller.vault.list()
+
+    @Slot(str, object)
+    def _on_history(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if name != self.credential.currentText():
+            return
+        from tokendesk.core.timefmt import format_utc
+
+        self.history.clear()
+        for row in rows:
+            item = QTreeWidgetItem([
+                format_utc(row["at"]).replace(" UTC", ""), row["operation"], row["status"],
+                f"{row['duration_ms']:.0f}" if row["duration_ms"] is not None else "",
+                "yes" if row["rotated"] else "", f"{row['old_fp'] or ''} → {row['new_fp'] or ''}"
+            ])
+            item.setData(0, 256, json.dumps({"request": row["request"],
+                                             "response": row["response"]}))
+            self.history.addTopLevelItem(item)
+
+    def _show_history_item(self, item: QTreeWidgetItem | None, _previous: Any) -> None:
+        if item is not None:
+            self.result.show_value(json.loads(item.data(0, 256)))

@@ -1,0 +1,79 @@
+"""The Exchange view against panva/oidc-provider and a real Secret Service."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from tests.helpers.oidc_provider import CLIENTS, client_record
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def window(qtbot, clock, tokendesk_home, secret_service, oidc_provider, monkeypatch):
+    from tokendesk.core.vault import KeyringStore, TokenSet
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
+                     store_factory=lambda home: KeyringStore(home, secret_service.backend()))
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.exchange_view)
+    vault = win.vault_controller.vault
+    vault.add_client(client_record(oidc_provider, "tokendesk-basic"),
+                     CLIENTS["tokendesk-basic"][0])
+    vault.add_credential("alice", "tokendesk-basic", TokenSet(oidc_provider.mint()))
+    win.vault_controller.list()
+    return win
+
+
+def test_refresh_shows_the_rotation_the_redacted_response_and_the_history(window):
+    view = window.exchange_view
+    assert view.credential.currentText() == "alice"
+    before = window.vault_controller.vault.refresh_token("alice")
+    view.buttons["refresh"].click()
+    assert view.outcome.text().startswith("Refreshed: rotated sha256:")
+    shown = view.result.toPlainText()
+    assert before not in shown and "<sha256:" in shown and "ID token" in shown
+    assert view.history.topLevelItemCount() == 1
+    assert view.history.topLevelItem(0).text(2) == "200 OK"
+    view.buttons["introspect"].click()
+    assert view.outcome.text() == "Introspected: active"
+
+
+def test_replay_asks_first_and_reports_reuse_detection(window, monkeypatch):
+    view = window.exchange_view
+    view.buttons["refresh"].click()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or
+                        QMessageBox.StandardButton.Yes)
+    view.buttons["replay"].click()
+    assert "revoke the whole token family" in asked[0]
+    assert view.outcome.text().startswith("Replayed: refused")
+    view.buttons["refresh"].click()  # the family is gone now
+    assert "invalid_grant" in view.outcome.text()
+    window.vault_controller.list()
+    assert window.vault_view.model.credential(0).status == "needs sign-in"
+
+
+def test_cancelled_confirmation_sends_nothing(window, monkeypatch):
+    view = window.exchange_view
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k:
+                        QMessageBox.StandardButton.Cancel)
+    view.buttons["revoke"].click()
+    view.buttons["twice"].click()
+    assert view.history.topLevelItemCount() == 0
+    assert window.vault_controller.vault.credential("alice").status == "active"
+
+
+def test_refresh_twice_at_once_reports_both_outcomes(window, monkeypatch):
+    view = window.exchange_view
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    view.buttons["twice"].click()
+    result = json.loads(view.result.toPlainText())
+    assert len(result["outcomes"]) == 2
