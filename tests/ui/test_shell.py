@@ -233,3 +233,18 @@ def test_cli_main_routes_to_the_gui(argv, tokendesk_home):
         assert result.returncode == 2  # --smoke-test belongs to the gui command
     else:
         assert result.returncode == 0 and "first-paint-ms" in result.stdout
+
+
+def test_hidden_views_can_wait_until_they_are_shown(qtbot, clock, tokendesk_home):
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
+                     clock=clock, defer_hidden_views=True)
+    qtbot.addWidget(win)
+    win.show()
+    assert win._vault_view is None
+    win.tabs.setCurrentIndex(1)  # the person opens the Vault tab
+    assert win.tabs.currentWidget() is win._vault_view is not None
+    assert win.tabs.tabText(1) == "Vault" and win.tabs.tabText(2) == "Exchange"

@@ -49,7 +49,7 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
 
     from .shell import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(defer_hidden_views=True)
 
     class FirstPaint(QObject):
         done = False
@@ -70,6 +70,7 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
             window.close()
             app.quit()
         else:
+            window.build_hidden_views()
             window.prefetch()
 
     watcher = FirstPaint()

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QByteArray, QTimer, Slot, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QTabWidget, QWidget
 
 from tokendesk import __version__
 
@@ -21,10 +21,8 @@ from .controllers.inspector import InspectorController
 from .controllers.vault import VaultController
 from .settings import Settings
 from .tasks import Pool, TaskRunner
-from .views.exchange import ExchangeView
 from .views.inspector import InspectorView
 from .views.placeholder import ComingView
-from .views.vault import VaultView
 
 __all__ = ["MainWindow"]
 
@@ -36,7 +34,11 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, settings: Settings | None = None, pool: Pool | None = None,
                  clock: Callable[[], float] = time.time,
-                 store_factory: Callable[[Any], Any] | None = None) -> None:
+                 store_factory: Callable[[Any], Any] | None = None,
+                 defer_hidden_views: bool = False) -> None:
+        """``defer_hidden_views``: build the Vault and Exchange views (hidden tabs) only after
+        the window's first paint, or when first shown (the app does; tests and
+        ``create_main_window()`` get every view at once)."""
         super().__init__()
         self.settings = settings or Settings()
         self.setWindowTitle("Tokendesk")
@@ -56,15 +58,16 @@ class MainWindow(QMainWindow):
         self.vault_controller = VaultController(self.tasks, store_factory=store_factory,
                                                 clock=clock, parent=self)
         self.vault_controller.auto_lock_s = self.settings.get("vault/auto_lock_min") * 60
-        self.vault_view = VaultView(self.vault_controller, self.clipboard)
         self.tabs.addTab(self.inspector, "Inspector")
         self.exchange_controller = ExchangeController(self.tasks, self.vault_controller,
                                                       parent=self)
-        self.exchange_view = ExchangeView(self.exchange_controller)
-        self.tabs.addTab(self.vault_view, "Vault")
-        self.tabs.addTab(self.exchange_view, "Exchange")
+        self._vault_view: Any = None
+        self._exchange_view: Any = None
+        self.tabs.addTab(QWidget(), "Vault")
+        self.tabs.addTab(QWidget(), "Exchange")
         for name in VIEWS[3:]:
             self.tabs.addTab(ComingView(name), name)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
         self.status_text = QLabel("Ready. Nothing leaves this machine unless you ask.")
@@ -75,11 +78,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.busy)
         self.inspector.status_message.connect(self.show_status)
-        self.vault_view.status_message.connect(self.show_status)
-        self.exchange_view.status_message.connect(self.show_status)
         self.tasks.busy_changed.connect(self.busy.setVisible)
 
         self._build_menus()
+        if not defer_hidden_views:
+            self.build_hidden_views()
         self.resize(1280, 820)
         geometry = self.settings.geometry("main")
         if geometry is not None:
@@ -87,6 +90,46 @@ class MainWindow(QMainWindow):
         splitter = self.settings.geometry("inspector_splitter")
         if splitter is not None:
             self.inspector.splitter.restoreState(splitter)
+
+    # -- the views behind hidden tabs ---------------------------------------------------------
+    def build_hidden_views(self) -> None:
+        """Build the Vault and Exchange views (once)."""
+        if self._vault_view is not None:
+            return
+        from .views.exchange import ExchangeView
+        from .views.vault import VaultView
+
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        self._vault_view = VaultView(self.vault_controller, self.clipboard)
+        self._exchange_view = ExchangeView(self.exchange_controller)
+        for index, view, name in ((1, self._vault_view, "Vault"),
+                                  (2, self._exchange_view, "Exchange")):
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, view, name)
+            if placeholder is not None:
+                placeholder.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        self._vault_view.status_message.connect(self.show_status)
+        self._exchange_view.status_message.connect(self.show_status)
+
+    @property
+    def vault_view(self) -> Any:
+        self.build_hidden_views()
+        return self._vault_view
+
+    @property
+    def exchange_view(self) -> Any:
+        self.build_hidden_views()
+        return self._exchange_view
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        if index in (1, 2) and self._vault_view is None:
+            self.build_hidden_views()
+            self.tabs.setCurrentIndex(index)
 
     # -- menus ----------------------------------------------------------------------------------
     def _action(self, menu: object, text: str, slot: Callable[[], object],
