@@ -37,6 +37,7 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "introspect": ("tokendesk.cli.exchange_cmd", "run"),
     "userinfo": ("tokendesk.cli.exchange_cmd", "run"),
     "token": ("tokendesk.cli.exchange_cmd", "run"),
+    "exchange": ("tokendesk.cli.exchange_cmd", "run_grant"),
     "gui": ("tokendesk.cli.gui_cmd", "run"),
 }
 

@@ -101,3 +101,34 @@ def run_login(args: argparse.Namespace) -> int:
     print(f"signed in as {cred.subject or '?'}; stored {cred.name} "
           f"(refresh token {cred.refresh_fp})")
     return EXIT_OK
+
+
+def run_grant(args: argparse.Namespace) -> int:
+    """``tokendesk exchange CLIENT``: client credentials, or token exchange (RFC 8693)."""
+    try:
+        exchange = _exchange(args)
+        try:
+            oauth = exchange.client_for(args.client)
+            if args.client_credentials:
+                response = oauth.client_credentials(scope=args.scope, audience=args.audience,
+                                                    resource=args.resource)
+                what = "client credentials"
+            else:
+                subject = sys.stdin.read().strip() if sys.stdin else ""
+                if not subject:
+                    raise UsageError("give the subject token on standard input")
+                response = oauth.token_exchange(subject, subject_token_type=args.subject_type,
+                                                audience=args.audience, scope=args.scope,
+                                                requested_token_type=args.requested_type)
+                what = "token exchange"
+            exchange.vault.audit(what, args.client,
+                                 f"issued {response.redacted().get('access_token')}")
+        finally:
+            exchange.http.close()
+    except (UsageError, TokendeskError) as exc:
+        return fail(exc)
+    if args.json:
+        print_json({**response.redacted(), "access_token": response.access_token})
+    else:
+        sys.stdout.write((response.access_token or "") + "\n")
+    return EXIT_OK

@@ -214,6 +214,23 @@ def _login_args(p: argparse.ArgumentParser) -> None:
     _network_args(p)
 
 
+def _grant_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("client", help="the stored client")
+    kind = p.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--client-credentials", action="store_true",
+                      help="a machine token for the client itself")
+    kind.add_argument("--subject-token-stdin", action="store_true",
+                      help="token exchange (RFC 8693): the subject token on standard input")
+    p.add_argument("--subject-type", default="urn:ietf:params:oauth:token-type:access_token",
+                   help="subject_token_type (default: an access token)")
+    p.add_argument("--requested-type", help="requested_token_type")
+    p.add_argument("--audience")
+    p.add_argument("--resource")
+    p.add_argument("--scope")
+    p.add_argument("--json", action="store_true", help="the whole (redacted) response")
+    _network_args(p)
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
     "verify": ("verify a token's signature and claims", _verify_args),
@@ -229,5 +246,6 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "introspect": ("ask the server whether a token is active (RFC 7662)", _introspect_args),
     "userinfo": ("call the userinfo endpoint with a valid access token", _name_args),
     "token": ("print a valid access token, refreshing first when needed", _token_args),
+    "exchange": ("client credentials or token exchange (RFC 8693) for a client", _grant_args),
     "gui": ("open the desktop app (the default)", _gui_args),
 }
