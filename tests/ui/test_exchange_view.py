@@ -77,3 +77,62 @@ def test_refresh_twice_at_once_reports_both_outcomes(window, monkeypatch):
     view.buttons["twice"].click()
     result = json.loads(view.result.toPlainText())
     assert len(result["outcomes"]) == 2
+
+
+def _drive_dialog(action):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def act():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, act)
+            return
+        action(dialog)
+    QTimer.singleShot(0, act)
+
+
+def test_sign_in_with_the_browser_from_the_exchange_view(window, monkeypatch):
+    import webbrowser
+
+    from tests.integration.test_signin import browser
+
+    monkeypatch.setattr(webbrowser, "open", browser("grace"))
+
+    def fill(dialog):
+        dialog.client.setCurrentText("tokendesk-basic")
+        dialog.name.setText("grace")
+        dialog.buttons.accepted.emit()
+    _drive_dialog(fill)
+    window.exchange_view.sign_in()
+    assert window.exchange_view.outcome.text() == "Signed in as grace; stored grace"
+    assert window.vault_controller.vault.credential("grace").subject == "grace"
+
+
+def test_device_sign_in_shows_the_code_and_can_be_cancelled(window, oidc_provider):
+    import threading
+
+    window.vault_controller.vault.add_client(client_record(oidc_provider, "tokendesk-public"))
+    window.vault_controller.list()
+
+    def fill(dialog):
+        dialog.client.setCurrentText("tokendesk-public")
+        dialog.name.setText("device-user")
+        dialog.device.setChecked(True)
+        dialog.buttons.accepted.emit()
+    shown = []
+    window.exchange_controller.device_started.connect(
+        lambda device: (shown.append(device.user_code),
+                        threading.Timer(0.3, window.exchange_controller.cancel).start()))
+    _drive_dialog(fill)
+    window.exchange_view.sign_in()
+    assert shown and window.exchange_view._device_dialog is None
+    assert "cancelled" in window.exchange_view.outcome.text()
+
+
+def test_the_access_token_opens_in_the_inspector(window):
+    window.exchange_view.buttons["refresh"].click()
+    window.exchange_view.inspect_button.click()
+    assert window.tabs.currentWidget() is window.inspector
+    assert window.inspector.token.text == window.vault_controller.vault.token("alice",
+                                                                               "access_token")

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabs.blockSignals(False)
         self._vault_view.status_message.connect(self.show_status)
         self._exchange_view.status_message.connect(self.show_status)
+        self._exchange_view.inspect_requested.connect(self._inspect_token)
 
     @property
     def vault_view(self) -> Any:
@@ -210,6 +211,11 @@ class MainWindow(QMainWindow):
         delay = self.clipboard.clear_after_ms // 1000
         self.show_status("Token copied" + (f"; the clipboard is cleared in {delay} s if it "
                                            "still holds it." if delay else "."))
+
+    @Slot(str)
+    def _inspect_token(self, token: str) -> None:
+        self.tabs.setCurrentWidget(self.inspector)
+        self.inspector.set_text(token)
 
     def send_to_vault(self) -> None:
         """Offer what the Inspector shows to the Vault: a whole token response if that is what

@@ -96,10 +96,16 @@ class LoopbackReceiver:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
-    def wait(self, timeout: float) -> dict[str, str]:
-        if not self._done.wait(timeout):
-            raise OAuthError(f"no sign-in answer within {timeout:.0f} s (was the browser "
-                             "closed?)")
+    def wait(self, timeout: float, cancel: threading.Event | None = None) -> dict[str, str]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self._done.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
+            if cancel is not None and cancel.is_set():
+                raise OAuthError("sign-in cancelled")
+            if time.monotonic() >= deadline:
+                raise OAuthError(f"no sign-in answer within {timeout:.0f} s (was the browser "
+                                 "closed?)")
         assert self.result is not None
         return self.result
 
@@ -110,7 +116,8 @@ class LoopbackReceiver:
 
 def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | None = None,
             open_browser: Callable[[str], object] | None = None,
-            timeout: float = 300.0, prompt: str | None = "consent") -> Credential:
+            timeout: float = 300.0, prompt: str | None = "consent",
+            cancel: threading.Event | None = None) -> Credential:
     """Sign in with the system browser and store the resulting credential as ``name``."""
     client = exchange.vault.client(client_name)
     meta = exchange.discovery.get(client.issuer)
@@ -134,7 +141,7 @@ def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | Non
         request = AuthorizationRequest(f"{authorize}?{urlencode(params)}", receiver.redirect_uri,
                                        state, nonce, verifier)
         (open_browser or webbrowser.open)(request.url)
-        answer = receiver.wait(timeout)
+        answer = receiver.wait(timeout, cancel)
     finally:
         receiver.close()
     if "error" in answer:
@@ -201,7 +208,8 @@ def start_device(exchange: Exchange, client_name: str, *,
 
 def finish_device(exchange: Exchange, client_name: str, name: str, device: DeviceAuthorization,
                   *, sleep: Callable[[float], None] | None = None,
-                  on_wait: Callable[[float], None] | None = None) -> Credential:
+                  on_wait: Callable[[float], None] | None = None,
+                  cancel: threading.Event | None = None) -> Credential:
     """Poll the token endpoint until the person approved (RFC 8628 §3.4–3.5)."""
     import time
 
@@ -210,7 +218,11 @@ def finish_device(exchange: Exchange, client_name: str, name: str, device: Devic
     interval = max(device.interval, 1.0)
     deadline = time.monotonic() + device.expires_in
     while time.monotonic() < deadline:
-        pause(interval)
+        if cancel is not None:
+            if cancel.wait(interval):
+                raise OAuthError("sign-in cancelled")
+        else:
+            pause(interval)
         try:
             response = oauth.token({"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
                                     "device_code": device.device_code,

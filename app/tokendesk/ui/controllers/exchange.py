@@ -18,6 +18,7 @@ class ExchangeController(QObject):
     finished = Signal(str, object)  # operation, result (dict for display)
     failed = Signal(str, str)  # operation, message
     history_ready = Signal(str, object)  # credential, list of history entries
+    device_started = Signal(object)  # DeviceAuthorization: the code to show
 
     def __init__(self, tasks: TaskRunner, vault: VaultController, *,
                  http_factory: Callable[[], Any] | None = None,
@@ -144,6 +145,53 @@ class ExchangeController(QObject):
                             "whether the family survived"}
 
         self._run("twice", f"Refreshing {name} twice at once…", work)
+
+    # -- signing in ---------------------------------------------------------------------------
+    def sign_in(self, client: str, name: str, scope: str | None = None) -> None:
+        """Authorization code + PKCE in the system browser; cancel() stops waiting."""
+        import threading
+
+        from tokendesk.core.oauth.signin import sign_in
+
+        self._cancel = threading.Event()
+        cancel = self._cancel
+        self._run("sign-in", "Waiting for the sign-in in your browser…",
+                  lambda: {"signed_in": sign_in(self.exchange(), client, name, scope=scope,
+                                                cancel=cancel).to_dict()})
+
+    def start_device(self, client: str, name: str, scope: str | None = None) -> None:
+        """Device sign-in: ``device_started`` carries the code to show, then the poll runs."""
+        import threading
+
+        from tokendesk.core.oauth.signin import finish_device, start_device
+
+        if self.vault.vault is None:
+            self.failed.emit("device sign-in", "open the Vault first")
+            return
+        self._cancel = threading.Event()
+        cancel = self._cancel
+
+        def begin() -> Any:
+            return start_device(self.exchange(), client, scope=scope)
+
+        def started(device: Any) -> None:
+            self.device_started.emit(device)
+            self._run("device sign-in", "Waiting for the approval on the other device…",
+                      lambda: {"signed_in": finish_device(self.exchange(), client, name, device,
+                                                          cancel=cancel).to_dict()})
+
+        def error(exc: BaseException) -> None:
+            from tokendesk.core.errors import TokendeskError
+
+            self.failed.emit("device sign-in", exc.message if isinstance(exc, TokendeskError)
+                             else type(exc).__name__)
+
+        self.tasks.submit("exchange-device-start", begin, started, error)
+
+    def cancel(self) -> None:
+        cancel = getattr(self, "_cancel", None)
+        if cancel is not None:
+            cancel.set()
 
     def history(self, name: str) -> None:
         vault = self.vault.vault

@@ -39,6 +39,7 @@ TWICE_WARNING = ("This sends the current refresh token twice at the same moment.
 
 class ExchangeView(QWidget):
     status_message = Signal(str)
+    inspect_requested = Signal(str)  # a token to show in the Inspector
 
     def __init__(self, controller: ExchangeController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +75,14 @@ class ExchangeView(QWidget):
             button.clicked.connect(slot)
             self.buttons[key] = button
             qa_row.addWidget(button)
+        self.sign_in_button = QPushButton("Sign in…")
+        self.sign_in_button.setToolTip("Get a new refresh token: sign in with the browser or a "
+                                       "device code")
+        self.sign_in_button.clicked.connect(self.sign_in)
+        row.addWidget(self.sign_in_button)
+        self.inspect_button = QPushButton("Open the access token in the Inspector")
+        self.inspect_button.clicked.connect(self._inspect_access_token)
+        row.addWidget(self.inspect_button)
         row.addStretch(1)
         qa_line = QHBoxLayout()
         qa_line.addWidget(qa)
@@ -83,9 +92,13 @@ class ExchangeView(QWidget):
         self.progress.setRange(0, 0)
         self.progress.setMaximumHeight(10)
         self.progress_label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        self.cancel_button.hide()
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress_label)
         progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
         self.progress.hide()
 
         self.outcome = QLabel("Pick a credential and an operation. Nothing is sent until you "
@@ -117,6 +130,10 @@ class ExchangeView(QWidget):
         controller.failed.connect(self._on_failed)
         controller.history_ready.connect(self._on_history)
         controller.vault.listed.connect(self._on_listed)
+        controller.vault.clients_listed.connect(self._on_clients)
+        controller.device_started.connect(self._on_device)
+        self._clients: list[str] = []
+        self._device_dialog: Any = None
 
     # -- credentials --------------------------------------------------------------------------
     @Slot(object)
@@ -134,6 +151,10 @@ class ExchangeView(QWidget):
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.controller.vault.open()  # the credentials come from the Vault
+
+    @Slot(object)
+    def _on_clients(self, clients: list[Any]) -> None:
+        self._clients = [c.name for c in clients]
 
     @Slot(str)
     def _load_history(self, name: str) -> None:
@@ -177,6 +198,37 @@ class ExchangeView(QWidget):
         if name and self._confirm("Refresh twice at once", TWICE_WARNING):
             self.controller.refresh_twice_at_once(name)
 
+    def sign_in(self) -> None:
+        from .signin import SignInDialog
+
+        dialog = SignInDialog(self._clients, self)
+        if dialog.exec():
+            client, name = dialog.client.currentText(), dialog.name.text().strip()
+            scope = dialog.scope.text().strip() or None
+            if dialog.device.isChecked():
+                self.controller.start_device(client, name, scope)
+            else:
+                self.controller.sign_in(client, name, scope)
+
+    @Slot(object)
+    def _on_device(self, device: Any) -> None:
+        from .signin import DeviceCodeDialog
+
+        self._device_dialog = DeviceCodeDialog(device, self)
+        self._device_dialog.cancelled.connect(self.controller.cancel)
+        self._device_dialog.show()
+
+    def _inspect_access_token(self) -> None:
+        name = self._name()
+        vault = self.controller.vault.vault
+        if not name or vault is None:
+            return
+        self.controller.tasks.submit(
+            "exchange-inspect", lambda: vault.token(name, "access_token"),
+            lambda token: self.inspect_requested.emit(token) if token else
+            self.status_message.emit(f"{name} has no access token yet: refresh first"),
+            lambda _e: self.status_message.emit("the access token could not be read"))
+
     def _confirm(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes
                                       | QMessageBox.StandardButton.Cancel,
@@ -188,11 +240,16 @@ class ExchangeView(QWidget):
     def _on_started(self, what: str) -> None:
         self.progress_label.setText(what)
         self.progress.show()
+        self.cancel_button.setVisible("sign-in" in what.lower() or "approval" in what.lower())
         for button in self.buttons.values():
             button.setEnabled(False)
 
     def _done(self) -> None:
         self.progress.hide()
+        self.cancel_button.hide()
+        if self._device_dialog is not None:
+            self._device_dialog.accept()
+            self._device_dialog = None
         self.progress_label.setText("")
         for button in self.buttons.values():
             button.setEnabled(True)
@@ -203,7 +260,8 @@ class ExchangeView(QWidget):
         theme = current_theme()
         words = {"refresh": "Refreshed", "revoke": "Revoked", "introspect": "Introspected",
                  "userinfo": "Userinfo answered", "replay": "Replayed",
-                 "twice": "Refreshed twice"}[operation]
+                 "twice": "Refreshed twice", "sign-in": "Signed in",
+                 "device sign-in": "Signed in"}[operation]
         detail = ""
         if operation == "refresh":
             r = result["result"]
@@ -214,6 +272,9 @@ class ExchangeView(QWidget):
             detail = ": active" if result["introspection"]["active"] else ": INACTIVE"
         elif operation == "replay":
             detail = f": {result['replay']}"
+        elif "signed_in" in result:
+            signed = result["signed_in"]
+            detail = f" as {signed['subject'] or '?'}; stored {signed['name']}"
         self.outcome.setText(words + detail)
         self.outcome.setStyleSheet(f"color: {theme.ok};")
         self.result.show_value(result)
