@@ -43,9 +43,17 @@ def run(capsys, monkeypatch, *argv, stdin=""):
     return code, out, err
 
 
+def _closed_loopback_url() -> str:
+    """An issuer on 127.0.0.1 that nothing listens on: tests never reach beyond loopback."""
+    from tests.helpers.http_server import LocalServer
+
+    with LocalServer() as gone:
+        return gone.url
+
+
 def _setup(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "client", "add", "dev", "--issuer",
-                       "https://op.example/", "--client-id", "c1", "--client-secret-stdin",
+                       _closed_loopback_url(), "--client-id", "c1", "--client-secret-stdin",
                        "--environment", "dev", stdin=SECRET + "\n")
     assert code == 0 and "added client dev" in out
     response = json.dumps({"refresh_token": REFRESH, "access_token": ACCESS, "expires_in": 60})

@@ -128,20 +128,68 @@ def test_bad_input_in_the_credential_dialog_is_explained(vault_window):
     assert vault_window.vault_view.model.rowCount() == 0
 
 
-def test_delete_asks_first(vault_window, monkeypatch):
+def test_delete_asks_first_and_offers_to_revoke(vault_window, monkeypatch):
     view = vault_window.vault_view
     add_client(vault_window)
     add_credential(vault_window)
     view.table.selectRow(0)
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or
-                        QMessageBox.StandardButton.Cancel)
+    texts = []
+
+    def answer(button, revoke):
+        def act(box):
+            texts.append(box.text())
+            box.checkBox().setChecked(revoke)
+            box.button(button).click()
+        drive(act)
+
+    answer(QMessageBox.StandardButton.Cancel, True)
     view.delete_selected()
-    assert view.model.rowCount() == 1 and "stays valid at its server" in asked[0]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert view.model.rowCount() == 1 and "stays valid at its server" in texts[0]
+    # revoking first, but the server cannot be reached (a closed port on 127.0.0.1):
+    # the credential is kept, marked as owing a revocation
+    from tests.helpers.http_server import LocalServer
+    from tokendesk.core.vault import Client
+
+    with LocalServer() as gone:
+        url = gone.url
+    vault = vault_window.vault_controller.vault
+    vault.update_client(Client("dev", url, "client-1", "client_secret_basic",
+                               endpoints={"token_endpoint": url + "/token",
+                                          "revocation_endpoint": url + "/revoke"}))
+    answer(QMessageBox.StandardButton.Yes, True)
+    view.delete_selected()
+    assert view.model.rowCount() == 1
+    assert str(view.model.credential(0).status) == "revoke pending"
+    assert "could not reach" in view.where.text()
+    answer(QMessageBox.StandardButton.Yes, False)
+    view.table.selectRow(0)
     view.delete_selected()
     assert view.model.rowCount() == 0
     assert "Deleted the local copy of dora" in vault_window.status_text.text()
+
+
+def test_edit_a_client_and_notes(vault_window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window)
+    view.table.selectRow(0)
+
+    def change(dialog):
+        assert dialog.name.isReadOnly() and dialog.issuer.text() == "https://op.example/"
+        dialog.scope.setText("openid offline_access api:read")
+        dialog.secret.setText("a-new-client-secret")
+        dialog.buttons.accepted.emit()
+    drive(change)
+    view.edit_client()
+    vault = vault_window.vault_controller.vault
+    assert vault.client("dev").scope == "openid offline_access api:read"
+    assert vault.client_secret("dev") == "a-new-client-secret"
+    monkeypatch.setattr(QInputDialog, "getMultiLineText",
+                        lambda *a, **k: ("customer ticket 4711", True))
+    view.edit_notes()
+    assert vault.credential("dora").notes == "customer ticket 4711"
 
 
 def test_a_response_pasted_in_the_inspector_goes_to_the_vault(vault_window):

@@ -162,6 +162,20 @@ class Vault:
     def clients(self) -> list[Client]:
         return self.index.clients()
 
+    def update_client(self, client: Client, secret: str | None = None) -> Client:
+        """Change a client's settings (its name stays); a new ``secret`` replaces the old."""
+        old = self.client(client.name)
+        if client.auth_method not in AUTH_METHODS:
+            raise VaultError(f"unknown client authentication {client.auth_method!r}")
+        if secret:
+            self.store.set(f"tokendesk/client/{old.uid}", CLIENT_SECRET, secret)
+        updated = Client(**{**client.__dict__, "uid": old.uid, "created_at": old.created_at,
+                            "has_secret": old.has_secret or bool(secret)})
+        self.index.update_client(updated)
+        self.index.audit("client changed", client.name,
+                         "new secret" if secret else "settings", self.actor)
+        return updated
+
     def client_secret(self, name: str) -> str | None:
         return self.store.get(f"tokendesk/client/{self.client(name).uid}", CLIENT_SECRET)
 

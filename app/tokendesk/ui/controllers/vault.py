@@ -149,11 +149,16 @@ class VaultController(QObject):
     # -- changing -----------------------------------------------------------------------------
     def _change(self, key: str, work: Callable[[], Any], message: str) -> None:
         self.touch()
+
         def done(_result: Any) -> None:
             self.changed.emit(message)
             self.list()
 
-        self.tasks.submit(key, work, done, self._error)
+        def error(exc: BaseException) -> None:
+            self._error(exc)
+            self.list()  # a failed change may still have changed a status
+
+        self.tasks.submit(key, work, done, error)
 
     def add_client(self, client: Any, secret: str | None) -> None:
         vault = self.vault
@@ -165,10 +170,32 @@ class VaultController(QObject):
         self._change("vault-add", lambda: vault.add_credential(name, client, tokens, notes=notes),
                      f"Stored {name} in {vault.store.description}.")
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str, *, revoke: bool = False) -> None:
         vault = self.vault
-        self._change("vault-remove", lambda: vault.remove_credential(name),
-                     f"Deleted the local copy of {name}.")
+        if not revoke:
+            self._change("vault-remove", lambda: vault.remove_credential(name),
+                         f"Deleted the local copy of {name}.")
+            return
+
+        def revoke_then_remove() -> Any:
+            from tokendesk.core.oauth.exchange import Exchange
+            from tokendesk.core.oauth.http import HttpClient
+
+            with HttpClient() as http:
+                return Exchange(vault, http).remove(name, revoke=True)
+
+        self._change("vault-remove", revoke_then_remove,
+                     f"Revoked {name} at its server and deleted the local copy.")
+
+    def update_client(self, client: Any, secret: str | None) -> None:
+        vault = self.vault
+        self._change("vault-edit-client", lambda: vault.update_client(client, secret),
+                     f"Changed the client {client.name}.")
+
+    def set_notes(self, name: str, notes: str) -> None:
+        vault = self.vault
+        self._change("vault-notes", lambda: vault.set_notes(name, notes),
+                     f"Changed the notes of {name}.")
 
     def _error(self, exc: BaseException) -> None:
         from tokendesk.core.errors import TokendeskError

@@ -69,6 +69,10 @@ class VaultView(QWidget):
         self.add_client_button.clicked.connect(self.add_client)
         self.add_button = QPushButton("Store refresh token…")
         self.add_button.clicked.connect(lambda: self.add_credential())
+        self.edit_client_button = QPushButton("Edit client…")
+        self.edit_client_button.clicked.connect(self.edit_client)
+        self.notes_button = QPushButton("Notes…")
+        self.notes_button.clicked.connect(self.edit_notes)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(self.delete_selected)
         bar = QHBoxLayout()
@@ -77,6 +81,8 @@ class VaultView(QWidget):
         bar.addWidget(self.sort)
         bar.addWidget(self.add_client_button)
         bar.addWidget(self.add_button)
+        bar.addWidget(self.edit_client_button)
+        bar.addWidget(self.notes_button)
         bar.addWidget(self.delete_button)
 
         self.model = CredentialsModel(self)
@@ -316,14 +322,60 @@ class VaultView(QWidget):
         if not name:
             self.status_message.emit("Select a credential to delete.")
             return
-        answer = QMessageBox.question(
-            self, "Delete credential",
-            f"Delete the local copy of “{name}”?\n\nThe refresh token is removed from this "
-            "machine; it stays valid at its server until it is revoked or expires.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Yes:
-            self.controller.remove(name)
+        revoke, confirmed = self.confirm_delete(name)
+        if confirmed:
+            self.controller.remove(name, revoke=revoke)
+
+    def confirm_delete(self, name: str) -> tuple[bool, bool]:
+        """Ask before deleting; offers to revoke at the server first. (revoke, confirmed)."""
+        from PySide6.QtWidgets import QCheckBox
+
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete credential",
+                          f"Delete the local copy of “{name}”?\n\nWithout revocation the "
+                          "refresh token stays valid at its server until it expires.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        check = QCheckBox("Revoke it at the server first")
+        check.setChecked(True)
+        box.setCheckBox(check)
+        confirmed = box.exec() == QMessageBox.StandardButton.Yes
+        return check.isChecked(), confirmed
+
+    def edit_client(self) -> None:
+        name = self.selected_name()
+        cred = self.model.credential(self.model.row_of(name)) if name else None
+        client = next((c for c in self._clients if cred and c.name == cred.client), None)
+        if client is None and self._clients:
+            client = self._clients[0]
+        if client is None:
+            self.status_message.emit("Add a client first.")
+            return
+        dialog = AddClientDialog(self)
+        dialog.setWindowTitle(f"Edit the client {client.name}")
+        dialog.name.setText(client.name)
+        dialog.name.setReadOnly(True)
+        dialog.issuer.setText(client.issuer)
+        dialog.client_id.setText(client.client_id)
+        dialog.auth_method.setCurrentText(client.auth_method)
+        dialog.scope.setText(client.scope)
+        dialog.audience.setText(client.audience)
+        dialog.environment.setCurrentText(client.environment)
+        dialog.secret.setPlaceholderText("leave empty to keep the stored secret")
+        if dialog.exec():
+            self.controller.update_client(dialog.client(), dialog.client_secret())
+
+    def edit_notes(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        name = self.selected_name()
+        if not name:
+            self.status_message.emit("Select a credential first.")
+            return
+        text, ok = QInputDialog.getMultiLineText(self, "Notes", f"Notes for {name}",
+                                                 self.fields["notes"].text().replace("—", ""))
+        if ok:
+            self.controller.set_notes(name, text.strip())
 
     @Slot(bool)
     def _ask_passphrase(self, create: bool) -> None:
