@@ -79,11 +79,11 @@ class VaultView(QWidget):
         bar.addWidget(self.search, 2)
         bar.addWidget(self.environment)
         bar.addWidget(self.sort)
-        bar.addWidget(self.add_client_button)
-        bar.addWidget(self.add_button)
-        bar.addWidget(self.edit_client_button)
-        bar.addWidget(self.notes_button)
-        bar.addWidget(self.delete_button)
+        actions = QHBoxLayout()
+        for button in (self.add_client_button, self.add_button, self.edit_client_button,
+                       self.notes_button, self.delete_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
 
         self.model = CredentialsModel(self)
         self.table = QTableView()
@@ -144,6 +144,7 @@ class VaultView(QWidget):
         splitter.setSizes([760, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(actions)
         layout.addWidget(splitter, 1)
         self.unlock_button = QPushButton("Unlock…")
         self.unlock_button.clicked.connect(self.unlock)
