@@ -213,6 +213,7 @@ def _diffs(access_before: str | None, access_after: str | None, id_before: str |
         b = decode(after).claims if after else None
         if a is None and b is None:
             continue
-        out[label] = [{"claim": c.name, "change": str(c.change), "before": c.before,
-                       "after": c.after} for c in diff_claims(a, b)]
+        changes = [{"claim": c.name, "change": str(c.change), "before": c.before,
+                    "after": c.after} for c in diff_claims(a, b)]
+        out[label] = changes or "unchanged"
     return out

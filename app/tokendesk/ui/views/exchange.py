@@ -111,6 +111,8 @@ class ExchangeView(QWidget):
         self.history.setHeaderLabels(["When (UTC)", "Operation", "Status", "ms", "Rotated",
                                       "Refresh token"])
         self.history.setRootIsDecorated(False)
+        for column, width in enumerate((150, 80, 150, 50, 60)):
+            self.history.setColumnWidth(column, width)
         self.history.currentItemChanged.connect(self._show_history_item)
         splitter = QSplitter()
         splitter.addWidget(self.result)
