@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.helpers.oidc_provider import CLIENTS, client_record
+from tests.helpers.qt import drive
 
 pytestmark = pytest.mark.integration
 
@@ -79,19 +80,6 @@ def test_refresh_twice_at_once_reports_both_outcomes(window, monkeypatch):
     assert len(result["outcomes"]) == 2
 
 
-def _drive_dialog(action):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    def act():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, act)
-            return
-        action(dialog)
-    QTimer.singleShot(0, act)
-
-
 def test_sign_in_with_the_browser_from_the_exchange_view(window, monkeypatch):
     import webbrowser
 
@@ -103,7 +91,7 @@ def test_sign_in_with_the_browser_from_the_exchange_view(window, monkeypatch):
         dialog.client.setCurrentText("tokendesk-basic")
         dialog.name.setText("grace")
         dialog.buttons.accepted.emit()
-    _drive_dialog(fill)
+    drive(fill)
     window.exchange_view.sign_in()
     assert window.exchange_view.outcome.text() == "Signed in as grace; stored grace"
     assert window.vault_controller.vault.credential("grace").subject == "grace"
@@ -124,7 +112,7 @@ def test_device_sign_in_shows_the_code_and_can_be_cancelled(window, oidc_provide
     window.exchange_controller.device_started.connect(
         lambda device: (shown.append(device.user_code),
                         threading.Timer(0.3, window.exchange_controller.cancel).start()))
-    _drive_dialog(fill)
+    drive(fill)
     window.exchange_view.sign_in()
     assert shown and window.exchange_view._device_dialog is None
     assert "cancelled" in window.exchange_view.outcome.text()

@@ -6,11 +6,11 @@ import json
 
 import jwt as pyjwt
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from tests.conftest import NOW
+from tests.helpers.qt import drive
 
 pytestmark = pytest.mark.integration
 
@@ -34,17 +34,6 @@ def vault_window(qtbot, clock, tokendesk_home, secret_service):
     win.tabs.setCurrentWidget(win.vault_view)
     qtbot.waitUntil(lambda: "keyring" in win.vault_view.where.text(), timeout=5000)
     return win
-
-
-def drive(dialog_action):
-    """Run ``dialog_action(dialog)`` on the modal dialog that is about to open."""
-    def act():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, act)
-            return
-        dialog_action(dialog)
-    QTimer.singleShot(0, act)
 
 
 def add_client(window):
