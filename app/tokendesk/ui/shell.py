@@ -22,7 +22,6 @@ from .controllers.vault import VaultController
 from .settings import Settings
 from .tasks import Pool, TaskRunner
 from .views.inspector import InspectorView
-from .views.placeholder import ComingView
 
 __all__ = ["MainWindow"]
 
@@ -65,8 +64,9 @@ class MainWindow(QMainWindow):
         self._exchange_view: Any = None
         self.tabs.addTab(QWidget(), "Vault")
         self.tabs.addTab(QWidget(), "Exchange")
-        for name in VIEWS[3:]:
-            self.tabs.addTab(ComingView(name), name)
+        self.tabs.addTab(QWidget(), "Expiry")
+        self._clock = clock
+        self._expiry_view: Any = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
@@ -97,14 +97,17 @@ class MainWindow(QMainWindow):
         if self._vault_view is not None:
             return
         from .views.exchange import ExchangeView
+        from .views.expiry import ExpiryView
         from .views.vault import VaultView
 
         current = self.tabs.currentIndex()
         self.tabs.blockSignals(True)
         self._vault_view = VaultView(self.vault_controller, self.clipboard)
         self._exchange_view = ExchangeView(self.exchange_controller)
+        self._expiry_view = ExpiryView(self.vault_controller, self._clock)
         for index, view, name in ((1, self._vault_view, "Vault"),
-                                  (2, self._exchange_view, "Exchange")):
+                                  (2, self._exchange_view, "Exchange"),
+                                  (3, self._expiry_view, "Expiry")):
             placeholder = self.tabs.widget(index)
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, view, name)
@@ -115,6 +118,8 @@ class MainWindow(QMainWindow):
         self._vault_view.status_message.connect(self.show_status)
         self._exchange_view.status_message.connect(self.show_status)
         self._exchange_view.inspect_requested.connect(self._inspect_token)
+        self._expiry_view.status_message.connect(self.show_status)
+        self._expiry_view.warned.connect(self._warn)
 
     @property
     def vault_view(self) -> Any:
@@ -126,9 +131,26 @@ class MainWindow(QMainWindow):
         self.build_hidden_views()
         return self._exchange_view
 
+    @property
+    def expiry_view(self) -> Any:
+        self.build_hidden_views()
+        return self._expiry_view
+
+    @Slot(str)
+    def _warn(self, message: str) -> None:
+        """A warning about a token's expiry: the status bar, and the desktop if it can."""
+        self.show_status(message)
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if getattr(self, "_tray", None) is None:
+                self._tray = QSystemTrayIcon(app_icon(), self)
+                self._tray.show()
+            self._tray.showMessage("Tokendesk", message)
+
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
-        if index in (1, 2) and self._vault_view is None:
+        if index in (1, 2, 3) and self._vault_view is None:
             self.build_hidden_views()
             self.tabs.setCurrentIndex(index)
 

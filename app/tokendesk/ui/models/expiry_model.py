@@ -1,0 +1,94 @@
+"""The Expiry table. One timer ticks it; each tick repaints only the visible countdown cells.
+
+Times left are computed in ``data()`` from the model's clock, so a tick is one ``dataChanged``
+over the visible rows of two columns: its cost does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from tokendesk.core.expiry import DEFAULT_WARN_BEFORE, ExpiryRow, State, state_of, time_left
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPersistentModelIndex
+
+    Index = QModelIndex | QPersistentModelIndex
+
+__all__ = ["ExpiryModel"]
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_HORIZONTAL = Qt.Orientation.Horizontal
+COLUMNS = ("Credential", "Token", "Env", "Time left", "State", "Expires (UTC)")
+CREDENTIAL, TOKEN, ENV, LEFT, STATE, WHEN = range(len(COLUMNS))
+_COLORS = {State.FRESH: "#2e7d32", State.EXPIRING: "#a15c00", State.EXPIRED: "#c62828",
+           State.UNKNOWN: "#607d8b"}
+
+
+class ExpiryModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ExpiryRow] = []
+        self.now = 0.0
+        self.skew = 0.0
+        self.warn_before = DEFAULT_WARN_BEFORE
+        self._colors = {state: QColor(color) for state, color in _COLORS.items()}
+
+    def set_rows(self, rows: list[ExpiryRow], now: float) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.now = now
+        self.endResetModel()
+
+    def row(self, index: int) -> ExpiryRow:
+        return self._rows[index]
+
+    def tick(self, now: float, first: int, last: int) -> None:
+        self.now = now
+        if not self._rows or first < 0:
+            return
+        last = min(len(self._rows) - 1, last if last >= 0 else len(self._rows) - 1)
+        self.dataChanged.emit(self.index(first, LEFT), self.index(last, STATE), [_DISPLAY])
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == _HORIZONTAL and int(role) == _DISPLAY and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        r = index.row()
+        if not index.isValid() or r >= len(self._rows):
+            return None
+        row = self._rows[r]
+        col = index.column()
+        role = int(role)
+        if role == _DISPLAY:
+            if col == LEFT:
+                return time_left(row.expires_at, self.now, self.skew)
+            if col == STATE:  # a text label too, never color alone
+                return str(state_of(row.expires_at, self.now, self.warn_before, self.skew))
+            if col == CREDENTIAL:
+                return row.credential
+            if col == TOKEN:
+                return row.kind
+            if col == ENV:
+                return row.environment or "—"
+            from tokendesk.core.timefmt import format_utc
+
+            return format_utc(row.expires_at) if row.expires_at is not None else "—"
+        if role == _FOREGROUND and col in (LEFT, STATE):
+            return self._colors[state_of(row.expires_at, self.now, self.warn_before, self.skew)]
+        if role == _TOOLTIP:
+            return row.note or None
+        return None
