@@ -38,11 +38,15 @@ class ExpiryModel(QAbstractTableModel):
         self.skew = 0.0
         self.warn_before = DEFAULT_WARN_BEFORE
         self._colors = {state: QColor(color) for state, color in _COLORS.items()}
+        #: (time-left text, state) per row, for the current tick: each cell asks data() for
+        #: several roles, and the text and state need computing once.
+        self._cache: dict[int, tuple[str, State]] = {}
 
     def set_rows(self, rows: list[ExpiryRow], now: float) -> None:
         self.beginResetModel()
         self._rows = rows
         self.now = now
+        self._cache.clear()
         self.endResetModel()
 
     def row(self, index: int) -> ExpiryRow:
@@ -50,6 +54,7 @@ class ExpiryModel(QAbstractTableModel):
 
     def tick(self, now: float, first: int, last: int) -> None:
         self.now = now
+        self._cache.clear()
         if not self._rows or first < 0:
             return
         last = min(len(self._rows) - 1, last if last >= 0 else len(self._rows) - 1)
@@ -73,11 +78,18 @@ class ExpiryModel(QAbstractTableModel):
         row = self._rows[r]
         col = index.column()
         role = int(role)
+        if col == LEFT or col == STATE:
+            if role != _DISPLAY and role != _FOREGROUND:
+                return None
+            cached = self._cache.get(r)
+            if cached is None:
+                cached = self._cache[r] = (
+                    time_left(row.expires_at, self.now, self.skew),
+                    state_of(row.expires_at, self.now, self.warn_before, self.skew))
+            if role == _FOREGROUND:
+                return self._colors[cached[1]]
+            return cached[0] if col == LEFT else cached[1].value  # a text label, not color alone
         if role == _DISPLAY:
-            if col == LEFT:
-                return time_left(row.expires_at, self.now, self.skew)
-            if col == STATE:  # a text label too, never color alone
-                return str(state_of(row.expires_at, self.now, self.warn_before, self.skew))
             if col == CREDENTIAL:
                 return row.credential
             if col == TOKEN:
@@ -87,8 +99,6 @@ class ExpiryModel(QAbstractTableModel):
             from tokendesk.core.timefmt import format_utc
 
             return format_utc(row.expires_at) if row.expires_at is not None else "—"
-        if role == _FOREGROUND and col in (LEFT, STATE):
-            return self._colors[state_of(row.expires_at, self.now, self.warn_before, self.skew)]
         if role == _TOOLTIP:
             return row.note or None
         return None
