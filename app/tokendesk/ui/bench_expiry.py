@@ -11,7 +11,8 @@ import sys
 import time
 
 
-def _rss_mb() -> float:
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux; 0 elsewhere)."""
     try:
         with open("/proc/self/statm") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -36,7 +37,7 @@ def bench(count: int, ticks: int = 300) -> tuple[float, float, float, float]:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     now = time.time()
-    before = _rss_mb()
+    before = rss_mb()
     rows = _rows(count, now)
     model = ExpiryModel()
     view = QTableView()
@@ -45,16 +46,16 @@ def bench(count: int, ticks: int = 300) -> tuple[float, float, float, float]:
     view.resize(1200, 800)
     view.show()
     app.processEvents()
-    added = _rss_mb() - before
+    added = rss_mb() - before
     times = []
-    start_rss = _rss_mb()
+    start_rss = rss_mb()
     for i in range(ticks):
         t = time.perf_counter()
         first, last = view.rowAt(0), view.rowAt(view.viewport().height() - 1)
         model.tick(now + i + 1, first, last)
         app.processEvents()  # the repaint of the visible cells
         times.append(time.perf_counter() - t)
-    grown = _rss_mb() - start_rss
+    grown = rss_mb() - start_rss
     view.close()
     times.sort()
     return (statistics.median(times) * 1e3, times[int(len(times) * 0.99) - 1] * 1e3, added,

@@ -17,15 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tokendesk.ui.bench_expiry import rss_mb as _rss_mb
+
 COUNT = 10_000
-
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return 0.0
 
 
 def build_index(home: Path, count: int = COUNT) -> None:

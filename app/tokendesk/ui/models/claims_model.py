@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
+
+from .table import TableModel
 
 __all__ = ["ClaimsModel"]
 
@@ -18,7 +20,6 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
 _USER = int(Qt.ItemDataRole.UserRole.value)
-_HORIZONTAL = Qt.Orientation.Horizontal
 
 COLUMNS = ("Claim", "Value", "Meaning")
 CLAIM, VALUE, MEANING = range(3)
@@ -31,7 +32,9 @@ if TYPE_CHECKING:  # a runtime union of Qt types wakes PySide's signature machin
     Index = QModelIndex | QPersistentModelIndex
 
 
-class ClaimsModel(QAbstractTableModel):
+class ClaimsModel(TableModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._claims: dict[str, Any] = {}
@@ -72,18 +75,6 @@ class ClaimsModel(QAbstractTableModel):
         return self._rows[row]
 
     # -- Qt model API -------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = _DISPLAY) -> Any:
-        if orientation == _HORIZONTAL and int(role) == _DISPLAY and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():
             return None

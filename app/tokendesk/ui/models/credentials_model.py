@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
+
+from .table import TableModel
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPersistentModelIndex
@@ -26,7 +28,6 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 _USER = int(Qt.ItemDataRole.UserRole.value)
-_HORIZONTAL = Qt.Orientation.Horizontal
 
 COLUMNS = ("Name", "Client", "Env", "Status", "Access expires", "Refresh expires",
            "Refreshed")
@@ -46,7 +47,9 @@ def _when(epoch: float | None, now: float) -> str:
     return f"in {human_duration(delta)}" if delta > 0 else f"{human_duration(delta)} ago"
 
 
-class CredentialsModel(QAbstractTableModel):
+class CredentialsModel(TableModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Credential] = []
@@ -72,17 +75,6 @@ class CredentialsModel(QAbstractTableModel):
             return
         last = len(self._rows) - 1 if last < 0 else min(last, len(self._rows) - 1)
         self.dataChanged.emit(self.index(first, ACCESS), self.index(last, LAST), [_DISPLAY])
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == _HORIZONTAL and int(role) == _DISPLAY and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         row = index.row()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tokendesk.core.expiry import DEFAULT_WARN_BEFORE, ExpiryRow, State, state_of, time_left
+
+from .table import TableModel
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPersistentModelIndex
@@ -23,14 +25,15 @@ __all__ = ["ExpiryModel"]
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-_HORIZONTAL = Qt.Orientation.Horizontal
 COLUMNS = ("Credential", "Token", "Env", "Time left", "State", "Expires (UTC)")
 CREDENTIAL, TOKEN, ENV, LEFT, STATE, WHEN = range(len(COLUMNS))
 _COLORS = {State.FRESH: "#2e7d32", State.EXPIRING: "#a15c00", State.EXPIRED: "#c62828",
            State.UNKNOWN: "#607d8b"}
 
 
-class ExpiryModel(QAbstractTableModel):
+class ExpiryModel(TableModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[ExpiryRow] = []
@@ -59,17 +62,6 @@ class ExpiryModel(QAbstractTableModel):
             return
         last = min(len(self._rows) - 1, last if last >= 0 else len(self._rows) - 1)
         self.dataChanged.emit(self.index(first, LEFT), self.index(last, STATE), [_DISPLAY])
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == _HORIZONTAL and int(role) == _DISPLAY and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         r = index.row()
