@@ -124,3 +124,19 @@ def test_the_access_token_opens_in_the_inspector(window):
     assert window.tabs.currentWidget() is window.inspector
     assert window.inspector.token.text == window.vault_controller.vault.token("alice",
                                                                                "access_token")
+
+
+def test_client_credentials_from_the_exchange_view(window, oidc_provider):
+    window.vault_controller.vault.add_client(client_record(oidc_provider, "tokendesk-machine"),
+                                             CLIENTS["tokendesk-machine"][0])
+    window.vault_controller.list()
+
+    def fill(dialog):
+        dialog.client.setCurrentText("tokendesk-machine")
+        dialog.buttons.accepted.emit()
+    drive(fill)
+    window.exchange_view.client_grant()
+    assert window.exchange_view.outcome.text().startswith("Issued by client credentials: <sha256:")
+    issued = window.exchange_controller.last_issued
+    window.exchange_view.inspect_button.click()
+    assert window.inspector.token.text == issued

@@ -31,6 +31,8 @@ class ExchangeController(QObject):
         #: The refresh token each credential had before its last refresh here (memory only),
         #: for the "replay the previous refresh token" QA tool.
         self._previous: dict[str, str] = {}
+        #: The last token a client grant issued (memory only), for the Inspector.
+        self.last_issued: str | None = None
 
     def exchange(self) -> Any:
         if self._exchange is None or self._exchange.vault is not self.vault.vault:
@@ -145,6 +147,24 @@ class ExchangeController(QObject):
                             "whether the family survived"}
 
         self._run("twice", f"Refreshing {name} twice at once…", work)
+
+    def client_grant(self, client: str, *, subject_token: str | None = None,
+                     audience: str | None = None, scope: str | None = None) -> None:
+        """Client credentials, or (with ``subject_token``) token exchange, for a client."""
+        def work() -> dict[str, Any]:
+            oauth = self.exchange().client_for(client)
+            if subject_token:
+                response = oauth.token_exchange(subject_token, audience=audience, scope=scope)
+                what = "token exchange"
+            else:
+                response = oauth.client_credentials(audience=audience, scope=scope)
+                what = "client credentials"
+            self.exchange().vault.audit(what, client,
+                                        f"issued {response.redacted().get('access_token')}")
+            self.last_issued = response.access_token
+            return {"grant": what, "response": response.redacted()}
+
+        self._run("client grant", f"Asking {client} for a token…", work)
 
     # -- signing in ---------------------------------------------------------------------------
     def sign_in(self, client: str, name: str, scope: str | None = None) -> None:

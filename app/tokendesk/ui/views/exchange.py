@@ -80,6 +80,11 @@ class ExchangeView(QWidget):
                                        "device code")
         self.sign_in_button.clicked.connect(self.sign_in)
         row.addWidget(self.sign_in_button)
+        self.grant_button = QPushButton("Client grant…")
+        self.grant_button.setToolTip("Client credentials (a machine token) or token exchange "
+                                     "(RFC 8693) for a client")
+        self.grant_button.clicked.connect(self.client_grant)
+        row.addWidget(self.grant_button)
         self.inspect_button = QPushButton("Open the access token in the Inspector")
         self.inspect_button.clicked.connect(self._inspect_access_token)
         row.addWidget(self.inspect_button)
@@ -136,6 +141,7 @@ class ExchangeView(QWidget):
         controller.device_started.connect(self._on_device)
         self._clients: list[str] = []
         self._device_dialog: Any = None
+        self._issued: str | None = None  # the token a client grant issued, for the Inspector
 
     # -- credentials --------------------------------------------------------------------------
     @Slot(object)
@@ -212,6 +218,17 @@ class ExchangeView(QWidget):
             else:
                 self.controller.sign_in(client, name, scope)
 
+    def client_grant(self) -> None:
+        from .signin import ClientGrantDialog
+
+        dialog = ClientGrantDialog(self._clients, self)
+        if dialog.exec():
+            self.controller.client_grant(
+                dialog.client.currentText(),
+                subject_token=dialog.subject.toPlainText().strip() or None,
+                audience=dialog.audience.text().strip() or None,
+                scope=dialog.scope.text().strip() or None)
+
     @Slot(object)
     def _on_device(self, device: Any) -> None:
         from .signin import DeviceCodeDialog
@@ -221,6 +238,11 @@ class ExchangeView(QWidget):
         self._device_dialog.show()
 
     def _inspect_access_token(self) -> None:
+        issued = self._issued
+        if issued:  # the token a client grant just issued
+            self._issued = None
+            self.inspect_requested.emit(issued)
+            return
         name = self._name()
         vault = self.controller.vault.vault
         if not name or vault is None:
@@ -263,7 +285,7 @@ class ExchangeView(QWidget):
         words = {"refresh": "Refreshed", "revoke": "Revoked", "introspect": "Introspected",
                  "userinfo": "Userinfo answered", "replay": "Replayed",
                  "twice": "Refreshed twice", "sign-in": "Signed in",
-                 "device sign-in": "Signed in"}[operation]
+                 "device sign-in": "Signed in", "client grant": "Issued"}[operation]
         detail = ""
         if operation == "refresh":
             r = result["result"]
@@ -274,6 +296,9 @@ class ExchangeView(QWidget):
             detail = ": active" if result["introspection"]["active"] else ": INACTIVE"
         elif operation == "replay":
             detail = f": {result['replay']}"
+        elif operation == "client grant":
+            detail = f" by {result['grant']}: {result['response'].get('access_token')}"
+            self._issued = self.controller.last_issued
         elif "signed_in" in result:
             signed = result["signed_in"]
             detail = f" as {signed['subject'] or '?'}; stored {signed['name']}"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..widgets.json_view import monospace_font
 
-__all__ = ["DeviceCodeDialog", "SignInDialog"]
+__all__ = ["ClientGrantDialog", "DeviceCodeDialog", "SignInDialog"]
 
 
 class SignInDialog(QDialog):
@@ -108,3 +109,34 @@ class DeviceCodeDialog(QDialog):
     def _cancel(self) -> None:
         self.cancelled.emit()
         self.reject()
+
+
+class ClientGrantDialog(QDialog):
+    """Client credentials, or token exchange when a subject token is given."""
+
+    def __init__(self, clients: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Client grant")
+        form = QFormLayout(self)
+        self.client = QComboBox()
+        self.client.setAccessibleName("Client")
+        self.client.addItems(clients)
+        self.audience = QLineEdit()
+        self.audience.setAccessibleName("Audience")
+        self.audience.setPlaceholderText("e.g. https://tenant.auth0.com/api/v2/")
+        self.scope = QLineEdit()
+        self.scope.setAccessibleName("Scope")
+        self.subject = QPlainTextEdit()
+        self.subject.setAccessibleName("Subject token")
+        self.subject.setPlaceholderText("leave empty for client credentials; a token here asks "
+                                        "for a token exchange (RFC 8693)")
+        self.subject.setMaximumHeight(80)
+        form.addRow("Client", self.client)
+        form.addRow("Audience", self.audience)
+        form.addRow("Scope", self.scope)
+        form.addRow("Subject token", self.subject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
