@@ -85,3 +85,24 @@ def test_expiry_rows_say_what_is_known_about_refresh_tokens():
     rows = expiry_rows([Credential("a", "c", "u", Status.ACTIVE, access_expires_at=NOW + 5)])
     refresh = next(r for r in rows if r.kind == "refresh token")
     assert refresh.expires_at is None and "did not say" in refresh.note
+
+
+def test_counts_and_warning_window_agree_with_a_full_scan():
+    from tokendesk.core.expiry import ExpiryRow
+    from tokendesk.ui.models.expiry_model import ExpiryModel
+
+    rows = expiry_rows([])  # empty is fine too
+    model = ExpiryModel()
+    model.set_rows(rows, NOW)
+    assert sum(model.counts(NOW).values()) == 0
+    rows = sorted([ExpiryRow(f"c{i}", "x", "", "access token", NOW + d)
+                   for i, d in enumerate((-50, -1, 0, 10, 299, 300, 301, 5000))],
+                  key=lambda r: r.expires_at) + [ExpiryRow("u", "x", "", "refresh token", None)]
+    model.set_rows(rows, NOW)
+    scan = {state: 0 for state in State}
+    for row in rows:
+        scan[state_of(row.expires_at, NOW, model.warn_before)] += 1
+    assert model.counts(NOW) == scan
+    window = [rows[i].credential for i in model.warning_window(NOW)]
+    assert window == [r.credential for r in rows
+                      if state_of(r.expires_at, NOW, model.warn_before) is State.EXPIRING]

@@ -53,6 +53,8 @@ def bench(count: int, ticks: int = 300) -> tuple[float, float, float, float]:
         t = time.perf_counter()
         first, last = view.rowAt(0), view.rowAt(view.viewport().height() - 1)
         model.tick(now + i + 1, first, last)
+        model.counts(now + i + 1)  # what the view's warning check adds to each tick
+        list(model.warning_window(now + i + 1))
         app.processEvents()  # the repaint of the visible cells
         times.append(time.perf_counter() - t)
     grown = rss_mb() - start_rss

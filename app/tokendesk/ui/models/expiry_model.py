@@ -6,6 +6,7 @@ over the visible rows of two columns: its cost does not grow with the number of 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -44,13 +45,32 @@ class ExpiryModel(TableModel):
         #: (time-left text, state) per row, for the current tick: each cell asks data() for
         #: several roles, and the text and state need computing once.
         self._cache: dict[int, tuple[str, State]] = {}
+        self._times: list[float] = []
 
     def set_rows(self, rows: list[ExpiryRow], now: float) -> None:
         self.beginResetModel()
         self._rows = rows
+        # rows come sorted by expiry, unknown last (expiry_rows): the known times are a sorted
+        # prefix, so counts and the warning window are found by bisection, not by a scan
+        self._times = [r.expires_at for r in rows if r.expires_at is not None]
         self.now = now
         self._cache.clear()
         self.endResetModel()
+
+    def warning_window(self, now: float) -> range:
+        """Indexes of the rows that expire within the warning time (not yet expired)."""
+        at = now + self.skew
+        return range(bisect_right(self._times, at), bisect_right(self._times,
+                                                                  at + self.warn_before))
+
+    def counts(self, now: float) -> dict[State, int]:
+        """How many rows are in each state at ``now`` (O(log n))."""
+        at = now + self.skew
+        expired = bisect_right(self._times, at)
+        expiring = bisect_right(self._times, at + self.warn_before) - expired
+        return {State.EXPIRED: expired, State.EXPIRING: expiring,
+                State.FRESH: len(self._times) - expired - expiring,
+                State.UNKNOWN: len(self._rows) - len(self._times)}
 
     def row(self, index: int) -> ExpiryRow:
         return self._rows[index]
