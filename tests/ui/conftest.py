@@ -28,26 +28,41 @@ def clock():
 
 
 @pytest.fixture
-def window(qtbot, clock, tokendesk_home):
+def make_window(qtbot, clock, tokendesk_home):
+    """Build a shown main window: tasks inline (unless ``threaded``), the tests' clock and
+    settings, and, when given, a ``store_factory`` for the vault and a ``tab`` to open."""
     from tokendesk.ui.settings import Settings
     from tokendesk.ui.shell import MainWindow
     from tokendesk.ui.tasks import InlinePool
 
-    win = MainWindow(settings=Settings(str(tokendesk_home / "settings.ini")), pool=InlinePool(),
-                     clock=clock)
-    qtbot.addWidget(win)
-    win.show()
-    return win
+    def make(*, threaded: bool = False, tab: str | None = None, **options):
+        win = MainWindow(settings=Settings(str(tokendesk_home / "settings.ini")),
+                         pool=None if threaded else InlinePool(), clock=clock, **options)
+        qtbot.addWidget(win)
+        win.show()
+        if tab is not None:
+            win.tabs.setCurrentWidget(getattr(win, tab))
+        return win
+
+    return make
 
 
 @pytest.fixture
-def threaded_window(qtbot, clock, tokendesk_home):
-    """A window with the real thread pool, for tests about responsiveness and cancelling."""
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
+def keyring_store_factory(secret_service):
+    """A vault store on the tests' private Secret Service."""
+    from tokendesk.core.vault import KeyringStore
 
-    win = MainWindow(settings=Settings(str(tokendesk_home / "settings.ini")), clock=clock)
-    qtbot.addWidget(win)
-    win.show()
+    return lambda home: KeyringStore(home, secret_service.backend())
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+@pytest.fixture
+def threaded_window(make_window, qtbot):
+    """A window with the real thread pool, for tests about responsiveness and cancelling."""
+    win = make_window(threaded=True)
     yield win
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=15_000)

@@ -14,17 +14,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def window(qtbot, clock, tokendesk_home, secret_service, oidc_provider, monkeypatch):
-    from tokendesk.core.vault import KeyringStore, TokenSet
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
-    from tokendesk.ui.tasks import InlinePool
+def window(make_window, keyring_store_factory, oidc_provider):
+    from tokendesk.core.vault import TokenSet
 
-    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
-                     store_factory=lambda home: KeyringStore(home, secret_service.backend()))
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.exchange_view)
+    win = make_window(store_factory=keyring_store_factory, tab="exchange_view")
     vault = win.vault_controller.vault
     vault.add_client(client_record(oidc_provider, "tokendesk-basic"),
                      CLIENTS["tokendesk-basic"][0])

@@ -16,18 +16,10 @@ def _access(exp):
 
 
 @pytest.fixture
-def window(qtbot, clock, tokendesk_home, secret_service):
-    from tokendesk.core.vault import Client, KeyringStore, TokenSet
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
-    from tokendesk.ui.tasks import InlinePool
+def window(make_window, keyring_store_factory):
+    from tokendesk.core.vault import Client, TokenSet
 
-    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
-                     clock=clock,
-                     store_factory=lambda home: KeyringStore(home, secret_service.backend()))
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.vault_view)
+    win = make_window(store_factory=keyring_store_factory, tab="vault_view")
     vault = win.vault_controller.vault
     vault.add_client(Client("dev", "https://op.example/", "c", environment="dev"))
     vault.add_client(Client("prod", "https://op.example/", "c2", environment="prod"))

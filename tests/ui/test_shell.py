@@ -239,15 +239,8 @@ def test_cli_main_routes_to_the_gui(argv, tokendesk_home):
         assert result.returncode == 0 and "first-paint-ms" in result.stdout
 
 
-def test_hidden_views_can_wait_until_they_are_shown(qtbot, clock, tokendesk_home):
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
-    from tokendesk.ui.tasks import InlinePool
-
-    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
-                     clock=clock, defer_hidden_views=True)
-    qtbot.addWidget(win)
-    win.show()
+def test_hidden_views_can_wait_until_they_are_shown(make_window):
+    win = make_window(defer_hidden_views=True)
     assert win._vault_view is None
     win.tabs.setCurrentIndex(1)  # the person opens the Vault tab
     assert win.tabs.currentWidget() is win._vault_view is not None

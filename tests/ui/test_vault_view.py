@@ -20,18 +20,8 @@ ACCESS = pyjwt.encode({"sub": "dora", "exp": NOW + 120}, "a" * 32, algorithm="HS
 
 
 @pytest.fixture
-def vault_window(qtbot, clock, tokendesk_home, secret_service):
-    from tokendesk.core.vault import KeyringStore
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
-    from tokendesk.ui.tasks import InlinePool
-
-    win = MainWindow(settings=Settings(str(tokendesk_home / "settings.ini")), pool=InlinePool(),
-                     clock=clock,
-                     store_factory=lambda home: KeyringStore(home, secret_service.backend()))
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.vault_view)
+def vault_window(make_window, keyring_store_factory, qtbot):
+    win = make_window(store_factory=keyring_store_factory, tab="vault_view")
     qtbot.waitUntil(lambda: "keyring" in win.vault_view.where.text(), timeout=5000)
     return win
 
@@ -210,17 +200,11 @@ def test_credentials_model_passes_the_model_tester(qtmodeltester):
     model.tick(NOW + 1, 0, 1)
 
 
-def test_without_a_keyring_the_view_offers_the_encrypted_file(qtbot, clock, tokendesk_home):
+def test_without_a_keyring_the_view_offers_the_encrypted_file(make_window, tokendesk_home):
     from tokendesk.core.vault import FileStore
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
-    from tokendesk.ui.tasks import InlinePool
 
-    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
-                     clock=clock, store_factory=lambda home: FileStore(home / "secrets.enc"))
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.vault_view)
+    win = make_window(store_factory=lambda home: FileStore(home / "secrets.enc"),
+                      tab="vault_view")
     view = win.vault_view
     assert view.unlock_button.isVisible()
     assert view.unlock_button.text() == "Create the encrypted file…"
@@ -235,21 +219,14 @@ def test_without_a_keyring_the_view_offers_the_encrypted_file(qtbot, clock, toke
     assert (tokendesk_home / "secrets.enc").exists()
 
 
-def test_the_encrypted_file_locks_itself_when_idle(qtbot, clock, tokendesk_home):
+def test_the_encrypted_file_locks_itself_when_idle(make_window, clock, tokendesk_home):
     from tokendesk.core.vault import FileStore
-    from tokendesk.ui.settings import Settings
-    from tokendesk.ui.shell import MainWindow
-    from tokendesk.ui.tasks import InlinePool
 
     store = FileStore(tokendesk_home / "secrets.enc")
     tokendesk_home.mkdir(parents=True, exist_ok=True)
     store.create("long enough passphrase")
     store.lock()
-    win = MainWindow(settings=Settings(str(tokendesk_home / "s.ini")), pool=InlinePool(),
-                     clock=clock, store_factory=lambda home: store)
-    qtbot.addWidget(win)
-    win.show()
-    win.tabs.setCurrentWidget(win.vault_view)
+    win = make_window(store_factory=lambda home: store, tab="vault_view")
     assert win.vault_view.unlock_button.text() == "Unlock…"
 
     def fill(d):
