@@ -352,17 +352,7 @@ class VaultView(QWidget):
         if client is None:
             self.status_message.emit("Add a client first.")
             return
-        dialog = AddClientDialog(self)
-        dialog.setWindowTitle(f"Edit the client {client.name}")
-        dialog.name.setText(client.name)
-        dialog.name.setReadOnly(True)
-        dialog.issuer.setText(client.issuer)
-        dialog.client_id.setText(client.client_id)
-        dialog.auth_method.setCurrentText(client.auth_method)
-        dialog.scope.setText(client.scope)
-        dialog.audience.setText(client.audience)
-        dialog.environment.setCurrentText(client.environment)
-        dialog.secret.setPlaceholderText("leave empty to keep the stored secret")
+        dialog = AddClientDialog(self, client)
         if dialog.exec():
             self.controller.update_client(dialog.client(), dialog.client_secret())
 

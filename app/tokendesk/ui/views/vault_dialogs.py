@@ -54,8 +54,12 @@ class _Form(QDialog):
 
 
 class AddClientDialog(_Form):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Add an OAuth client", parent)
+    """Add a client, or (given ``client``) edit one: its name stays, an empty secret keeps
+    the stored one."""
+
+    def __init__(self, parent: QWidget | None = None, client: Any = None) -> None:
+        super().__init__("Add an OAuth client" if client is None
+                         else f"Edit the client {client.name}", parent)
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. auth0-dev")
         self.issuer = QLineEdit()
@@ -80,6 +84,16 @@ class AddClientDialog(_Form):
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
             self.form.addRow(label, widget)
+        if client is not None:
+            self.name.setText(client.name)
+            self.name.setReadOnly(True)
+            self.issuer.setText(client.issuer)
+            self.client_id.setText(client.client_id)
+            self.auth_method.setCurrentText(client.auth_method)
+            self.scope.setText(client.scope)
+            self.audience.setText(client.audience)
+            self.environment.setCurrentText(client.environment)
+            self.secret.setPlaceholderText("leave empty to keep the stored secret")
         self.finish()
 
     def validate(self) -> str | None:
