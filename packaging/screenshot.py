@@ -70,6 +70,10 @@ def main(out_dir: str) -> int:
     path = out / "vault.png"
     window.grab().save(str(path))
     print(path)
+    _fill_expiry(window, wait, token)
+    path = out / "expiry.png"
+    window.grab().save(str(path))
+    print(path)
     window.close()
     return 0
 
@@ -104,6 +108,15 @@ def _fill_vault(window: object, wait: object) -> None:
     wait(500)  # type: ignore[operator]
     window.vault_view.table.selectRow(0)  # type: ignore[attr-defined]
     wait(500)  # type: ignore[operator]
+
+
+def _fill_expiry(window: object, wait: object, token: str) -> None:
+    vault = window.vault_controller.vault  # type: ignore[attr-defined]
+    vault.set_auto_refresh("linus-staging", 120)  # not due: nothing is sent
+    window.inspector.set_text(token)  # type: ignore[attr-defined]
+    window.pin_to_expiry()  # type: ignore[attr-defined]
+    window.tabs.setCurrentWidget(window.expiry_view)  # type: ignore[attr-defined]
+    wait(1500)  # type: ignore[operator]
 
 
 if __name__ == "__main__":

@@ -62,6 +62,10 @@ class LocalServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                # a reply may set its own Date (the clock-skew tests)
+                return getattr(self, "_date", None) or super().date_time_string(timestamp)
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -85,8 +89,10 @@ class LocalServer:
                     data, ctype = data.encode(), "text/html; charset=utf-8"
                 elif data is None:
                     data = b""
+                self._date = reply.headers.get("Date")
                 self.send_response(reply.status)
-                headers = {"Content-Type": ctype, **reply.headers}
+                headers = {"Content-Type": ctype,
+                           **{k: v for k, v in reply.headers.items() if k != "Date"}}
                 for k, v in headers.items():
                     self.send_header(k, v)
                 if reply.chunks:

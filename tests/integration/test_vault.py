@@ -459,16 +459,62 @@ def test_environment_of_this_process_is_clean():
     assert "tokendesk-keyring-" in os.environ.get("DBUS_SESSION_BUS_ADDRESS", "tokendesk-keyring-")
 
 
-def test_a_version_1_index_is_upgraded_to_version_2_with_its_data(tmp_path):
-    from tokendesk.core.vault.index import _v1
+def test_a_version_1_index_is_upgraded_to_the_current_version_with_its_data(tmp_path):
+    from tokendesk.core.vault.index import SCHEMA_VERSION, _v1
 
     path = tmp_path / "v.sqlite3"
     old = Index(path, migrations=[_v1])
-    old.add_client(Client("dev", "https://op/", "c", uid="u1", created_at=1.0))
+    # a row as version 1 wrote it (14 columns)
+    old.db.execute("INSERT INTO clients VALUES ('u1','dev','https://op/','c',"
+                   "'client_secret_basic','','','','{}','{}','dev','',0,1.0)")
+    old.db.execute("INSERT INTO credentials (uid, name, client_uid, status, created_at, slot) "
+                   "VALUES ('k1', 'alice', 'u1', 'active', 1.0, 's1')")
     assert old.version == 1
     old.close()
     new = Index(path)
-    assert new.version == 2 and [c.name for c in new.clients()] == ["dev"]
+    assert new.version == SCHEMA_VERSION == 3 and [c.name for c in new.clients()] == ["dev"]
     new.add_exchange("alice", "refresh", "200 OK", request={"grant_type": "refresh_token"})
     assert new.exchanges("alice")[0]["request"] == {"grant_type": "refresh_token"}
+    # version 3: client preferences default, auto-refresh off
+    client = new.client("dev")
+    assert client is not None and client.warn_minutes == 5.0 and client.clock_skew == 0.0
+    cred = new.credential("alice")
+    assert cred is not None and cred.auto_refresh is None
+    new.set_client_skew("dev", 42.0)
+    assert new.client("dev").clock_skew == 42.0
     new.close()
+
+
+def test_stored_client_preferences_of_the_wrong_type_are_dropped():
+    assert Client.prefs_from({"warn_minutes": "ten", "refresh_lifetime": 3600,
+                              "refresh_lifetime_kind": "forever", "clock_skew": True}) == {
+        "refresh_lifetime": 3600.0}
+    assert Client.prefs_from(["not", "an", "object"]) == {}
+
+
+def test_two_openings_of_a_new_index_at_once_both_succeed(tmp_path):
+    """Two windows (or a window and a script) creating the index at the same moment: the
+    second must not run the migrations again (it failed with 'duplicate column')."""
+    import threading
+
+    path = tmp_path / "race.sqlite3"
+    results: list[object] = []
+    barrier = threading.Barrier(4)
+
+    def open_it():
+        barrier.wait()
+        try:
+            index = Index(path)
+            results.append(index.version)
+            index.close()
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            results.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    from tokendesk.core.vault.index import SCHEMA_VERSION
+
+    assert results == [SCHEMA_VERSION] * 4

@@ -93,8 +93,8 @@ def test_counts_and_warning_window_agree_with_a_full_scan():
     model.set_rows(rows, NOW)
     scan = {state: 0 for state in State}
     for row in rows:
-        scan[state_of(row.expires_at, NOW, model.warn_before)] += 1
+        scan[state_of(row.expires_at, NOW, row.warn_before)] += 1
     assert model.counts(NOW) == scan
     window = [rows[i].credential for i in model.warning_window(NOW)]
     assert window == [r.credential for r in rows
-                      if state_of(r.expires_at, NOW, model.warn_before) is State.EXPIRING]
+                      if state_of(r.expires_at, NOW, r.warn_before) is State.EXPIRING]

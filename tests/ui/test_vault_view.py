@@ -150,21 +150,37 @@ def test_delete_asks_first_and_offers_to_revoke(vault_window, monkeypatch):
 def test_edit_a_client_and_notes(vault_window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
+    from dataclasses import replace
+
     view = vault_window.vault_view
     add_client(vault_window)
     add_credential(vault_window)
+    vault = vault_window.vault_controller.vault
+    # what the form does not show must survive an edit
+    vault.update_client(replace(vault.client("dev"),
+                                endpoints={"token_endpoint": "https://op.example/t"}))
+    vault.set_client_skew("dev", 12.0)
+    vault_window.vault_controller.list()
     view.table.selectRow(0)
 
     def change(dialog):
         assert dialog.name.isReadOnly() and dialog.issuer.text() == "https://op.example/"
+        assert dialog.warn_minutes.value() == 5 and dialog.refresh_lifetime.value() == 0
         dialog.scope.setText("openid offline_access api:read")
         dialog.secret.setText("a-new-client-secret")
+        dialog.warn_minutes.setValue(20)
+        dialog.refresh_lifetime.setValue(30)
+        dialog.lifetime_kind.setCurrentIndex(0)
         dialog.buttons.accepted.emit()
     drive(change)
     view.edit_client()
-    vault = vault_window.vault_controller.vault
-    assert vault.client("dev").scope == "openid offline_access api:read"
+    client = vault.client("dev")
+    assert client.scope == "openid offline_access api:read"
     assert vault.client_secret("dev") == "a-new-client-secret"
+    assert (client.warn_minutes, client.refresh_lifetime, client.refresh_lifetime_kind) == (
+        20.0, 1800.0, "idle")
+    assert client.endpoints == {"token_endpoint": "https://op.example/t"}
+    assert client.clock_skew == 12.0
     monkeypatch.setattr(QInputDialog, "getMultiLineText",
                         lambda *a, **k: ("customer ticket 4711", True))
     view.edit_notes()

@@ -11,9 +11,9 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from .timefmt import human_duration
-from .vault.model import Credential
+from .vault.model import Client, Credential
 
-__all__ = ["ExpiryRow", "State", "expiry_rows", "state_of", "time_left"]
+__all__ = ["ExpiryRow", "State", "expiry_rows", "lifetime_left", "state_of", "time_left"]
 
 #: Warn this long before a token expires, unless a client says otherwise.
 DEFAULT_WARN_BEFORE = 5 * 60.0
@@ -31,8 +31,11 @@ class ExpiryRow(NamedTuple):
     client: str
     environment: str
     kind: str  # "access token", "ID token", "refresh token"
-    expires_at: float | None
+    expires_at: float | None  # on the local clock (a server's measured skew taken out)
     note: str = ""  # what is known about this expiry (absolute, idle, as the server said)
+    issued_at: float | None = None  # for the lifetime bar
+    warn_before: float = DEFAULT_WARN_BEFORE
+    pinned: bool = False  # pinned from the Inspector, not a vault credential
 
 
 def state_of(expires_at: float | None, now: float, warn_before: float = DEFAULT_WARN_BEFORE,
@@ -54,16 +57,56 @@ def time_left(expires_at: float | None, now: float, skew: float = 0.0) -> str:
     return human_duration(left) if left > 0 else f"expired {human_duration(left)} ago"
 
 
-def expiry_rows(credentials: Iterable[Credential]) -> list[ExpiryRow]:
-    """One row per token of each credential, soonest expiry first (unknown last)."""
-    rows = []
+def lifetime_left(row: ExpiryRow, now: float) -> float | None:
+    """The share of the token's lifetime still ahead (0..1), when its start is known."""
+    if row.expires_at is None or row.issued_at is None or row.expires_at <= row.issued_at:
+        return None
+    return max(0.0, min(1.0, (row.expires_at - now) / (row.expires_at - row.issued_at)))
+
+
+def _stated_refresh_expiry(c: Credential, client: Client | None) -> tuple[float | None, str,
+                                                                           float | None]:
+    """The refresh token's expiry: what the server said, else the lifetime the user stated
+    for the client (idle lifetimes restart at each refresh; absolute ones at the sign-in)."""
+    if c.refresh_expires_at is not None:
+        return c.refresh_expires_at, c.refresh_expiry_kind, c.last_refreshed_at or c.created_at
+    if client is not None and client.refresh_lifetime:
+        if client.refresh_lifetime_kind == "absolute":
+            start = c.created_at
+            note = (f"absolute lifetime you stated for {client.name}, from the sign-in; the "
+                    "idle lifetime is not known")
+        else:
+            start = c.last_refreshed_at or c.created_at
+            note = (f"idle lifetime you stated for {client.name}, restarting at each refresh; "
+                    "the absolute lifetime is not known")
+        return start + client.refresh_lifetime, note, start
+    return None, ("not known: the server did not say; state the client's refresh-token "
+                  "lifetime in its settings"), None
+
+
+def expiry_rows(credentials: Iterable[Credential], clients: Iterable[Client] = (),
+                pinned: Iterable[ExpiryRow] = ()) -> list[ExpiryRow]:
+    """One row per token of each credential, plus the pinned tokens, soonest expiry first
+    (unknown last). Times are moved onto the local clock by each client's measured skew, and
+    each row warns as many minutes ahead as its client says."""
+    by_name = {c.name: c for c in clients}
+    rows = list(pinned)
     for c in credentials:
+        client = by_name.get(c.client)
+        skew = client.clock_skew if client else 0.0
+        warn = client.warn_minutes * 60 if client else DEFAULT_WARN_BEFORE
+        issued = c.last_refreshed_at or c.created_at or None
+
+        def local(at: float | None, skew: float = skew) -> float | None:
+            return None if at is None else at - skew
+
         rows.append(ExpiryRow(c.name, c.client, c.environment, "access token",
-                              c.access_expires_at))
+                              local(c.access_expires_at), "", issued, warn))
         if c.id_expires_at is not None:
-            rows.append(ExpiryRow(c.name, c.client, c.environment, "ID token", c.id_expires_at))
+            rows.append(ExpiryRow(c.name, c.client, c.environment, "ID token",
+                                  local(c.id_expires_at), "", issued, warn))
+        refresh_at, note, start = _stated_refresh_expiry(c, client)
         rows.append(ExpiryRow(c.name, c.client, c.environment, "refresh token",
-                              c.refresh_expires_at,
-                              c.refresh_expiry_kind or "not known: the server did not say"))
+                              local(refresh_at), note, start, warn))
     rows.sort(key=lambda r: (r.expires_at is None, r.expires_at or 0.0))
     return rows

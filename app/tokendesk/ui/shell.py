@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.tabs.blockSignals(True)
         self._vault_view = VaultView(self.vault_controller, self.clipboard)
         self._exchange_view = ExchangeView(self.exchange_controller)
-        self._expiry_view = ExpiryView(self.vault_controller, self._clock)
+        self._expiry_view = ExpiryView(self.vault_controller, self._clock,
+                                       exchange=self.exchange_controller, settings=self.settings)
         for index, view, name in ((1, self._vault_view, "Vault"),
                                   (2, self._exchange_view, "Exchange"),
                                   (3, self._expiry_view, "Expiry")):
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self._exchange_view.inspect_requested.connect(self._inspect_token)
         self._expiry_view.status_message.connect(self.show_status)
         self._expiry_view.warned.connect(self._warn)
+        self.exchange_controller.finished.connect(lambda *_: self._expiry_view.reload())
+        self._ensure_tray()
 
     @property
     def vault_view(self) -> Any:
@@ -140,13 +143,39 @@ class MainWindow(QMainWindow):
     def _warn(self, message: str) -> None:
         """A warning about a token's expiry: the status bar, and the desktop if it can."""
         self.show_status(message)
-        from PySide6.QtWidgets import QSystemTrayIcon
+        tray = self._ensure_tray()
+        if tray is not None:
+            from PySide6.QtWidgets import QSystemTrayIcon
 
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            if getattr(self, "_tray", None) is None:
-                self._tray = QSystemTrayIcon(app_icon(), self)
-                self._tray.show()
-            self._tray.showMessage("Tokendesk", message)
+            tray.showMessage("Tokendesk", message, QSystemTrayIcon.MessageIcon.Warning, 10_000)
+
+    def _ensure_tray(self) -> Any:
+        """The tray icon (where the desktop has a tray): the warnings appear there."""
+        from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        if getattr(self, "_tray", None) is None:
+            self._tray = QSystemTrayIcon(app_icon(), self)
+            self._tray.setToolTip("Tokendesk: token expiry warnings")
+            menu = QMenu(self)
+            menu.addAction("Show Tokendesk", self._raise_window)
+            menu.addAction("Expiry", self._show_expiry)
+            menu.addSeparator()
+            menu.addAction("Quit", self.close)
+            self._tray.setContextMenu(menu)
+            self._tray.activated.connect(lambda _reason: self._raise_window())
+            self._tray.show()
+        return self._tray
+
+    def _show_expiry(self) -> None:
+        self._raise_window()
+        self.tabs.setCurrentIndex(3)
+
+    def _raise_window(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
@@ -187,6 +216,8 @@ class MainWindow(QMainWindow):
                      "Ctrl+Return")
         self._action(edit, "&Store in the Vault…", self.send_to_vault, "Ctrl+S",
                      "Store the refresh token (or token response) shown in the Inspector")
+        self._action(edit, "P&in to Expiry", self.pin_to_expiry, "Ctrl+Shift+P",
+                     "Watch this token's expiry in the Expiry view (the token is not stored)")
         edit.addSeparator()
         self._action(edit, "&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
         if QKeySequence(QKeySequence.StandardKey.Preferences).isEmpty():
@@ -250,6 +281,13 @@ class MainWindow(QMainWindow):
         prefill = pasted if pasted.startswith("{") else token.text
         self.tabs.setCurrentWidget(self.vault_view)
         self.vault_view.add_credential(prefill)
+
+    def pin_to_expiry(self) -> None:
+        token = self.inspector.token
+        if token is None or not token.text:
+            self.show_status("Paste a token with an exp claim first.")
+            return
+        self.show_status(self.expiry_view.pin(token))
 
     def copy_header(self) -> None:
         text = self.inspector.header_json()

@@ -36,7 +36,7 @@ from .client import ClientConfig, OAuthClient, TokenResponse
 from .discovery import Discovery
 from .http import HttpClient
 
-__all__ = ["Exchange", "RefreshResult", "needs_refresh"]
+__all__ = ["Exchange", "RefreshResult", "needs_refresh", "skew_from_date"]
 
 #: Refresh when the access token has less than this many seconds left.
 DEFAULT_MARGIN = 60.0
@@ -44,11 +44,29 @@ _CONTINUITY = ("iss", "sub", "aud", "azp", "auth_time")
 
 
 def needs_refresh(access_expires_at: float | None, now: float, margin: float = DEFAULT_MARGIN,
-                  has_access_token: bool = True) -> bool:
-    """The one decision of when a refresh is needed, shared by ``tokendesk token`` and the GUI."""
+                  has_access_token: bool = True, skew: float = 0.0) -> bool:
+    """The one decision of when a refresh is needed, shared by ``tokendesk token``, the GUI's
+    Refresh and its auto-refresh. ``skew`` is the server's clock minus ours (expiry times are
+    on the server's clock)."""
     if not has_access_token or access_expires_at is None:
         return True
-    return access_expires_at - now <= margin
+    return access_expires_at - (now + skew) <= margin
+
+
+def skew_from_date(date_header: str | None, received_at: float) -> float | None:
+    """The server's clock minus ours, from an HTTP ``Date`` header (RFC 9110 §6.6.1; one-second
+    resolution, so differences under a second are noise)."""
+    if not date_header:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        server = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if server.tzinfo is None:
+        return None
+    return server.timestamp() - received_at
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,21 @@ class Exchange:
     # -- refresh ------------------------------------------------------------------------------
     def refresh(self, name: str, *, scope: str | None = None,
                 resource: str | None = None) -> RefreshResult:
+        result = self._refresh(name, scope, resource, None)
+        assert result is not None  # noqa: S101 - no margin: always refreshes
+        return result
+
+    def refresh_if_needed(self, name: str, margin: float) -> RefreshResult | None:
+        """Refresh when the access token has ``margin`` seconds or less left, deciding under the
+        credential's refresh lock: of two callers at once (two windows, a window and a script)
+        the second finds a fresh token and returns ``None`` instead of refreshing again."""
+        return self._refresh(name, None, None, margin)
+
+    def skew(self, client_name: str) -> float:
+        return self.vault.client(client_name).clock_skew
+
+    def _refresh(self, name: str, scope: str | None, resource: str | None,
+                 margin: float | None) -> RefreshResult | None:
         started = time.perf_counter()
         cred = self.vault.credential(name)
         oauth = self.client_for(cred.client)
@@ -123,6 +156,10 @@ class Exchange:
 
         with self.vault.refresh_lock(name):
             cred = self.vault.credential(name)  # another process may have refreshed meanwhile
+            if margin is not None and not needs_refresh(
+                    cred.access_expires_at, self.clock(), margin, cred.has_access_token,
+                    self.skew(cred.client)):
+                return None
             old = self.vault.refresh_token(name)
             retried = False
             try:
@@ -157,6 +194,10 @@ class Exchange:
                 raise
             self._check_id_token(name, response)
             tokens = TokenSet.from_response(response.raw)
+            skew = skew_from_date(response.date_header, self.clock())
+            if skew is not None:
+                tokens.server_time = self.clock() + skew
+                self.vault.set_client_skew(cred.client, round(skew))
             rotated = self.vault.store_tokens(name, tokens)
         after = self.vault.credential(name)
         record(f"{response.status} OK", response.redacted(), rotated=rotated,
@@ -183,8 +224,9 @@ class Exchange:
     # -- a valid access token -----------------------------------------------------------------
     def access_token(self, name: str, *, margin: float = DEFAULT_MARGIN) -> str:
         cred = self.vault.credential(name)
-        if needs_refresh(cred.access_expires_at, self.clock(), margin, cred.has_access_token):
-            self.refresh(name)
+        if needs_refresh(cred.access_expires_at, self.clock(), margin, cred.has_access_token,
+                         self.skew(cred.client)):
+            self.refresh_if_needed(name, margin)
         token = self.vault.token(name, ACCESS_TOKEN)
         if not token:
             raise ResponseError("the server gave no access token")

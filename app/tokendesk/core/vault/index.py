@@ -75,15 +75,24 @@ def _v2(db: sqlite3.Connection) -> None:
     """)
 
 
+def _v3(db: sqlite3.Connection) -> None:
+    """Expiry settings: per-client preferences (warning minutes, a stated refresh-token
+    lifetime, the measured clock skew) and per-credential auto-refresh."""
+    _run(db, """
+        ALTER TABLE clients ADD COLUMN prefs TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE credentials ADD COLUMN auto_refresh REAL
+    """)
+
+
 #: MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _CREDENTIAL_COLUMNS = (
     "c.name, k.name, c.uid, c.status, c.subject, c.scope, c.refresh_fp, c.access_fp, c.id_fp, "
     "c.access_expires_at, c.id_expires_at, c.refresh_expires_at, c.refresh_expiry_kind, "
     "c.created_at, c.last_refreshed_at, c.rotation_count, c.notes, k.environment, c.slot, "
-    "c.has_access_token, c.has_id_token"
+    "c.has_access_token, c.has_id_token, c.auto_refresh"
 )
 
 
@@ -91,7 +100,7 @@ _STATUS = {status.value: status for status in Status}
 #: What a list shows: each value read from sqlite costs microseconds, times 10,000 rows.
 _SUMMARY_COLUMNS = (
     "c.name, k.name, c.uid, c.status, c.access_expires_at, c.refresh_expires_at, "
-    "c.refresh_expiry_kind, c.last_refreshed_at, c.refresh_fp, k.environment"
+    "c.refresh_expiry_kind, c.last_refreshed_at, c.refresh_fp, k.environment, c.auto_refresh"
 )
 
 
@@ -99,14 +108,14 @@ def _summary(row: Sequence[Any]) -> Credential:
     return Credential(row[0], row[1], row[2], _STATUS.get(row[3], Status.UNKNOWN),
                       access_expires_at=row[4], refresh_expires_at=row[5],
                       refresh_expiry_kind=row[6], last_refreshed_at=row[7], refresh_fp=row[8],
-                      environment=row[9])
+                      environment=row[9], auto_refresh=row[10])
 
 
 def _credential(row: Sequence[Any]) -> Credential:
     return Credential(row[0], row[1], row[2], _STATUS.get(row[3], Status.UNKNOWN), row[4], row[5],
                       row[6], row[7],
                       row[8], row[9], row[10], row[11], row[12], row[13], row[14], row[15],
-                      row[16], row[17], row[18], bool(row[19]), bool(row[20]))
+                      row[16], row[17], row[18], bool(row[19]), bool(row[20]), row[21])
 
 
 class Index:
@@ -142,6 +151,10 @@ class Index:
                 f"knows ({len(migrations)}): update Tokendesk rather than risk the data")
         for step in range(current, len(migrations)):
             with self.transaction():
+                # another process (or window) opening the same index at the same moment may
+                # have taken this step already: the version is read again under the write lock
+                if self.version > step:
+                    continue
                 migrations[step](self.db)
                 self.db.execute(f"PRAGMA user_version = {step + 1}")
 
@@ -160,12 +173,12 @@ class Index:
     def add_client(self, client: Client) -> None:
         try:
             self.db.execute(
-                "INSERT INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (client.uid, client.name, client.issuer, client.client_id, client.auth_method,
                  client.scope, client.audience, client.discovery_url,
                  json.dumps(client.endpoints), json.dumps(client.extra_params),
                  client.environment, client.admin_provider, int(client.has_secret),
-                 client.created_at or time.time()))
+                 client.created_at or time.time(), json.dumps(client.prefs())))
         except sqlite3.IntegrityError:
             raise VaultError(f"a client named {client.name!r} already exists") from None
 
@@ -173,10 +186,16 @@ class Index:
         self.db.execute(
             "UPDATE clients SET issuer=?, client_id=?, auth_method=?, scope=?, audience=?, "
             "discovery_url=?, endpoints=?, extra_params=?, environment=?, admin_provider=?, "
-            "has_secret=? WHERE uid=?",
+            "has_secret=?, prefs=? WHERE uid=?",
             (client.issuer, client.client_id, client.auth_method, client.scope, client.audience,
              client.discovery_url, json.dumps(client.endpoints), json.dumps(client.extra_params),
-             client.environment, client.admin_provider, int(client.has_secret), client.uid))
+             client.environment, client.admin_provider, int(client.has_secret),
+             json.dumps(client.prefs()), client.uid))
+
+    def set_client_skew(self, name: str, skew: float) -> None:
+        """Remember the clock skew last measured at this client's server."""
+        self.db.execute("UPDATE clients SET prefs = json_set(prefs, '$.clock_skew', ?) "
+                        "WHERE name=?", (skew, name))
 
     def client(self, name: str) -> Client | None:
         row = self.db.execute("SELECT * FROM clients WHERE name=?", (name,)).fetchone()
@@ -188,7 +207,8 @@ class Index:
     @staticmethod
     def _client(row: Sequence[Any]) -> Client:
         return Client(row[1], row[2], row[3], row[4], row[5], row[6], row[7], json.loads(row[8]),
-                      json.loads(row[9]), row[10], row[11], bool(row[12]), row[0], row[13])
+                      json.loads(row[9]), row[10], row[11], bool(row[12]), row[0], row[13],
+                      **Client.prefs_from(json.loads(row[14])))
 
     def remove_client(self, name: str) -> None:
         self.db.execute("DELETE FROM clients WHERE name=?", (name,))
@@ -254,7 +274,7 @@ class Index:
         allowed = {"status", "subject", "scope", "refresh_fp", "access_fp", "id_fp",
                    "access_expires_at", "id_expires_at", "refresh_expires_at",
                    "refresh_expiry_kind", "last_refreshed_at", "rotation_count", "notes",
-                   "has_access_token", "has_id_token"}
+                   "has_access_token", "has_id_token", "auto_refresh"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not a credential field: {sorted(unknown)}")

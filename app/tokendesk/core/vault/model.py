@@ -61,6 +61,33 @@ class Client:
     has_secret: bool = False
     uid: str = ""
     created_at: float = 0.0
+    #: Warn this many minutes before one of this client's tokens expires.
+    warn_minutes: float = 5.0
+    #: A refresh-token lifetime the user states when the server does not say (seconds), and
+    #: whether it is "idle" (resets on each refresh) or "absolute" (from the sign-in).
+    refresh_lifetime: float | None = None
+    refresh_lifetime_kind: str = ""
+    #: The server's clock minus ours, from the Date header of its last token response.
+    clock_skew: float = 0.0
+
+    _PREFS = ("warn_minutes", "refresh_lifetime", "refresh_lifetime_kind", "clock_skew")
+
+    def prefs(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._PREFS}
+
+    @classmethod
+    def prefs_from(cls, stored: Any) -> dict[str, Any]:
+        """The known preferences from a stored JSON object (unknown or mistyped ones dropped)."""
+        if not isinstance(stored, dict):
+            return {}
+        out: dict[str, Any] = {}
+        for name in ("warn_minutes", "refresh_lifetime", "clock_skew"):
+            value = stored.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[name] = float(value)
+        if stored.get("refresh_lifetime_kind") in ("idle", "absolute"):
+            out["refresh_lifetime_kind"] = stored["refresh_lifetime_kind"]
+        return out
 
     @property
     def color(self) -> str:
@@ -73,7 +100,7 @@ class Client:
             "discovery_url": self.discovery_url, "endpoints": self.endpoints,
             "extra_params": self.extra_params, "environment": self.environment,
             "admin_provider": self.admin_provider, "has_secret": self.has_secret,
-            "created_at": self.created_at,
+            "created_at": self.created_at, **self.prefs(),
         }
 
 
@@ -105,6 +132,8 @@ class Credential(NamedTuple):
     slot: str = ""
     has_access_token: bool = False
     has_id_token: bool = False
+    #: Auto-refresh this many seconds before the access token expires (None: off).
+    auto_refresh: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +147,7 @@ class Credential(NamedTuple):
             "refresh_expiry_kind": self.refresh_expiry_kind,
             "created_at": self.created_at, "last_refreshed_at": self.last_refreshed_at,
             "rotation_count": self.rotation_count, "notes": self.notes,
+            "auto_refresh_before_s": self.auto_refresh,
         }
 
 

@@ -60,6 +60,10 @@ class TokenSet:
         self.expires_in = expires_in
         self.refresh_expires_in = refresh_expires_in
         self.scope = scope
+        #: When the server answered, by its own clock (its Date header), if known: relative
+        #: lifetimes (``expires_in``) count from then, so every stored expiry time is on the
+        #: server's clock and one measured skew converts them all.
+        self.server_time: float | None = None
 
     def __repr__(self) -> str:  # never the tokens
         return (f"TokenSet(refresh={fingerprint(self.refresh_token)}, "
@@ -170,7 +174,8 @@ class Vault:
         if secret:
             self.store.set(f"tokendesk/client/{old.uid}", CLIENT_SECRET, secret)
         updated = Client(**{**client.__dict__, "uid": old.uid, "created_at": old.created_at,
-                            "has_secret": old.has_secret or bool(secret)})
+                            "has_secret": old.has_secret or bool(secret),
+                            "clock_skew": old.clock_skew})  # measured, not set by hand
         self.index.update_client(updated)
         self.index.audit("client changed", client.name,
                          "new secret" if secret else "settings", self.actor)
@@ -303,6 +308,19 @@ class Vault:
         self.index.update_credential(name, status=status)
         self.index.audit(f"status {status}", name, detail, self.actor)
 
+    def set_auto_refresh(self, name: str, before: float | None) -> None:
+        """Refresh ``name`` automatically ``before`` seconds ahead of its access token's expiry
+        (``None`` turns it off)."""
+        if before is not None and not 0 < before <= 86_400:
+            raise VaultError("auto-refresh needs a time between 1 second and 1 day before expiry")
+        self.credential(name)
+        self.index.update_credential(name, auto_refresh=before)
+        self.index.audit("auto-refresh", name, f"{before:g} s before expiry" if before
+                         else "off", self.actor)
+
+    def set_client_skew(self, client: str, skew: float) -> None:
+        self.index.set_client_skew(client, skew)
+
     def set_notes(self, name: str, notes: str) -> None:
         self.credential(name)
         self.index.update_credential(name, notes=notes)
@@ -321,7 +339,7 @@ class Vault:
         keep = self._session(service) if not (tokens.access_token and tokens.id_token) else None
         self._store_session(service, tokens.access_token, tokens.id_token, keep)
         now = self.clock()
-        fields = self._expiry_fields(tokens, now)
+        fields = self._expiry_fields(tokens, tokens.server_time or now)
         if not tokens.refresh_token:
             fields.pop("refresh_expires_at", None)
             fields.pop("refresh_expiry_kind", None)

@@ -40,7 +40,7 @@ class ExchangeController(QObject):
             from tokendesk.core.oauth.http import HttpClient
 
             http = self._http_factory() if self._http_factory else HttpClient()
-            self._exchange = Exchange(self.vault.vault, http)
+            self._exchange = Exchange(self.vault.vault, http, clock=self.vault.vault.clock)
         return self._exchange
 
     def shutdown(self) -> None:

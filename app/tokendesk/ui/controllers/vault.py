@@ -192,6 +192,13 @@ class VaultController(QObject):
         self._change("vault-edit-client", lambda: vault.update_client(client, secret),
                      f"Changed the client {client.name}.")
 
+    def set_auto_refresh(self, name: str, before: float | None) -> None:
+        vault = self.vault
+        self._change(f"auto-{name}", lambda: vault.set_auto_refresh(name, before),
+                     f"Auto-refresh of {name} is "
+                     + (f"on, {before:g} s before the access token expires." if before
+                        else "off."))
+
     def set_notes(self, name: str, notes: str) -> None:
         vault = self.vault
         self._change("vault-notes", lambda: vault.set_notes(name, notes),

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from tokendesk.core.expiry import DEFAULT_WARN_BEFORE, ExpiryRow, State, state_of, time_left
+from tokendesk.core.expiry import (
+    DEFAULT_WARN_BEFORE,
+    ExpiryRow,
+    State,
+    lifetime_left,
+    state_of,
+    time_left,
+)
 
 from .table import TableModel
 
@@ -26,8 +33,10 @@ __all__ = ["ExpiryModel"]
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
-COLUMNS = ("Credential", "Token", "Env", "Time left", "State", "Expires (UTC)")
-CREDENTIAL, TOKEN, ENV, LEFT, STATE, WHEN = range(len(COLUMNS))
+COLUMNS = ("Credential", "Token", "Env", "Time left", "State", "Lifetime", "Expires (UTC)")
+CREDENTIAL, TOKEN, ENV, LEFT, STATE, LIFETIME, WHEN = range(len(COLUMNS))
+#: The lifetime column's value: the share of the lifetime still ahead (0..1) or None.
+LIFETIME_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 _COLORS = {State.FRESH: "#2e7d32", State.EXPIRING: "#a15c00", State.EXPIRED: "#c62828",
            State.UNKNOWN: "#607d8b"}
 
@@ -40,12 +49,15 @@ class ExpiryModel(TableModel):
         self._rows: list[ExpiryRow] = []
         self.now = 0.0
         self.skew = 0.0
-        self.warn_before = DEFAULT_WARN_BEFORE
         self._colors = {state: QColor(color) for state, color in _COLORS.items()}
         #: (time-left text, state) per row, for the current tick: each cell asks data() for
         #: several roles, and the text and state need computing once.
         self._cache: dict[int, tuple[str, State]] = {}
         self._times: list[float] = []
+        self._max_warn = DEFAULT_WARN_BEFORE
+        self._ticks = 0
+        #: Credentials with auto-refresh on (their access-token rows say so).
+        self.auto: set[str] = set()
 
     def set_rows(self, rows: list[ExpiryRow], now: float) -> None:
         self.beginResetModel()
@@ -53,21 +65,26 @@ class ExpiryModel(TableModel):
         # rows come sorted by expiry, unknown last (expiry_rows): the known times are a sorted
         # prefix, so counts and the warning window are found by bisection, not by a scan
         self._times = [r.expires_at for r in rows if r.expires_at is not None]
+        self._max_warn = max((r.warn_before for r in rows), default=DEFAULT_WARN_BEFORE)
         self.now = now
         self._cache.clear()
         self.endResetModel()
 
-    def warning_window(self, now: float) -> range:
-        """Indexes of the rows that expire within the warning time (not yet expired)."""
+    def warning_window(self, now: float) -> list[int]:
+        """Indexes of the rows that expire within their warning time (not yet expired): found
+        by bisection up to the longest warning time, then each row's own is applied."""
         at = now + self.skew
-        return range(bisect_right(self._times, at), bisect_right(self._times,
-                                                                  at + self.warn_before))
+        rows = self._rows
+        return [i for i in range(bisect_right(self._times, at),
+                                 bisect_right(self._times, at + self._max_warn))
+                if rows[i].expires_at - at <= rows[i].warn_before]  # type: ignore[operator]
 
     def counts(self, now: float) -> dict[State, int]:
-        """How many rows are in each state at ``now`` (O(log n))."""
+        """How many rows are in each state at ``now`` (bisection, then only the rows near their
+        warning time are looked at)."""
         at = now + self.skew
         expired = bisect_right(self._times, at)
-        expiring = bisect_right(self._times, at + self.warn_before) - expired
+        expiring = len(self.warning_window(now))
         return {State.EXPIRED: expired, State.EXPIRING: expiring,
                 State.FRESH: len(self._times) - expired - expiring,
                 State.UNKNOWN: len(self._rows) - len(self._times)}
@@ -81,7 +98,11 @@ class ExpiryModel(TableModel):
         if not self._rows or first < 0:
             return
         last = min(len(self._rows) - 1, last if last >= 0 else len(self._rows) - 1)
-        self.dataChanged.emit(self.index(first, LEFT), self.index(last, STATE), [_DISPLAY])
+        self._ticks += 1
+        # the lifetime bar moves by a percent every 3 s at the fastest (a 5-minute token):
+        # repainting it on every fifth tick only keeps a tick near the cost of two columns
+        right = LIFETIME if self._ticks % 5 == 0 else STATE
+        self.dataChanged.emit(self.index(first, LEFT), self.index(last, right), [_DISPLAY])
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         r = index.row()
@@ -97,14 +118,29 @@ class ExpiryModel(TableModel):
             if cached is None:
                 cached = self._cache[r] = (
                     time_left(row.expires_at, self.now, self.skew),
-                    state_of(row.expires_at, self.now, self.warn_before, self.skew))
+                    state_of(row.expires_at, self.now, row.warn_before, self.skew))
             if role == _FOREGROUND:
                 return self._colors[cached[1]]
             return cached[0] if col == LEFT else cached[1].value  # a text label, not color alone
+        if col == LIFETIME:
+            if role == _DISPLAY or role == LIFETIME_ROLE:
+                share = lifetime_left(row, self.now + self.skew)
+                if role == LIFETIME_ROLE:
+                    return share
+                return "—" if share is None else f"{share:.0%} left"
+            if role == _TOOLTIP:
+                return ("Share of the lifetime still ahead, counted from when the token was "
+                        "issued, stored or last refreshed" if row.issued_at is not None
+                        else "When the token's life began is not known")
+            return None
         if role == _DISPLAY:
             if col == CREDENTIAL:
                 return row.credential
             if col == TOKEN:
+                if row.pinned:
+                    return f"{row.kind} (pinned)"
+                if row.kind == "access token" and row.credential in self.auto:
+                    return "access token (auto-refresh)"
                 return row.kind
             if col == ENV:
                 return row.environment or "—"
@@ -112,5 +148,7 @@ class ExpiryModel(TableModel):
 
             return format_utc(row.expires_at) if row.expires_at is not None else "—"
         if role == _TOOLTIP:
+            if col == CREDENTIAL and row.pinned:
+                return "Pinned from the Inspector (only its expiry is kept, never the token)"
             return row.note or None
         return None

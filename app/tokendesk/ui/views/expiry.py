@@ -1,24 +1,72 @@
 """The Expiry view: every stored token's time left, soonest first, with a warning before the end.
 
 One timer drives all countdowns; each tick repaints only the rows on screen. A warning fires once
-per token when it enters its warning window (it says which credential and what to do, never the
-token).
+per token when it enters its client's warning window (it says which credential and what to do,
+never the token). Credentials with auto-refresh on are refreshed through the exchange layer on
+that same tick (:class:`tokendesk.core.autorefresh.Scheduler` decides; single-flight, back-off,
+stop on ``invalid_grant``). Tokens pinned from the Inspector keep only their expiry, label and
+fingerprint — never the token.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from tokendesk.core.expiry import State, expiry_rows
+from tokendesk.core.autorefresh import Scheduler
+from tokendesk.core.expiry import ExpiryRow, State, expiry_rows, state_of
 
 from ..controllers.vault import VaultController
-from ..models.expiry_model import ExpiryModel
+from ..models.expiry_model import LIFETIME, LIFETIME_ROLE, ExpiryModel
 
-__all__ = ["ExpiryView"]
+__all__ = ["DEFAULT_AUTO_REFRESH_BEFORE", "ExpiryView", "LifetimeBar"]
+
+#: Auto-refresh this long before the access token expires, unless the user says otherwise.
+DEFAULT_AUTO_REFRESH_BEFORE = 120.0
+#: Show a clock-skew notice beyond this many seconds.
+SKEW_NOTICE = 5.0
+_PINS_KEY = "expiry/pins"
+
+
+class LifetimeBar(QStyledItemDelegate):
+    """Paints the share of a token's lifetime still ahead as a bar, with the text on it."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | Any) -> None:
+        share = index.data(LIFETIME_ROLE)
+        if share is None:
+            super().paint(painter, option, index)
+            return
+        rect: QRect = option.rect.adjusted(3, 4, -3, -4)
+        color = QColor("#2e7d32" if share > 0.25 else "#a15c00" if share > 0 else "#c62828")
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        track = QColor(color)
+        track.setAlpha(40)
+        painter.setBrush(track)
+        painter.drawRoundedRect(rect, 3, 3)
+        painter.setBrush(color)
+        painter.drawRoundedRect(QRect(rect.x(), rect.y(), int(rect.width() * share),
+                                      rect.height()), 3, 3)
+        painter.setPen(option.palette.text().color())
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), index.data())
+        painter.restore()
 
 
 class ExpiryView(QWidget):
@@ -26,11 +74,18 @@ class ExpiryView(QWidget):
     warned = Signal(str)  # a warning for a person: which credential, what to do
 
     def __init__(self, vault: VaultController, clock: Callable[[], float],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, exchange: Any = None,
+                 settings: Any = None) -> None:
         super().__init__(parent)
         self.vault = vault
+        self.exchange = exchange  # an ExchangeController, for auto-refresh
+        self.settings = settings
         self.clock = clock
+        self.scheduler = Scheduler()
         self._warned: set[tuple[str, str]] = set()
+        self._pins: list[dict[str, Any]] = self._load_pins()
+        self._clients: list[Any] = []
+        self._auto_names: dict[str, float | None] = {}
         self.environment = QComboBox()
         self.environment.setAccessibleName("Environment filter")
         for label, value in (("All environments", None), ("dev", "dev"), ("staging", "staging"),
@@ -46,18 +101,31 @@ class ExpiryView(QWidget):
         bar.addWidget(self.environment)
         bar.addWidget(self.client)
         bar.addStretch(1)
+        hint = QLabel("Right-click a row to refresh it, turn auto-refresh on or off, or unpin.")
+        hint.setEnabled(False)
+        bar.addWidget(hint)
         self.model = ExpiryModel(self)
         self.table = QTableView()
         self.table.setAccessibleName("Expiry")
         self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((200, 110, 70, 160, 120)):
+        self.table.setItemDelegateForColumn(LIFETIME, LifetimeBar(self.table))
+        self.table.setWordWrap(False)
+        for column, width in enumerate((220, 200, 60, 140, 110, 110)):
             self.table.setColumnWidth(column, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.skew_notice = QLabel()
+        self.skew_notice.setAccessibleName("Clock skew")
+        self.skew_notice.setWordWrap(True)
+        self.skew_notice.hide()
         self.summary = QLabel()
         self.summary.setAccessibleName("Expiry summary")
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.skew_notice)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         self.timer = QTimer(self)
@@ -71,32 +139,46 @@ class ExpiryView(QWidget):
         self.vault.open()
         self.reload()
 
+    # -- loading --------------------------------------------------------------------------------
     @Slot()
     def reload(self) -> None:
         vault = self.vault.vault
         if vault is None:
+            self._show([], [])
             return
-        env, client = self.environment.currentData(), self.client.currentData()
-        self.vault.tasks.submit(
-            "expiry-list",
-            lambda: (vault.credentials(environment=env, client=client), vault.clients()),
-            self._on_loaded, lambda _e: None)
+        # every credential, whatever the filter: auto-refresh and warnings do not depend on
+        # what is on screen
+        self.vault.tasks.submit("expiry-list", lambda: (vault.credentials(), vault.clients()),
+                                lambda result: self._show(*result), lambda _e: None)
 
-    def _on_loaded(self, result: tuple[list[Any], list[Any]]) -> None:
-        credentials, clients = result
-        self.model.set_rows(expiry_rows(credentials), self.clock())
+    def _show(self, credentials: list[Any], clients: list[Any]) -> None:
+        self._clients = clients
+        self.scheduler.update(credentials, {c.name: c.clock_skew for c in clients})
+        env, client = self.environment.currentData(), self.client.currentData()
+        shown = [c for c in credentials if (env is None or c.environment == env)
+                 and (client is None or c.client == client)]
+        pins = self._pin_rows() if env is None and client is None else []
+        self.model.auto = {c.name for c in credentials if c.auto_refresh is not None}
+        self.model.set_rows(expiry_rows(shown, clients, pins), self.clock())
+        self._auto_names = {c.name: c.auto_refresh for c in credentials}
         names = [c.name for c in clients]
-        current = self.client.currentData()
         self.client.blockSignals(True)
         self.client.clear()
         self.client.addItem("All clients", None)
         for name in names:
             self.client.addItem(name, name)
-        if current in names:
-            self.client.setCurrentIndex(names.index(current) + 1)
+        if client in names:
+            self.client.setCurrentIndex(names.index(client) + 1)
         self.client.blockSignals(False)
+        skewed = [c for c in clients if abs(c.clock_skew) > SKEW_NOTICE]
+        self.skew_notice.setVisible(bool(skewed))
+        self.skew_notice.setText("; ".join(
+            f"The clock of {c.name}'s server is {abs(c.clock_skew):.0f} s "
+            f"{'ahead of' if c.clock_skew > 0 else 'behind'} this computer's"
+            for c in skewed) + " (from its last Date header). The countdowns allow for it.")
         self.check_warnings()
 
+    # -- the tick -------------------------------------------------------------------------------
     @Slot()
     def tick(self) -> None:
         now = self.clock()
@@ -107,19 +189,152 @@ class ExpiryView(QWidget):
         else:
             self.model.now = now
         self.check_warnings()
+        self.run_auto_refresh(now)
 
     def check_warnings(self) -> None:
         """Warn once per token when it enters its warning window (or has expired)."""
         now = self.clock()
-        counts = self.model.counts(now)  # bisection: the cost does not grow with the rows
-        for i in self.model.warning_window(now):
+        window = self.model.warning_window(now)  # bisection: the cost does not grow with rows
+        auto = set(self.scheduler.scheduled) if window else set()
+        for i in window:
             row = self.model.row(i)
-            if row.kind != "ID token" and (row.credential, row.kind) not in self._warned:
-                self._warned.add((row.credential, row.kind))
-                action = ("refresh it in the Exchange view" if row.kind == "access token"
-                          else "sign in again before it ends")
-                self.warned.emit(f"The {row.kind} of {row.credential} expires in less than "
-                                 f"{int(self.model.warn_before // 60)} min: {action}.")
+            if row.kind == "ID token" or (row.credential, row.kind) in self._warned:
+                continue
+            if row.kind == "access token" and row.credential in auto:
+                continue  # auto-refresh renews it; a failure warns on its own
+            self._warned.add((row.credential, row.kind))
+            if row.pinned:
+                action = "get a new one before you use it again"
+            elif row.kind == "access token":
+                action = "refresh it in the Exchange view"
+            else:
+                action = "sign in again before it ends"
+            self.warned.emit(f"The {row.kind} of {row.credential} expires in less than "
+                             f"{max(1, round(row.warn_before / 60))} min: {action}.")
+        counts = self.model.counts(now)
+        auto_count = len(self.scheduler.scheduled)
         self.summary.setText(f"{counts[State.EXPIRING]} expiring soon · {counts[State.EXPIRED]} "
                              f"expired · {counts[State.FRESH]} fresh · {counts[State.UNKNOWN]} "
-                             "unknown")
+                             f"unknown · {auto_count} auto-refreshing")
+
+    # -- auto-refresh ---------------------------------------------------------------------------
+    def run_auto_refresh(self, now: float) -> None:
+        if self.exchange is None or self.vault.vault is None:
+            return
+        for name in self.scheduler.due(now):
+            if not self.scheduler.begin(name):
+                continue
+            before = self._auto_names.get(name) or DEFAULT_AUTO_REFRESH_BEFORE
+            self.vault.tasks.submit(f"auto-refresh-{name}", partial(self._auto_work, name, before),
+                                    partial(self._auto_done, name),
+                                    partial(self._auto_failed, name))
+
+    def _auto_work(self, name: str, before: float) -> tuple[bool, float | None]:
+        exchange = self.exchange.exchange()
+        result = exchange.refresh_if_needed(name, before)
+        return result is not None, exchange.vault.credential(name).access_expires_at
+
+    def _auto_done(self, name: str, outcome: tuple[bool, float | None]) -> None:
+        refreshed, expires_at = outcome
+        self.scheduler.succeeded(name, expires_at)
+        self._warned.discard((name, "access token"))
+        if refreshed:
+            self.status_message.emit(f"Auto-refreshed {name}.")
+            self.vault.changed.emit(f"Auto-refreshed {name}.")
+        else:
+            self.reload()
+
+    def _auto_failed(self, name: str, exc: BaseException) -> None:
+        failure = self.scheduler.failed(name, exc, self.clock())
+        self.warned.emit(failure.message)
+        self.vault.changed.emit(failure.message)
+
+    def set_auto_refresh(self, name: str, before: float | None) -> None:
+        self.vault.set_auto_refresh(name, before)
+
+    def refresh_now(self, name: str) -> None:
+        if self.exchange is not None:
+            self.exchange.refresh(name)
+
+    # -- pins -----------------------------------------------------------------------------------
+    def pin(self, token: Any, label: str = "") -> str:
+        """Pin a decoded token: its expiry is watched here. Only the label, kind, times and a
+        fingerprint are kept (in the settings file); the token itself is not."""
+        from tokendesk.core.vault.model import fingerprint
+
+        claims = token.claims if isinstance(getattr(token, "claims", None), dict) else {}
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            return "This token has no exp claim: there is no expiry to watch."
+        fp = fingerprint(token.text) or ""
+        if any(p["fp"] == fp for p in self._pins):
+            return "This token is already pinned."
+        kind_of = getattr(token, "kind", None)
+        kind = getattr(kind_of, "label", None) or "token"
+        kind = kind if kind.startswith(("ID", "JW")) else kind[:1].lower() + kind[1:]
+        label = label or str(claims.get("sub") or fp)
+        if len(label) > 28:
+            label = label[:27] + "…"
+        self._pins.append({"label": label, "kind": kind, "exp": float(exp), "fp": fp,
+                           "iat": float(iat) if isinstance(iat, int | float) else None})
+        self._save_pins()
+        self.reload()
+        return f"Pinned {label} to the Expiry view."
+
+    def unpin(self, label: str) -> None:
+        self._pins = [p for p in self._pins if p["label"] != label]
+        self._save_pins()
+        self.reload()
+
+    def _pin_rows(self) -> list[ExpiryRow]:
+        return [ExpiryRow(p["label"], "", "", p["kind"], p["exp"],
+                          f"pinned from the Inspector ({p['fp']})", p.get("iat"), pinned=True)
+                for p in self._pins]
+
+    def _load_pins(self) -> list[dict[str, Any]]:
+        if self.settings is None:
+            return []
+        try:
+            pins = json.loads(self.settings.get(_PINS_KEY) or "[]")
+        except (TypeError, ValueError):
+            return []
+        return [p for p in pins if isinstance(p, dict) and isinstance(p.get("label"), str)
+                and isinstance(p.get("exp"), int | float) and isinstance(p.get("fp"), str)
+                and isinstance(p.get("kind"), str)] if isinstance(pins, list) else []
+
+    def _save_pins(self) -> None:
+        if self.settings is not None:
+            self.settings.set(_PINS_KEY, json.dumps(self._pins))
+            self.settings.sync()
+
+    # -- the context menu -----------------------------------------------------------------------
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = self.menu_for(self.model.row(index.row()))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def menu_for(self, row: ExpiryRow) -> QMenu:
+        menu = QMenu(self)
+        if row.pinned:
+            menu.addAction("Unpin", partial(self.unpin, row.credential))
+            return menu
+        name = row.credential
+        refresh = menu.addAction("Refresh now", partial(self.refresh_now, name))
+        refresh.setEnabled(self.exchange is not None)
+        on = self._auto_names.get(name) is not None
+        auto = menu.addAction(f"Auto-refresh {DEFAULT_AUTO_REFRESH_BEFORE / 60:g} min before "
+                              "the access token expires")
+        auto.setCheckable(True)
+        auto.setChecked(on)
+        auto.toggled.connect(lambda checked: self.set_auto_refresh(
+            name, DEFAULT_AUTO_REFRESH_BEFORE if checked else None))
+        stopped = self.scheduler.stopped(name)
+        if stopped:
+            menu.addAction(f"Auto-refresh stopped: {stopped}").setEnabled(False)
+        return menu
+
+    def state(self, i: int) -> State:
+        row = self.model.row(i)
+        return state_of(row.expires_at, self.clock(), row.warn_before)

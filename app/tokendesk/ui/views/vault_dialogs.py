@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSpinBox,
     QWidget,
 )
 
@@ -76,11 +77,28 @@ class AddClientDialog(_Form):
         self.audience = QLineEdit()
         self.environment = QComboBox()
         self.environment.addItems(["", "dev", "staging", "prod"])
+        self.warn_minutes = QSpinBox()
+        self.warn_minutes.setRange(1, 1440)
+        self.warn_minutes.setValue(5)
+        self.warn_minutes.setSuffix(" min before expiry")
+        self.refresh_lifetime = QSpinBox()
+        self.refresh_lifetime.setRange(0, 525_600)
+        self.refresh_lifetime.setSuffix(" min")
+        self.refresh_lifetime.setSpecialValueText("not known (the server says, or nobody does)")
+        self.refresh_lifetime.setToolTip(
+            "Used only when the server does not say when a refresh token expires")
+        self.lifetime_kind = QComboBox()
+        self.lifetime_kind.addItem("idle: restarts at each refresh", "idle")
+        self.lifetime_kind.addItem("absolute: counted from the sign-in", "absolute")
+        self._original = client
         for label, widget in (("Name", self.name), ("Issuer", self.issuer),
                               ("Client ID", self.client_id), ("Authentication", self.auth_method),
                               ("Client secret", self.secret), ("Default scope", self.scope),
                               ("Audience / resource", self.audience),
-                              ("Environment", self.environment)):
+                              ("Environment", self.environment),
+                              ("Warn", self.warn_minutes),
+                              ("Refresh-token lifetime", self.refresh_lifetime),
+                              ("Lifetime kind", self.lifetime_kind)):
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
             self.form.addRow(label, widget)
@@ -93,6 +111,10 @@ class AddClientDialog(_Form):
             self.scope.setText(client.scope)
             self.audience.setText(client.audience)
             self.environment.setCurrentText(client.environment)
+            self.warn_minutes.setValue(round(client.warn_minutes))
+            self.refresh_lifetime.setValue(round((client.refresh_lifetime or 0) / 60))
+            self.lifetime_kind.setCurrentIndex(
+                1 if client.refresh_lifetime_kind == "absolute" else 0)
             self.secret.setPlaceholderText("leave empty to keep the stored secret")
         self.finish()
 
@@ -107,12 +129,23 @@ class AddClientDialog(_Form):
         return None
 
     def client(self) -> Any:
+        """The client as the form says; when editing, what the form does not show (endpoints,
+        parameters, the measured clock skew) is kept."""
+        from dataclasses import replace
+
         from tokendesk.core.vault.model import Client
 
-        return Client(self.name.text().strip(), self.issuer.text().strip(),
-                      self.client_id.text().strip(), self.auth_method.currentText(),
-                      self.scope.text().strip(), self.audience.text().strip(),
-                      environment=self.environment.currentText())
+        lifetime = self.refresh_lifetime.value() * 60
+        fields = dict(
+            issuer=self.issuer.text().strip(), client_id=self.client_id.text().strip(),
+            auth_method=self.auth_method.currentText(), scope=self.scope.text().strip(),
+            audience=self.audience.text().strip(), environment=self.environment.currentText(),
+            warn_minutes=float(self.warn_minutes.value()),
+            refresh_lifetime=float(lifetime) if lifetime else None,
+            refresh_lifetime_kind=self.lifetime_kind.currentData() if lifetime else "")
+        if self._original is not None:
+            return replace(self._original, **fields)
+        return Client(self.name.text().strip(), **fields)
 
     def client_secret(self) -> str | None:
         return self.secret.text() or None
