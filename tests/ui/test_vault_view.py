@@ -148,9 +148,9 @@ def test_delete_asks_first_and_offers_to_revoke(vault_window, monkeypatch):
 
 
 def test_edit_a_client_and_notes(vault_window, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog
-
     from dataclasses import replace
+
+    from PySide6.QtWidgets import QInputDialog
 
     view = vault_window.vault_view
     add_client(vault_window)

@@ -136,7 +136,7 @@ class AddClientDialog(_Form):
         from tokendesk.core.vault.model import Client
 
         lifetime = self.refresh_lifetime.value() * 60
-        fields = dict(
+        fields: dict[str, Any] = dict(
             issuer=self.issuer.text().strip(), client_id=self.client_id.text().strip(),
             auth_method=self.auth_method.currentText(), scope=self.scope.text().strip(),
             audience=self.audience.text().strip(), environment=self.environment.currentText(),
