@@ -53,6 +53,8 @@ class _QuietServer(ThreadingHTTPServer):
 class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        #: Called for paths without a route (the fake admin APIs route by pattern).
+        self.fallback: Route | None = None
         self.hits: list[Request] = []
         server = self
 
@@ -74,6 +76,8 @@ class LocalServer:
                               {k.lower(): v for k, v in self.headers.items()}, body)
                 server.hits.append(req)
                 route = server.routes.get(parts.path)
+                if route is None and server.fallback is not None:
+                    route = server.fallback
                 reply = route(req) if route else Reply(404, {"error": "not_found"})
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -106,7 +110,7 @@ class LocalServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = do_DELETE = do_PUT = _handle
 
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]

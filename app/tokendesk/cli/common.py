@@ -72,6 +72,7 @@ def fail(exc: Exception, *, default: int = 2) -> int:
     3; a server that said no is 1; other core errors take ``default``.
     """
     from tokendesk.core.errors import (
+        AdminError,
         KeyProblem,
         NetworkError,
         ProviderError,
@@ -88,6 +89,9 @@ def fail(exc: Exception, *, default: int = 2) -> int:
     if isinstance(exc, NetworkError):
         error(exc.message)
         return 3
+    if isinstance(exc, AdminError):
+        error(exc.message)
+        return 3 if exc.code == "rate_limited" or (exc.status or 0) >= 500 else 1
     if isinstance(exc, ProviderError | ResponseError):
         error(exc.message)
         return 3 if (exc.status or 0) >= 500 else 1

@@ -121,6 +121,13 @@ def _client_args(p: argparse.ArgumentParser) -> None:
     add.add_argument("--audience", metavar="A", help="audience or resource")
     add.add_argument("--discovery-url", metavar="URL")
     add.add_argument("--environment", choices=("dev", "staging", "prod"))
+    add.add_argument("--token-endpoint", metavar="URL",
+                     help="skip discovery and use this token endpoint")
+    add.add_argument("--admin", choices=("auth0", "keycloak", "okta"),
+                     help="an admin connection for the support console (its machine token "
+                          "comes from client credentials)")
+    add.add_argument("--admin-api", metavar="URL",
+                     help="the admin API's base URL, when it is not derived from the issuer")
     for name in ("list", "show", "rm"):
         q = sub.add_parser(name, help={"list": "list clients", "show": "show one client",
                                        "rm": "delete a client and its secret"}[name])
@@ -231,6 +238,31 @@ def _grant_args(p: argparse.ArgumentParser) -> None:
     _network_args(p)
 
 
+def _support_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    find = sub.add_parser("find", help="find users by email, user id or name")
+    find.add_argument("connection", help="the admin connection (a client added with --admin)")
+    find.add_argument("query")
+    tokens = sub.add_parser("tokens", help="a user's refresh tokens, sessions and grants")
+    tokens.add_argument("connection")
+    tokens.add_argument("user", help="the user's id at the provider")
+    revoke = sub.add_parser("revoke", help="revoke a user's tokens, sessions or grants")
+    revoke.add_argument("connection")
+    revoke.add_argument("user", help="the user's id at the provider")
+    what = revoke.add_mutually_exclusive_group(required=True)
+    what.add_argument("--all", action="store_true",
+                      help="all refresh tokens and all sessions")
+    what.add_argument("--all-tokens", action="store_true", help="all refresh tokens")
+    what.add_argument("--all-sessions", action="store_true", help="all sessions")
+    what.add_argument("--token", metavar="ID", help="one refresh token")
+    what.add_argument("--session", metavar="ID", help="one session")
+    what.add_argument("--grant", metavar="ID", help="one grant (consent)")
+    revoke.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    for q in (find, tokens, revoke):
+        q.add_argument("--json", action="store_true")
+        _network_args(q)
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
     "verify": ("verify a token's signature and claims", _verify_args),
@@ -247,5 +279,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "userinfo": ("call the userinfo endpoint with a valid access token", _name_args),
     "token": ("print a valid access token, refreshing first when needed", _token_args),
     "exchange": ("client credentials or token exchange (RFC 8693) for a client", _grant_args),
+    "support": ("find a customer at the provider and revoke their tokens (admin API)",
+                _support_args),
     "gui": ("open the desktop app (the default)", _gui_args),
 }

@@ -74,9 +74,12 @@ def run_client(args: argparse.Namespace) -> int:
                       "--auth-method none for a public client", file=sys.stderr)
             key = read_file(args.private_key, "--private-key").decode() if args.private_key \
                 else None
+            endpoints = {k: v for k, v in (("token_endpoint", args.token_endpoint),
+                                           ("admin_api", args.admin_api)) if v}
             client = vault.add_client(Client(
                 args.name, args.issuer, args.client_id, args.auth_method, args.scope or "",
-                args.audience or "", args.discovery_url or "", environment=args.environment or ""),
+                args.audience or "", args.discovery_url or "", endpoints,
+                environment=args.environment or "", admin_provider=args.admin or ""),
                 secret, key)
             print(f"added client {client.name} ({client.issuer}); secrets are in "
                   f"{vault.store.description}")

@@ -11,6 +11,7 @@
                            ResponseError, InsecureEndpoint,
                            ProviderError(code, description, status) ── InvalidGrant
                                                                       └ RotationLost
+                           AdminError(status) ── MissingScope, NotFound, RateLimited
 
 Each class has a machine ``code`` (stable, for ``--json`` output and tests) and every
 message is written for a person. No message ever contains a secret: callers pass
@@ -161,3 +162,38 @@ class RotationLost(InvalidGrant):
     rotated the token, and the new one never arrived (SECURITY.md 24)."""
 
     code = "rotation_lost"
+
+
+class AdminError(OAuthError):
+    """A provider's admin API refused or failed a support action (401, 403, 5xx, bad answer)."""
+
+    code = "admin_error"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class MissingScope(AdminError):
+    """The admin connection's machine token lacks a scope (or role) an action needs; found
+    before the call is made."""
+
+    code = "missing_scope"
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message, status=None)
+        self.missing = missing
+
+
+class NotFound(AdminError):
+    code = "not_found"
+
+
+class RateLimited(AdminError):
+    """The provider kept answering 429 for longer than Tokendesk waits."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, status=429)
+        self.retry_after = retry_after
