@@ -74,6 +74,10 @@ def main(out_dir: str) -> int:
     path = out / "expiry.png"
     window.grab().save(str(path))
     print(path)
+    _fill_support(window, wait)
+    path = out / "support.png"
+    window.grab().save(str(path))
+    print(path)
     window.close()
     return 0
 
@@ -117,6 +121,47 @@ def _fill_expiry(window: object, wait: object, token: str) -> None:
     window.pin_to_expiry()  # type: ignore[attr-defined]
     window.tabs.setCurrentWidget(window.expiry_view)  # type: ignore[attr-defined]
     wait(1500)  # type: ignore[operator]
+
+
+def _fill_support(window: object, wait: object) -> None:
+    """The Support view against the tests' fake Auth0 admin API on 127.0.0.1 (demo data)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from tests.helpers.fake_admin import FakeAuth0
+    from tokendesk.core.vault import Client
+
+    fake = FakeAuth0().__enter__()
+    fake.add_user("auth0|5f7c8ec7c33c6c004bbafe82", "ada@example.com", "Ada Lovelace")
+    fake.add_user("auth0|64a1b2c3d4e5f6a7b8c9d0e1", "ada.l@example.org", "Ada L.")
+    fake.add_refresh_tokens("auth0|5f7c8ec7c33c6c004bbafe82", 3)
+    for sid in ("VJ8fKk0yGmYJ3aXq", "Qm2tLr9sHw4Pz7Nd"):
+        fake.add_session("auth0|5f7c8ec7c33c6c004bbafe82", sid)
+    fake.add_grant("auth0|5f7c8ec7c33c6c004bbafe82", "cgr_8Yt2mWq")
+    vault = window.vault_controller.vault  # type: ignore[attr-defined]
+    vault.add_client(Client("auth0-support", fake.url + "/", fake.CLIENT_ID, "client_secret_post",
+                            endpoints={"token_endpoint": fake.url + fake.TOKEN_PATH},
+                            admin_provider="auth0", environment="prod"), fake.CLIENT_SECRET)
+    view = window.support_view  # type: ignore[attr-defined]
+    window.tabs.setCurrentWidget(view)  # type: ignore[attr-defined]
+    wait(500)  # type: ignore[operator]
+    view.search.setText("Ada")
+    view.find_button.click()
+    wait(800)  # type: ignore[operator]
+    view.users_table.selectRow(0)
+    wait(800)  # type: ignore[operator]
+
+    def confirm() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.button(QMessageBox.StandardButton.Yes).click()
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(300, confirm)
+    view.revoke("all-sessions")
+    wait(1500)  # type: ignore[operator]
+    fake.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

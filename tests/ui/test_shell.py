@@ -19,11 +19,11 @@ TOKEN = pyjwt.encode({"sub": "u", "scope": "read", "exp": NOW + 60}, SECRET, alg
 
 
 def test_navigation_between_the_four_views(window, qtbot):
-    assert [window.tabs.tabText(i) for i in range(4)] == ["Inspector", "Vault", "Exchange",
-                                                         "Expiry"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Inspector", "Vault", "Exchange", "Expiry", "Support"]
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     shortcuts = [a.shortcut().toString() for a in view_menu.actions()]
-    assert shortcuts == ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"]
+    assert shortcuts == ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5"]
     view_menu.actions()[1].trigger()
     assert window.tabs.currentWidget() is window.vault_view
     view_menu.actions()[2].trigger()

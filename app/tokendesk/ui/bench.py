@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QWidget
 app = QApplication(sys.argv[:1])
 win = QMainWindow()
 tabs = QTabWidget()
-for name in ("Inspector", "Vault", "Exchange", "Expiry"):
+for name in ("Inspector", "Vault", "Exchange", "Expiry", "Support"):
     tabs.addTab(QWidget(), name)
 win.setCentralWidget(tabs)
 class Paint(QObject):

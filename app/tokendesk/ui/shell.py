@@ -25,7 +25,7 @@ from .views.inspector import InspectorView
 
 __all__ = ["MainWindow"]
 
-VIEWS = ("Inspector", "Vault", "Exchange", "Expiry")
+VIEWS = ("Inspector", "Vault", "Exchange", "Expiry", "Support")
 
 
 class MainWindow(QMainWindow):
@@ -65,8 +65,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), "Vault")
         self.tabs.addTab(QWidget(), "Exchange")
         self.tabs.addTab(QWidget(), "Expiry")
+        self.tabs.addTab(QWidget(), "Support")
         self._clock = clock
         self._expiry_view: Any = None
+        self._support_view: Any = None
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.setCentralWidget(self.tabs)
 
@@ -96,8 +98,10 @@ class MainWindow(QMainWindow):
         """Build the Vault and Exchange views (once)."""
         if self._vault_view is not None:
             return
+        from .controllers.support import SupportController
         from .views.exchange import ExchangeView
         from .views.expiry import ExpiryView
+        from .views.support import SupportView
         from .views.vault import VaultView
 
         current = self.tabs.currentIndex()
@@ -106,9 +110,13 @@ class MainWindow(QMainWindow):
         self._exchange_view = ExchangeView(self.exchange_controller)
         self._expiry_view = ExpiryView(self.vault_controller, self._clock,
                                        exchange=self.exchange_controller, settings=self.settings)
+        self.support_controller = SupportController(self.tasks, self.vault_controller,
+                                                    self.exchange_controller, parent=self)
+        self._support_view = SupportView(self.support_controller)
         for index, view, name in ((1, self._vault_view, "Vault"),
                                   (2, self._exchange_view, "Exchange"),
-                                  (3, self._expiry_view, "Expiry")):
+                                  (3, self._expiry_view, "Expiry"),
+                                  (4, self._support_view, "Support")):
             placeholder = self.tabs.widget(index)
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, view, name)
@@ -121,6 +129,7 @@ class MainWindow(QMainWindow):
         self._exchange_view.inspect_requested.connect(self._inspect_token)
         self._expiry_view.status_message.connect(self.show_status)
         self._expiry_view.warned.connect(self._warn)
+        self._support_view.status_message.connect(self.show_status)
         self.exchange_controller.finished.connect(lambda *_: self._expiry_view.reload())
         self._ensure_tray()
 
@@ -138,6 +147,11 @@ class MainWindow(QMainWindow):
     def expiry_view(self) -> Any:
         self.build_hidden_views()
         return self._expiry_view
+
+    @property
+    def support_view(self) -> Any:
+        self.build_hidden_views()
+        return self._support_view
 
     @Slot(str)
     def _warn(self, message: str) -> None:
@@ -179,7 +193,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
-        if index in (1, 2, 3) and self._vault_view is None:
+        if index in (1, 2, 3, 4) and self._vault_view is None:
             self.build_hidden_views()
             self.tabs.setCurrentIndex(index)
 

@@ -118,3 +118,17 @@ class SupportConsole:
 
     def audit_trail(self, provider: str, user_id: str) -> list[AuditEntry]:
         return self.vault.index.audit_log(target=audit_target(provider, user_id))
+
+    def audit_csv(self, provider: str, user_id: str) -> str:
+        """This user's support actions as CSV, for a ticket (no secrets are ever in it)."""
+        import csv
+        import io
+
+        from ..timefmt import format_utc
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["time (UTC)", "local user", "action", "target", "detail"])
+        for e in self.audit_trail(provider, user_id):
+            writer.writerow([format_utc(e.at), e.actor, e.action, e.target, e.detail])
+        return out.getvalue()

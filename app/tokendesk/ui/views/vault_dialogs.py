@@ -90,6 +90,14 @@ class AddClientDialog(_Form):
         self.lifetime_kind = QComboBox()
         self.lifetime_kind.addItem("idle: restarts at each refresh", "idle")
         self.lifetime_kind.addItem("absolute: counted from the sign-in", "absolute")
+        self.admin = QComboBox()
+        self.admin.setAccessibleName("Admin connection")
+        for label, value in (("no (a client for tokens)", ""),
+                             ("Auth0 Management API", "auth0"),
+                             ("Keycloak Admin REST API", "keycloak"), ("Okta Users API", "okta")):
+            self.admin.addItem(label, value)
+        self.admin.setToolTip("Mark the client as an admin connection for the Support view: its "
+                              "machine token comes from the client credentials grant")
         self._original = client
         for label, widget in (("Name", self.name), ("Issuer", self.issuer),
                               ("Client ID", self.client_id), ("Authentication", self.auth_method),
@@ -98,7 +106,8 @@ class AddClientDialog(_Form):
                               ("Environment", self.environment),
                               ("Warn", self.warn_minutes),
                               ("Refresh-token lifetime", self.refresh_lifetime),
-                              ("Lifetime kind", self.lifetime_kind)):
+                              ("Lifetime kind", self.lifetime_kind),
+                              ("Admin connection", self.admin)):
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
             self.form.addRow(label, widget)
@@ -115,6 +124,7 @@ class AddClientDialog(_Form):
             self.refresh_lifetime.setValue(round((client.refresh_lifetime or 0) / 60))
             self.lifetime_kind.setCurrentIndex(
                 1 if client.refresh_lifetime_kind == "absolute" else 0)
+            self.admin.setCurrentIndex(max(0, self.admin.findData(client.admin_provider)))
             self.secret.setPlaceholderText("leave empty to keep the stored secret")
         self.finish()
 
@@ -142,7 +152,8 @@ class AddClientDialog(_Form):
             audience=self.audience.text().strip(), environment=self.environment.currentText(),
             warn_minutes=float(self.warn_minutes.value()),
             refresh_lifetime=float(lifetime) if lifetime else None,
-            refresh_lifetime_kind=self.lifetime_kind.currentData() if lifetime else "")
+            refresh_lifetime_kind=self.lifetime_kind.currentData() if lifetime else "",
+            admin_provider=self.admin.currentData())
         if self._original is not None:
             return replace(self._original, **fields)
         return Client(self.name.text().strip(), **fields)

@@ -1,0 +1,131 @@
+"""The Support view driven as a person would, against the fake Auth0 admin API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from tests.helpers.fake_admin import FakeAuth0, FakeOkta
+from tests.helpers.qt import drive
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def fake():
+    with FakeAuth0() as server:
+        server.add_user("auth0|alice", "alice@example.com", "Alice Liddell")
+        server.add_user("auth0|bob", "bob@example.com", "Bob Builder")
+        server.add_refresh_tokens("auth0|alice", 2)
+        server.add_session("auth0|alice", "sess_a1")
+        server.add_grant("auth0|alice", "cgr_1")
+        yield server
+
+
+def _add_connection(vault, server, name="auth0-admin", provider="auth0"):
+    from tokendesk.core.vault import Client
+
+    vault.add_client(Client(name, server.url + "/", server.CLIENT_ID, "client_secret_post",
+                            endpoints={"token_endpoint": server.url + server.TOKEN_PATH},
+                            admin_provider=provider), server.CLIENT_SECRET)
+
+
+@pytest.fixture
+def support(make_window, keyring_store_factory, fake):
+    win = make_window(store_factory=keyring_store_factory, tab="vault_view")
+    _add_connection(win.vault_controller.vault, fake)
+    win.tabs.setCurrentWidget(win.support_view)
+    return win
+
+
+def _answer(button):
+    def act(box):
+        assert isinstance(box, QMessageBox)
+        act.text = box.text()
+        box.button(button).click()
+    act.text = ""
+    return act
+
+
+def test_find_a_user_open_their_page_and_see_tokens_sessions_and_grants(support, fake):
+    view = support.support_view
+    assert view.connection.currentText() == "auth0-admin (auth0)"
+    view.search.setText("alice@example.com")
+    view.find_button.click()
+    assert view.users.rowCount() == 1  # one match: its page opens at once
+    assert "Alice Liddell" in view.profile.text() and "2 refresh tokens" in view.profile.text()
+    kinds = [view.items.item(i).kind for i in range(view.items.rowCount())]
+    assert sorted(kinds) == ["grant", "refresh token", "refresh token", "session"]
+    assert "read:users" in view.granted.text() and "delete:sessions" in view.granted.text()
+    assert view.revoke_tokens.isEnabled()
+
+
+def test_revoking_asks_first_names_the_user_and_shows_the_providers_answer(support, fake):
+    view = support.support_view
+    view.search.setText("alice@example.com")
+    view.find_button.click()
+    cancel = _answer(QMessageBox.StandardButton.Cancel)
+    drive(cancel)
+    view.end_sessions.click()
+    assert "alice@example.com" in cancel.text and "Auth0" in cancel.text
+    assert "What stops working" in cancel.text
+    assert fake.sessions and "Nothing was revoked" in view.result.text()
+    drive(_answer(QMessageBox.StandardButton.Yes))
+    view.end_sessions.click()
+    assert fake.sessions == []
+    assert "done" in view.result.text() and "HTTP 202" in view.result.text()
+    assert "support revoke" in view.audit.toPlainText()
+    # the page was reloaded from the provider: the session is gone from the list
+    assert "session" not in [view.items.item(i).kind for i in range(view.items.rowCount())]
+
+
+def test_revoke_the_selected_refresh_token(support, fake):
+    view = support.support_view
+    view.search.setText("alice@example.com")
+    view.find_button.click()
+    row = next(i for i in range(view.items.rowCount())
+               if view.items.item(i).kind == "refresh token")
+    token_id = view.items.item(row).id
+    view.items_table.selectRow(row)
+    drive(_answer(QMessageBox.StandardButton.Yes))
+    view.revoke_selected.click()
+    assert token_id in fake.deleted
+    assert token_id in view.result.text()
+
+
+def test_errors_are_shown_in_the_view(support, fake):
+    view = support.support_view
+    view.search.setText("nobody@example.com")
+    view.find_button.click()
+    assert "No user matches" in view.progress.text()
+    view.search.setText("")
+    view.find_button.click()
+    assert "Type an email" in view.progress.text()
+    fake.throttle, fake.retry_after = 1, 3600
+    view.search.setText("alice@example.com")
+    view.find_button.click()
+    assert "rate limiting" in view.result.text()
+    assert FakeAuth0.CLIENT_SECRET not in view.result.text()
+
+
+def test_a_missing_scope_is_named_in_the_view(make_window, keyring_store_factory):
+    with FakeOkta(scopes=["okta.users.read"]) as okta:
+        okta.add_user("00u1abcdefghijKLMN", "alice@example.com", "Alice", "Liddell")
+        win = make_window(store_factory=keyring_store_factory, tab="vault_view")
+        _add_connection(win.vault_controller.vault, okta, "okta-admin", "okta")
+        win.tabs.setCurrentWidget(win.support_view)
+        view = win.support_view
+        view.search.setText("alice@example.com")
+        view.find_button.click()
+        assert view.user is not None
+        drive(_answer(QMessageBox.StandardButton.Yes))
+        view.end_sessions.click()
+        assert "okta.users.manage" in view.result.text()
+        assert okta.cleared_sessions == []
+
+
+def test_without_an_admin_connection_the_view_says_how_to_add_one(window):
+    view = window.support_view
+    window.tabs.setCurrentWidget(view)
+    view.find_button.click()
+    assert "Add a client in the Vault" in view.result.text()
