@@ -1,4 +1,5 @@
-"""Render resources/icons/tokendesk.svg to the PNG sizes desktops and bundles need.
+"""Render resources/icons/tokendesk.svg to the PNG sizes desktops and bundles need, and the
+.ico (Windows) and .icns (macOS) files the bundles use.
 
     .venv/bin/python packaging/render_icons.py
 """
@@ -32,6 +33,12 @@ def main() -> int:
         renderer.render(painter)
         painter.end()
         image.save(str(icons / f"tokendesk-{size}.png"))
+    # the Windows and macOS bundles' icons (Qt's ico and icns image plugins write them)
+    big = QImage(str(icons / "tokendesk-256.png"))
+    if not big.save(str(icons / "tokendesk.ico"), "ICO"):
+        print("could not write tokendesk.ico", file=sys.stderr)
+    if not QImage(str(icons / "tokendesk-512.png")).save(str(icons / "tokendesk.icns"), "ICNS"):
+        print("could not write tokendesk.icns", file=sys.stderr)
     del app
     print(f"rendered {len(SIZES)} sizes into {icons}")
     return 0

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   fonts-dejavu-core
   # a real Secret Service for the vault tests
   gnome-keyring dbus dbus-x11
+  # desktop integration checks (appstreamcli validate, desktop-file-validate)
+  appstream desktop-file-utils
   # the test OpenID provider runs on node
   nodejs npm
 )
@@ -43,7 +45,7 @@ want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e ".[dev,package]"
   echo "$want" > "$stamp"
 fi
 

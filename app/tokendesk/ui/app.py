@@ -72,6 +72,8 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
         else:
             window.build_hidden_views()
             window.prefetch()
+            if not window.settings.get("app/welcomed"):
+                QTimer.singleShot(300, window.welcome)  # the first run only (Help reopens it)
 
     watcher = FirstPaint()
     window.installEventFilter(watcher)

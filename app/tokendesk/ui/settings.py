@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "vault/auto_lock_min": 15,
     "network/timeout_s": 10,
     "network/ca_bundle": "",
+    "app/welcomed": False,
 }
 
 

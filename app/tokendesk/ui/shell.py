@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
             self._action(view, name, partial(self.tabs.setCurrentIndex, i), f"Ctrl+{i + 1}")
 
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Welcome and first client…", self.welcome)
         self._action(help_menu, "&About Tokendesk", self.about)
 
     # -- actions --------------------------------------------------------------------------------
@@ -350,6 +351,17 @@ class MainWindow(QMainWindow):
         token = self.inspector.token
         dialog = EncodeDialog(token.text if token and token.header else "", self)
         dialog.token_made.connect(self.inspector.set_text)
+        dialog.exec()
+
+    def welcome(self) -> None:
+        """The first-run welcome (also in Help): where things are stored, and a first client."""
+        from .views.welcome import WelcomeDialog
+
+        self.vault_controller.open()
+        dialog = WelcomeDialog(self)
+        dialog.client_added.connect(
+            lambda name: self.show_status(f"Added the client {name}: sign in with it in the "
+                                          "Exchange view, or store a token for it in the Vault."))
         dialog.exec()
 
     def about(self) -> None:
