@@ -70,6 +70,7 @@ def main(out_dir: str) -> int:
     path = out / "vault.png"
     window.grab().save(str(path))
     print(path)
+    _exchange(window, wait, out)
     _fill_expiry(window, wait, token)
     path = out / "expiry.png"
     window.grab().save(str(path))
@@ -78,6 +79,8 @@ def main(out_dir: str) -> int:
     path = out / "support.png"
     window.grab().save(str(path))
     print(path)
+    _issuer_keys(window, wait, out)
+    _welcome(window, wait, out)
     window.close()
     return 0
 
@@ -127,8 +130,8 @@ def _fill_support(window: object, wait: object) -> None:
     """The Support view against the tests' fake Auth0 admin API on 127.0.0.1 (demo data)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from PySide6.QtWidgets import QApplication, QMessageBox
-
     from tests.helpers.fake_admin import FakeAuth0
+
     from tokendesk.core.vault import Client
 
     fake = FakeAuth0().__enter__()
@@ -162,6 +165,106 @@ def _fill_support(window: object, wait: object) -> None:
     view.revoke("all-sessions")
     wait(1500)  # type: ignore[operator]
     fake.__exit__(None, None, None)
+
+
+def _exchange(window: object, wait: object, out: Path) -> None:
+    """Two refreshes with rotation against a token endpoint on 127.0.0.1 (demo server)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import itertools
+
+    from tests.helpers.http_server import LocalServer, Reply
+
+    from tokendesk.core.tokens.encode import encode, generate_key
+    from tokendesk.core.vault import Client, TokenSet
+
+    key = generate_key("HMAC")
+    counter = itertools.count(1)
+
+    def token(_request: object) -> Reply:
+        n = next(counter)
+        now = int(time.time())
+        access = encode({"sub": "qa", "scope": "openid offline_access orders:read",
+                         "iat": now, "exp": now + 300, "jti": f"at-{n}"}, key)
+        return Reply(200, {"access_token": access, "refresh_token": f"demo-rotated-{n}",
+                           "token_type": "Bearer", "expires_in": 300,
+                           "scope": "openid offline_access orders:read"})
+
+    with LocalServer() as server:
+        server.route("/token", token)
+        vault = window.vault_controller.vault  # type: ignore[attr-defined]
+        vault.add_client(Client("demo-op", server.url + "/", "qa-client", "none",
+                                endpoints={"token_endpoint": server.url + "/token"},
+                                environment="staging"))
+        vault.add_credential("qa-rotation-demo", "demo-op", TokenSet("demo-rotated-0"))
+        view = window.exchange_view  # type: ignore[attr-defined]
+        window.tabs.setCurrentWidget(view)  # type: ignore[attr-defined]
+        window.vault_controller.list()  # type: ignore[attr-defined]
+        wait(500)  # type: ignore[operator]
+        view.credential.setCurrentIndex(view.credential.findText("qa-rotation-demo"))
+        for _ in range(2):
+            view.refresh()
+            deadline = time.time() + 10
+            while window.tasks.busy and time.time() < deadline:  # type: ignore[attr-defined]
+                wait(50)  # type: ignore[operator]
+            wait(400)  # type: ignore[operator]
+        path = out / "exchange.png"
+        window.grab().save(str(path))  # type: ignore[attr-defined]
+        print(path)
+
+
+def _issuer_keys(window: object, wait: object, out: Path) -> None:
+    """Verify with the issuer's keys: discovery and JWKS served on 127.0.0.1 (demo issuer)."""
+    from tests.helpers.http_server import LocalServer, Reply
+
+    from tokendesk.core.tokens.encode import encode, generate_key
+
+    key = generate_key("RSA", kid="rsa-2026-11")
+    with LocalServer() as server:
+        issuer = server.url
+        server.route("/.well-known/openid-configuration", Reply(200, {
+            "issuer": issuer, "jwks_uri": issuer + "/jwks", "token_endpoint": issuer + "/token",
+            "authorization_endpoint": issuer + "/authorize"}))
+        server.route("/jwks", Reply(200, {"keys": [key.public_jwk()]}))
+        now = int(time.time())
+        token = encode({"iss": issuer, "sub": "ada", "aud": "orders-api", "iat": now - 30,
+                        "exp": now + 870, "scope": "orders:read orders:write",
+                        "client_id": "tokendesk-demo", "jti": "at-7f3a"}, key,
+                       header={"typ": "at+jwt"})
+        window.tabs.setCurrentWidget(window.inspector)  # type: ignore[attr-defined]
+        window.inspector.set_text(token)  # type: ignore[attr-defined]
+        panel = window.inspector.verify_panel  # type: ignore[attr-defined]
+        panel.key_input.setPlainText("")
+        panel.issuer.setText(issuer)
+        panel.audience.setText("orders-api")
+        wait(300)  # type: ignore[operator]
+        panel.issuer_button.click()
+        deadline = time.time() + 20
+        while window.tasks.busy and time.time() < deadline:  # type: ignore[attr-defined]
+            wait(50)  # type: ignore[operator]
+        wait(400)  # type: ignore[operator]
+        path = out / "verify-issuer.png"
+        window.grab().save(str(path))  # type: ignore[attr-defined]
+        print(path)
+
+
+def _welcome(window: object, wait: object, out: Path) -> None:
+    from tokendesk.ui.views.welcome import WelcomeDialog
+
+    dialog = WelcomeDialog(window)
+    dialog.show()
+    wait(300)  # type: ignore[operator]
+    path = out / "welcome.png"
+    dialog.grab().save(str(path))
+    print(path)
+    dialog.next.click()
+    dialog.provider.setCurrentIndex(dialog.provider.findData("auth0"))
+    dialog.where.setText("dev-abc.eu.auth0.com")
+    dialog.client_id.setText("Xk2pR9aT0yQm")
+    wait(300)  # type: ignore[operator]
+    path = out / "welcome-client.png"
+    dialog.grab().save(str(path))
+    print(path)
+    dialog.close()
 
 
 if __name__ == "__main__":

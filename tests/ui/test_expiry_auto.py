@@ -163,11 +163,15 @@ def test_per_client_warning_minutes(make_window, keyring_store_factory, clock):
     win = make_window(store_factory=keyring_store_factory, tab="vault_view")
     vault = win.vault_controller.vault
     vault.add_client(Client("patient", "https://op.example/", "c", warn_minutes=15))
-    access = pyjwt.encode({"sub": "u", "exp": NOW + 800}, "k" * 32, algorithm="HS256")
+    access = pyjwt.encode({"sub": "u", "exp": NOW + 7200}, "k" * 32, algorithm="HS256")
     vault.add_credential("carol", "patient", TokenSet("rt-carol", access))
     warnings: list[str] = []
     win.expiry_view.warned.connect(warnings.append)
     win.tabs.setCurrentWidget(win.expiry_view)
+    clock.t = NOW + 7200 - 1000
+    win.expiry_view.tick()
+    assert warnings == []  # 16 min 40 s left
+    clock.t = NOW + 7200 - 800
     win.expiry_view.tick()
     assert warnings == ["The access token of carol expires in less than 15 min: refresh it in "
                         "the Exchange view."]

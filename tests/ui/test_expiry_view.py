@@ -44,7 +44,8 @@ def test_a_countdown_crosses_zero_and_a_warning_fires_once(window, clock):
     view = window.expiry_view
     warnings = []
     view.warned.connect(warnings.append)
-    clock.t = NOW + 120  # 4 min 40 s left: inside the 5-minute warning window
+    # 3 min left: the token lives 400 s, so it warns at half its life (200 s), not 5 min ahead
+    clock.t = NOW + 220
     view.tick()
     view.tick()
     assert view.model.index(0, 4).data() == "expiring soon"

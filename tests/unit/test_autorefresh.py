@@ -96,12 +96,15 @@ def test_rows_use_each_clients_warning_time_skew_and_stated_refresh_lifetime():
                       refresh_lifetime=3600, refresh_lifetime_kind="idle"),
                Client("d", "https://op/", "y", refresh_lifetime=7200,
                       refresh_lifetime_kind="absolute")]
-    rows = expiry_rows([cred("a", NOW + 600, created_at=NOW - 500, last_refreshed_at=NOW - 100),
-                        cred("b", NOW + 900, client="d", created_at=NOW - 500)], clients)
+    rows = expiry_rows([cred("a", NOW + 6000, created_at=NOW - 500, last_refreshed_at=NOW - 100),
+                        cred("b", NOW + 900, client="d", created_at=NOW - 500),
+                        cred("short", NOW + 200, client="d", created_at=NOW - 100)], clients)
     by = {(r.credential, r.kind): r for r in rows}
-    assert by["a", "access token"].expires_at == NOW + 570  # on our clock
+    assert by["a", "access token"].expires_at == NOW + 5970  # on our clock
     assert by["a", "access token"].warn_before == 600
     assert by["b", "access token"].warn_before == 300
+    # a 5-minute token warns at half its life, not at once
+    assert by["short", "access token"].warn_before == 150
     idle = by["a", "refresh token"]
     assert idle.expires_at == NOW - 100 + 3600 - 30 and "idle" in idle.note
     absolute = by["b", "refresh token"]

@@ -88,7 +88,7 @@ def expiry_rows(credentials: Iterable[Credential], clients: Iterable[Client] = (
                 pinned: Iterable[ExpiryRow] = ()) -> list[ExpiryRow]:
     """One row per token of each credential, plus the pinned tokens, soonest expiry first
     (unknown last). Times are moved onto the local clock by each client's measured skew, and
-    each row warns as many minutes ahead as its client says."""
+    each row warns as many minutes ahead as its client says (at most half its lifetime)."""
     by_name = {c.name: c for c in clients}
     rows = list(pinned)
     for c in credentials:
@@ -100,13 +100,23 @@ def expiry_rows(credentials: Iterable[Credential], clients: Iterable[Client] = (
         def local(at: float | None, skew: float = skew) -> float | None:
             return None if at is None else at - skew
 
-        rows.append(ExpiryRow(c.name, c.client, c.environment, "access token",
-                              local(c.access_expires_at), "", issued, warn))
+        def warn_for(at: float | None, start: float | None, warn: float = warn) -> float:
+            # a token that lives no longer than the warning time would warn at every refresh:
+            # its warning comes at half its lifetime instead
+            if at is not None and start is not None and at > start:
+                return min(warn, (at - start) / 2)
+            return warn
+
+        access_at = local(c.access_expires_at)
+        rows.append(ExpiryRow(c.name, c.client, c.environment, "access token", access_at, "",
+                              issued, warn_for(access_at, issued)))
         if c.id_expires_at is not None:
-            rows.append(ExpiryRow(c.name, c.client, c.environment, "ID token",
-                                  local(c.id_expires_at), "", issued, warn))
+            id_at = local(c.id_expires_at)
+            rows.append(ExpiryRow(c.name, c.client, c.environment, "ID token", id_at, "",
+                                  issued, warn_for(id_at, issued)))
         refresh_at, note, start = _stated_refresh_expiry(c, client)
-        rows.append(ExpiryRow(c.name, c.client, c.environment, "refresh token",
-                              local(refresh_at), note, start, warn))
+        refresh_local = local(refresh_at)
+        rows.append(ExpiryRow(c.name, c.client, c.environment, "refresh token", refresh_local,
+                              note, start, warn_for(refresh_local, start)))
     rows.sort(key=lambda r: (r.expires_at is None, r.expires_at or 0.0))
     return rows
