@@ -126,7 +126,7 @@ class Index:
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None, timeout=10,
                                       check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self._set_wal()
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate(migrations)
         except sqlite3.DatabaseError as exc:
@@ -135,6 +135,19 @@ class Index:
             path.chmod(0o600)
         except OSError:
             pass
+
+    def _set_wal(self) -> None:
+        """Switch to WAL. Two processes creating the index at the same moment can get
+        'database is locked' here at once (the busy timeout does not cover this change of
+        journal mode), so it is tried again for a few seconds."""
+        for attempt in range(50):
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     def close(self) -> None:
         self.db.close()
