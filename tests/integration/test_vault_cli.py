@@ -74,6 +74,14 @@ def test_client_and_credential_lifecycle(env, capsys, monkeypatch, caplog):
     assert code == 0 and REFRESH not in out and "add --reveal" in out
     code, out, _ = run(capsys, monkeypatch, "vault", "show", "carol", "--json", "--reveal")
     assert json.loads(out)["secrets"]["refresh_token"] == REFRESH
+    code, out, _ = run(capsys, monkeypatch, "vault", "auto-refresh", "carol", "--before", "90")
+    assert code == 0 and "90 s before" in out
+    code, out, _ = run(capsys, monkeypatch, "vault", "show", "carol", "--json")
+    assert json.loads(out)["auto_refresh_before_s"] == 90
+    code, _, err = run(capsys, monkeypatch, "vault", "auto-refresh", "carol", "--before", "0")
+    assert code == 2 and "between 1 second and 1 day" in err
+    code, out, _ = run(capsys, monkeypatch, "vault", "auto-refresh", "carol", "--off")
+    assert code == 0 and "off" in out
     capsys.readouterr()
     code, _, err = run(capsys, monkeypatch, "vault", "rm", "carol")
     assert code == 2 and "--yes" in err
@@ -87,7 +95,7 @@ def test_client_and_credential_lifecycle(env, capsys, monkeypatch, caplog):
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["time_utc", "action", "target", "detail", "actor"]
     actions = [r[1] for r in rows[1:]]
-    assert actions[:3] == ["deleted", "status revoke pending", "revealed"]
+    assert actions[:3] == ["deleted", "status revoke pending", "auto-refresh"]
     assert "added" in actions and "client added" in actions
     assert all(REFRESH not in " ".join(r) for r in rows)
 

@@ -216,19 +216,27 @@ def test_a_token_without_exp_cannot_be_pinned(window):
     assert "Paste a token" in window.status_text.text()
 
 
-def test_the_context_menu_turns_auto_refresh_on_and_off(fault_window):
+def test_the_context_menu_sets_auto_refresh(fault_window):
     win, _server = fault_window
     view = win.expiry_view
     row = next(view.model.row(i) for i in range(view.model.rowCount())
                if view.model.row(i).credential == "bob")
-    menu = view.menu_for(row)
-    auto = next(a for a in menu.actions() if a.text().startswith("Auto-refresh"))
-    assert auto.isChecked()
-    auto.setChecked(False)
+
+    def auto_actions():
+        menu = view.menu_for(row)
+        sub = next(a.menu() for a in menu.actions() if a.text() == "Auto-refresh")
+        return {a.text(): a for a in sub.actions()}
+
+    actions = auto_actions()
+    assert actions["2 min before expiry"].isChecked() and not actions["Off"].isChecked()
+    actions["Off"].trigger()
     assert win.vault_controller.vault.credential("bob").auto_refresh is None
     assert view.scheduler.scheduled == []
-    menu = view.menu_for(row)
-    next(a for a in menu.actions() if a.text().startswith("Auto-refresh")).setChecked(True)
-    assert win.vault_controller.vault.credential("bob").auto_refresh == 120
+    assert auto_actions()["Off"].isChecked()
+    auto_actions()["5 min before expiry"].trigger()
+    assert win.vault_controller.vault.credential("bob").auto_refresh == 300
     assert view.scheduler.scheduled == ["bob"]
-
+    model_row = next(i for i in range(view.model.rowCount())
+                     if view.model.row(i).credential == "bob"
+                     and view.model.row(i).kind == "access token")
+    assert view.model.index(model_row, 1).data() == "access token (auto-refresh)"

@@ -129,3 +129,54 @@ def test_without_an_admin_connection_the_view_says_how_to_add_one(window):
     window.tabs.setCurrentWidget(view)
     view.find_button.click()
     assert "Add a client in the Vault" in view.result.text()
+
+
+def test_export_the_audit_trail_as_csv(support, fake, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    view = support.support_view
+    view.search.setText("alice@example.com")
+    view.find_button.click()
+    drive(_answer(QMessageBox.StandardButton.Yes))
+    view.end_sessions.click()
+    target = tmp_path / "ticket.csv"
+    # the native file dialog cannot be driven offscreen: answer it with the path
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    view.export_audit.click()
+    lines = target.read_text().splitlines()
+    assert lines[0] == "time_utc,action,target,detail,actor"
+    assert "support revoke" in lines[1] and "support:auth0:auth0|alice" in lines[1]
+    assert FakeAuth0.CLIENT_SECRET not in target.read_text()
+    assert "exported" in support.status_text.text()
+
+
+def test_cancel_stops_a_long_listing(make_window, keyring_store_factory, fake, qtbot):
+    """With the real thread pool: a user with many pages of tokens, cancelled while paging."""
+    fake.add_refresh_tokens("auth0|bob", 2000)
+    slow = fake._rt_list
+
+    def slowly(req, uid):  # each page takes a while, as a real provider's would
+        import time
+
+        time.sleep(0.05)
+        return slow(req, uid)
+    fake._routes = [(m, p, slowly if h == slow else h) for m, p, h in fake._routes]
+    win = make_window(threaded=True, store_factory=keyring_store_factory, tab="vault_view")
+    qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=10_000)
+    _add_connection(win.vault_controller.vault, fake)
+    win.tabs.setCurrentWidget(win.support_view)
+    view = win.support_view
+    qtbot.waitUntil(lambda: view.connection.count() == 1, timeout=10_000)
+    win.support_controller.open_user("auth0-admin", "auth0|bob")
+    qtbot.waitUntil(lambda: "page 3" in view.progress.text(), timeout=20_000)
+    view.cancel_button.setEnabled(True)
+    view.cancel_button.click()
+    assert "Cancelled" in view.progress.text()
+    def pages():
+        return sum(1 for h in fake.hits if h.path.endswith("/refresh-tokens"))
+
+    pages_then = pages()
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    qtbot.wait(300)
+    assert pages() <= pages_then + 1 < 40  # 2000 tokens would be 40 pages
+    assert view.items.rowCount() == 0  # the cancelled result is not shown

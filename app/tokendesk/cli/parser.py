@@ -167,6 +167,13 @@ def _vault_args(p: argparse.ArgumentParser) -> None:
     exp.add_argument("--names", nargs="+", metavar="NAME", help="only these credentials")
     imp = sub.add_parser("import", help="import an encrypted export")
     imp.add_argument("file")
+    auto = sub.add_parser("auto-refresh", help="let the app refresh a credential before its "
+                                               "access token expires")
+    auto.add_argument("name")
+    when = auto.add_mutually_exclusive_group(required=True)
+    when.add_argument("--before", type=float, metavar="SECONDS",
+                      help="refresh this long before the access token expires")
+    when.add_argument("--off", action="store_true")
     sub.add_parser("create-file-store",
                    help="keep secrets in an encrypted file (when no keyring is available)")
 

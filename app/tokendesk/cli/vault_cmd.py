@@ -123,7 +123,7 @@ def run_vault(args: argparse.Namespace) -> int:
             return _create_file_store(args)
         vault = open_cli_vault()
         handler = {"add": _add, "list": _list, "show": _show, "rm": _rm, "export": _export,
-                   "import": _import}[args.action]
+                   "import": _import, "auto-refresh": _auto_refresh}[args.action]
         return handler(vault, args)
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
@@ -154,6 +154,14 @@ def _add(vault: Any, args: argparse.Namespace) -> int:
         tokens = TokenSet(text)
     cred = vault.add_credential(args.name, args.client, tokens, notes=args.notes or "")
     print(f"added {cred.name} (refresh token {cred.refresh_fp}) to {vault.store.description}")
+    return EXIT_OK
+
+
+def _auto_refresh(vault: Any, args: argparse.Namespace) -> int:
+    vault.set_auto_refresh(args.name, None if args.off else args.before)
+    print(f"auto-refresh of {args.name}: " + ("off" if args.off else
+                                            f"{args.before:g} s before the access token "
+                                            "expires, while the app is running"))
     return EXIT_OK
 
 

@@ -128,7 +128,7 @@ class SupportConsole:
 
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["time (UTC)", "local user", "action", "target", "detail"])
+        writer.writerow(["time_utc", "action", "target", "detail", "actor"])  # as `tokendesk audit`
         for e in self.audit_trail(provider, user_id):
-            writer.writerow([format_utc(e.at), e.actor, e.action, e.target, e.detail])
+            writer.writerow([format_utc(e.at), e.action, e.target, e.detail, e.actor])
         return out.getvalue()

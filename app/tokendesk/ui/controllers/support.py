@@ -32,6 +32,21 @@ class SupportController(QObject):
         self.exchange = exchange
         self._sleep = sleep
         self._console: Any = None
+        self._generation = 0  # a cancel bumps it: work of an older generation stops paging
+
+    def _progress(self) -> Callable[[str], None]:
+        """A progress callback for one piece of work; after a cancel it stops the work at its
+        next page instead of letting it run to the end unseen."""
+        generation = self._generation
+
+        def report(message: str) -> None:
+            if generation != self._generation:
+                from tokendesk.core.errors import AdminError
+
+                raise AdminError("cancelled")
+            self.progress.emit(message)
+
+        return report
 
     def console(self) -> Any:
         ex = self.exchange.exchange()
@@ -57,6 +72,7 @@ class SupportController(QObject):
         self.tasks.submit(f"support-{key}", work, done, error)
 
     def cancel(self) -> None:
+        self._generation += 1
         for key in ("find", "user", "revoke"):
             self.tasks.cancel(f"support-{key}")
 
@@ -75,23 +91,28 @@ class SupportController(QObject):
                   lambda scopes: self.granted_ready.emit(connection, scopes))
 
     def find(self, connection: str, query: str) -> None:
-        self._run("find", lambda: self.console().find(connection, query, self.progress.emit),
+        progress = self._progress()
+        self._run("find", lambda: self.console().find(connection, query, progress),
                   self.users_ready.emit)
 
     def open_user(self, connection: str, user_id: str) -> None:
+        progress = self._progress()
+
         def work() -> Any:
             console = self.console()
             user = console.user(connection, user_id)
-            items = console.items(connection, user_id, self.progress.emit)
+            items = console.items(connection, user_id, progress)
             provider = console.connection(connection).provider
             return user, items, console.audit_trail(provider, user_id)
 
         self._run("user", work, lambda r: self.user_ready.emit(*r))
 
     def revoke(self, connection: str, user_id: str, action: str, item_id: str | None) -> None:
+        progress = self._progress()
+
         def work() -> Any:
             console = self.console()
-            result = console.revoke(connection, user_id, action, item_id, self.progress.emit)
+            result = console.revoke(connection, user_id, action, item_id, progress)
             provider = console.connection(connection).provider
             return result, console.audit_trail(provider, user_id)
 

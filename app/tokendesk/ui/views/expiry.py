@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QActionGroup, QColor, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -101,7 +101,7 @@ class ExpiryView(QWidget):
         bar.addWidget(self.environment)
         bar.addWidget(self.client)
         bar.addStretch(1)
-        hint = QLabel("Right-click a row to refresh it, turn auto-refresh on or off, or unpin.")
+        hint = QLabel("Right-click a row to refresh it, set its auto-refresh, or unpin it.")
         hint.setEnabled(False)
         bar.addWidget(hint)
         self.model = ExpiryModel(self)
@@ -323,13 +323,17 @@ class ExpiryView(QWidget):
         name = row.credential
         refresh = menu.addAction("Refresh now", partial(self.refresh_now, name))
         refresh.setEnabled(self.exchange is not None)
-        on = self._auto_names.get(name) is not None
-        auto = menu.addAction(f"Auto-refresh {DEFAULT_AUTO_REFRESH_BEFORE / 60:g} min before "
-                              "the access token expires")
-        auto.setCheckable(True)
-        auto.setChecked(on)
-        auto.toggled.connect(lambda checked: self.set_auto_refresh(
-            name, DEFAULT_AUTO_REFRESH_BEFORE if checked else None))
+        current = self._auto_names.get(name)
+        auto = menu.addMenu("Auto-refresh")
+        group = QActionGroup(auto)
+        for label, before in (("Off", None), ("1 min before expiry", 60.0),
+                              ("2 min before expiry", 120.0), ("5 min before expiry", 300.0),
+                              ("10 min before expiry", 600.0)):
+            action = auto.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(current == before)
+            group.addAction(action)
+            action.triggered.connect(partial(self.set_auto_refresh, name, before))
         stopped = self.scheduler.stopped(name)
         if stopped:
             menu.addAction(f"Auto-refresh stopped: {stopped}").setEnabled(False)
