@@ -411,3 +411,25 @@ def test_cli_find_tokens_and_revoke_with_json_and_exit_codes(cli_auth0, capsys):
     assert audit.out.count("support revoke") == 3 and "HTTP 500" in audit.out
     assert FakeAuth0.CLIENT_SECRET not in audit.out + audit.err
     assert not any(t in audit.out + audit.err for t in fake.tokens)  # never the machine token
+
+
+def test_no_admin_secret_or_machine_token_reaches_a_file_or_the_audit(console, auth0, vault,
+                                                                     tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    fake, conn = auth0
+    console.find(conn, "alice@example.com")
+    console.revoke(conn, "auth0|alice", "all-sessions")
+    fake.throttle, fake.retry_after = 1, 3600
+    with pytest.raises(RateLimited) as limited:
+        console.find(conn, "alice@example.com")
+    secrets = [FakeAuth0.CLIENT_SECRET, *fake.tokens]
+    assert len(secrets) >= 2
+    texts = [limited.value.message, console.audit_csv("Auth0", "auth0|alice"),
+             caplog.text]
+    for path in (tmp_path / "home").rglob("*"):
+        if path.is_file():
+            texts.append(path.read_bytes().decode("latin-1"))
+    for secret in secrets:
+        assert not any(secret in text for text in texts), secret[:6]
