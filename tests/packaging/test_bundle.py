@@ -58,6 +58,7 @@ def test_smoke_test_offscreen(bundle, tmp_path):
     figures = _smoke_figures(result.stdout)
     assert float(figures["first-paint-ms"]) > 0
     assert figures["heavy-imports-at-first-paint"] == "none"
+    assert figures["qt-enum-namespace-at-first-paint"] == "not built"
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is installed by setup")

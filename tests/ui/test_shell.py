@@ -225,6 +225,7 @@ def test_smoke_test_prints_first_paint_and_defers_heavy_imports(tokendesk_home):
     lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
     assert int(lines["first-paint-ms"]) > 0
     assert lines["heavy-imports-at-first-paint"] == "none"
+    assert lines["qt-enum-namespace-at-first-paint"] == "not built"
 
 
 @pytest.mark.parametrize("argv", [["gui", "--smoke-test"], ["--smoke-test"]])
@@ -245,3 +246,28 @@ def test_hidden_views_can_wait_until_they_are_shown(make_window):
     win.tabs.setCurrentIndex(1)  # the person opens the Vault tab
     assert win.tabs.currentWidget() is win._vault_view is not None
     assert win.tabs.tabText(1) == "Vault" and win.tabs.tabText(2) == "Exchange"
+
+
+def test_deferred_startup_sets_shortcuts_and_the_claims_model_after_the_first_paint(
+        qtbot, tokendesk_home, clock):
+    """What the app defers past the first paint (shortcuts, the claims model) arrives with
+    finish_startup, and a token shown before that still fills the claims table."""
+    from PySide6.QtGui import QKeySequence
+
+    from tokendesk.ui.settings import Settings
+    from tokendesk.ui.shell import MainWindow
+    from tokendesk.ui.tasks import InlinePool
+
+    win = MainWindow(settings=Settings(str(tokendesk_home / "settings.ini")), pool=InlinePool(),
+                     clock=clock, defer_hidden_views=True)
+    qtbot.addWidget(win)
+    paste = next(a for a in win.findChildren(type(win.menuBar().actions()[0]))
+                 if a.text() == "&Paste and inspect")
+    assert paste.shortcut().isEmpty()
+    win.inspector.set_text(TOKEN)
+    win.inspector_controller.decode_now()
+    assert win.inspector.claims_model.rowCount() > 0  # attached on demand
+    win.finish_startup()
+    assert paste.shortcut() == QKeySequence("Ctrl+Shift+V")
+    win.finish_startup()  # idempotent
+    assert paste.shortcut() == QKeySequence("Ctrl+Shift+V")

@@ -67,9 +67,17 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
             print(f"first-paint-ms {elapsed:.0f}", flush=True)
             print(f"peak-rss-mb {_peak_rss_mb():.1f}", flush=True)
             print(f"heavy-imports-at-first-paint {' '.join(heavy) or 'none'}", flush=True)
+            # PySide6 builds its whole Qt enum namespace (~25-50 ms) the first time Python
+            # touches it; the first paint must not wait for that (views/inspector.py)
+            import PySide6.QtCore as qtcore
+
+            built = "Qt" in qtcore.__dict__
+            print(f"qt-enum-namespace-at-first-paint {'built' if built else 'not built'}",
+                  flush=True)
             window.close()
             app.quit()
         else:
+            window.finish_startup()
             window.build_hidden_views()
             window.prefetch()
             if not window.settings.get("app/welcomed"):

@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
             network_timeout=float(self.settings.get("network/timeout_s")),
             ca_bundle=self.settings.get("network/ca_bundle") or None, parent=self)
         self.inspector = InspectorView(self.inspector_controller, clock)
-        self.inspector.claims_model.set_show_local(self.settings.get("inspector/show_local_time"))
+        self.inspector.show_local_time = self.settings.get("inspector/show_local_time")
         self.inspector.verify_panel.leeway.setValue(self.settings.get("inspector/leeway_s"))
 
         self.tabs = QTabWidget()
@@ -82,8 +82,10 @@ class MainWindow(QMainWindow):
         self.inspector.status_message.connect(self.show_status)
         self.tasks.busy_changed.connect(self.busy.setVisible)
 
+        self._pending_shortcuts: list[tuple[QAction, Any]] = []
         self._build_menus()
         if not defer_hidden_views:
+            self.finish_startup()
             self.build_hidden_views()
         self.resize(1280, 820)
         geometry = self.settings.geometry("main")
@@ -203,12 +205,25 @@ class MainWindow(QMainWindow):
                 tip: str | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # set after the first paint: building a QKeySequence makes PySide6 build its Qt
+            # enum namespace (tens of ms), which the first paint must not wait for
+            self._pending_shortcuts.append((action, shortcut))
         if tip:
             action.setStatusTip(tip)
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         return action
+
+    def finish_startup(self) -> None:
+        """What waits for the first paint (the app calls this right after it; a window built
+        with every view at once calls it at once): the Inspector's models and the shortcuts."""
+        self.inspector.finish_setup()
+        for action, shortcut in self._pending_shortcuts:
+            sequence = QKeySequence(shortcut)
+            if sequence.isEmpty() and shortcut == QKeySequence.StandardKey.Preferences:
+                sequence = QKeySequence("Ctrl+,")  # desktops without a standard one
+            action.setShortcut(sequence)
+        self._pending_shortcuts.clear()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -234,8 +249,6 @@ class MainWindow(QMainWindow):
                      "Watch this token's expiry in the Expiry view (the token is not stored)")
         edit.addSeparator()
         self._action(edit, "&Preferences…", self.preferences, QKeySequence.StandardKey.Preferences)
-        if QKeySequence(QKeySequence.StandardKey.Preferences).isEmpty():
-            edit.actions()[-1].setShortcut(QKeySequence("Ctrl+,"))
 
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Compare two tokens…", self.compare, "Ctrl+D")

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSortFilterProxyModel, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..controllers.inspector import InspectorController, VerifyRequest
-from ..models.claims_model import ClaimsModel
 from ..theme import current_theme
 from ..widgets.json_view import JsonView
 from ..widgets.token_input import TokenInput
@@ -31,6 +30,13 @@ from .verify_panel import VerifyPanel
 
 if TYPE_CHECKING:
     from tokendesk.core import DecodedToken
+
+    from ..models.claims_model import ClaimsModel
+
+# Qt enum values given as plain ints through Qt's property system. PySide6 builds its whole
+# ``Qt`` enum namespace (about 50 ms here) the first time Python touches it, and a bare window
+# never does: so nothing before the first paint does (see finish_setup).
+_PLAIN_TEXT, _SELECTABLE_BY_MOUSE, _VERTICAL, _CASE_INSENSITIVE = 0, 1, 2, 0
 
 __all__ = ["InspectorView"]
 
@@ -75,7 +81,7 @@ class InspectorView(QWidget):
 
         self.badge = QLabel()
         self.badge.setAccessibleName("Kind")
-        self.badge.setTextFormat(Qt.TextFormat.PlainText)
+        self.badge.setProperty("textFormat", _PLAIN_TEXT)
         self.unverified = QLabel("UNVERIFIED")
         self.unverified.setAccessibleName("Trust")
         self.countdown = QLabel()
@@ -89,15 +95,15 @@ class InspectorView(QWidget):
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
         self.reasons.setAccessibleName("Why")
-        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reasons.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setAccessibleName("Problems")
-        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setAccessibleName("Warnings")
-        self.warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
 
         encoded = QWidget()
         encoded_layout = QVBoxLayout(encoded)
@@ -122,7 +128,8 @@ class InspectorView(QWidget):
         self.notes.setMinimumHeight(70)
         encoded_layout.addWidget(self.notes)
         self.verify_panel = VerifyPanel()
-        left = QSplitter(Qt.Orientation.Vertical)
+        left = QSplitter()
+        left.setProperty("orientation", _VERTICAL)
         left.addWidget(encoded)
         left.addWidget(self.verify_panel)
         left.setStretchFactor(0, 1)
@@ -132,10 +139,18 @@ class InspectorView(QWidget):
 
         self.header_view = JsonView("Header")
         self.payload_view = JsonView("Payload")
-        self.claims_model = ClaimsModel(self)
+        # Until the first paint the claims table shows an empty C++ model with the same
+        # columns: a Python item model makes PySide6 build its Qt enum namespace (finish_setup
+        # swaps the real one in; with no token yet, nothing on screen changes).
+        from PySide6.QtGui import QStandardItemModel
+
+        placeholder = QStandardItemModel(0, 3, self)
+        placeholder.setHorizontalHeaderLabels(["Claim", "Value", "Meaning"])
+        self._claims_model: ClaimsModel | None = None
+        self.show_local_time = True
         self.claims_filter = QSortFilterProxyModel(self)
-        self.claims_filter.setSourceModel(self.claims_model)
-        self.claims_filter.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.claims_filter.setSourceModel(placeholder)
+        self.claims_filter.setProperty("filterCaseSensitivity", _CASE_INSENSITIVE)
         self.claims_filter.setFilterKeyColumn(-1)
         self.claims_table = QTableView()
         self.claims_table.setAccessibleName("Claims")
@@ -147,7 +162,6 @@ class InspectorView(QWidget):
         self.claims_table.setColumnWidth(0, 110)
         self.claims_table.setColumnWidth(1, 300)
         self.claims_table.setAlternatingRowColors(True)
-        self.claims_model.modelReset.connect(self.claims_table.resizeRowsToContents)
         self.find_field = QLineEdit()
         self.find_field.setAccessibleName("Find claim")
         self.find_field.setPlaceholderText("Find a claim, value or meaning (Ctrl+F)")
@@ -164,7 +178,7 @@ class InspectorView(QWidget):
         self.decoded_tabs.addTab(self.payload_view, "Payload")
         self.decoded_tabs.addTab(self.header_view, "Header")
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter()  # horizontal
         splitter.addWidget(left)
         splitter.addWidget(self.decoded_tabs)
         splitter.setStretchFactor(0, 1)
@@ -190,6 +204,26 @@ class InspectorView(QWidget):
         self._render(None)
 
     # -- input --------------------------------------------------------------------------------
+    def finish_setup(self) -> None:
+        """Attach what waits for the first paint: the claims model. Called right after the
+        first paint, and by anything that needs the model before that (idempotent)."""
+        if self._claims_model is not None:
+            return
+        from ..models.claims_model import ClaimsModel
+
+        model = ClaimsModel(self)
+        model.set_show_local(self.show_local_time)
+        self._claims_model = model
+        self.claims_filter.setSourceModel(model)
+        model.modelReset.connect(self.claims_table.resizeRowsToContents)
+
+    @property
+    def claims_model(self) -> ClaimsModel:
+        if self._claims_model is None:
+            self.finish_setup()
+        assert self._claims_model is not None
+        return self._claims_model
+
     @Slot()
     def _on_text_changed(self) -> None:
         self.controller.set_text(self.input.toPlainText())
@@ -225,7 +259,8 @@ class InspectorView(QWidget):
             self.problems.setText("")
             self.warnings.setText("")
             self._fill_views()
-            self.claims_model.set_claims(None)
+            if self._claims_model is not None:  # before finish_setup there is nothing to clear
+                self._claims_model.set_claims(None)
             self.found_row.hide()
             self.countdown.setText("")
             return

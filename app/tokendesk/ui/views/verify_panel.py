@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,6 +32,8 @@ from ..controllers.inspector import (
 )
 from ..theme import current_theme
 from ..widgets.token_input import TokenInput, read_dropped_file
+
+_ACCESSIBLE_TEXT_ROLE = 11  # Qt.ItemDataRole.AccessibleTextRole (see views/inspector.py)
 
 __all__ = ["VerifyPanel"]
 
@@ -228,7 +230,7 @@ class VerifyPanel(QGroupBox):
             item = QTreeWidgetItem([mark, check.name, check.reason])
             item.setForeground(0, theme.color("ok" if check.passed else "bad"))
             item.setToolTip(2, check.reason)
-            item.setData(0, Qt.ItemDataRole.AccessibleTextRole,
+            item.setData(0, _ACCESSIBLE_TEXT_ROLE,
                          "passed" if check.passed else "failed")
             self.checks.addTopLevelItem(item)
         for finding in verification.findings:

@@ -42,25 +42,30 @@ class JsonHighlighter(QSyntaxHighlighter):
         self.refresh_theme()
 
     def refresh_theme(self) -> None:
-        theme = current_theme()
-        self._formats = {}
-        for name, color in theme.json.items():
+        # built on first use, after the first paint (see SegmentHighlighter.refresh_theme)
+        self._formats: dict[str, QTextCharFormat] = {}
+        self.rehighlight()
+
+    def _build_formats(self) -> None:
+        for name, color in current_theme().json.items():
             fmt = QTextCharFormat()
             fmt.setForeground(QColor(color))
             if name == "key":
                 fmt.setFontWeight(QFont.Weight.DemiBold)
             self._formats[name] = fmt
-        self.rehighlight()
 
     enabled = True
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         if not self.enabled or len(text) > 4000:  # plain text, or a giant line: leave it
             return
+        formats = self._formats
         for match in _TOKENS.finditer(text):
             kind = match.lastgroup
             if kind:
-                self.setFormat(match.start(), match.end() - match.start(), self._formats[kind])
+                if not formats:
+                    self._build_formats()
+                self.setFormat(match.start(), match.end() - match.start(), formats[kind])
 
 
 class JsonView(QPlainTextEdit):

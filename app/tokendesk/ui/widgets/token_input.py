@@ -39,15 +39,19 @@ class SegmentHighlighter(QSyntaxHighlighter):
         self.refresh_theme()
 
     def refresh_theme(self) -> None:
-        theme = current_theme()
+        # built on first use: setting a format's color makes PySide6 build its Qt enum
+        # namespace (tens of ms), which must not happen before the window's first paint
         self._formats: dict[str, QTextCharFormat] = {}
+        self.rehighlight()
+
+    def _build_formats(self) -> None:
+        theme = current_theme()
         for name, color in theme.segments.items():
             fmt = QTextCharFormat()
             fmt.setForeground(QColor(color))
             self._formats[name] = fmt
         self._dot = QTextCharFormat()
         self._dot.setForeground(theme.color("muted"))
-        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         if "." not in text or len(text) > 200_000:
@@ -55,6 +59,8 @@ class SegmentHighlighter(QSyntaxHighlighter):
         parts = text.split(".")
         if len(parts) not in (3, 5):
             return
+        if not self._formats:
+            self._build_formats()
         names = _JWE_NAMES if len(parts) == 5 else _JWS_NAMES
         pos = 0
         for name, part in zip(names, parts, strict=True):
