@@ -164,3 +164,24 @@ def test_console_script_runs_as_a_process():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert json.loads(result.stdout)["payload"] == CLAIMS
+
+
+@pytest.mark.parametrize("xdg", [None, "", "  ", "/tmp/xdg-data-test"])
+def test_home_on_linux_is_where_platformdirs_puts_it(monkeypatch, tmp_path, xdg):
+    import sys
+
+    import platformdirs
+
+    from tokendesk.core.paths import home
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the direct XDG rule is for Linux; elsewhere platformdirs is used")
+    monkeypatch.delenv("TOKENDESK_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if xdg is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", xdg.replace("/tmp/xdg-data-test",
+                                                        str(tmp_path / "xdg")))
+    assert home() == __import__("pathlib").Path(
+        platformdirs.user_data_dir("tokendesk", appauthor=False))
