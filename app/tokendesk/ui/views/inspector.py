@@ -91,6 +91,11 @@ class InspectorView(QWidget):
         badge_row.addWidget(self.unverified)
         badge_row.addStretch(1)
         badge_row.addWidget(self.countdown)
+        # Their texts change with every keystroke and every second. With explicit minimum
+        # widths, a new text does not change the window's minimum size, so a keystroke does
+        # not re-lay out (and repaint) the whole window, only this row.
+        for label in (self.badge, self.unverified, self.countdown):
+            label.setMinimumWidth(1)
 
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
@@ -364,7 +369,7 @@ class InspectorView(QWidget):
             self.countdown.setText(f"expired {human_duration(now - exp)} ago")
             color = theme.bad
         self.countdown.setToolTip(f"exp {format_utc(exp)}")
-        self.countdown.setStyleSheet(f"color: {color}; font-weight: 600;")
+        _style(self.countdown, f"color: {color}; font-weight: 600;")
 
     # -- verification -------------------------------------------------------------------------
     @Slot(object)
