@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 # ``Qt`` enum namespace (about 50 ms here) the first time Python touches it, and a bare window
 # never does: so nothing before the first paint does (see finish_setup).
 _PLAIN_TEXT, _SELECTABLE_BY_MOUSE, _VERTICAL, _CASE_INSENSITIVE = 0, 1, 2, 0
+_ALIGN_CENTER, _ALIGN_RIGHT = 0x84, 0x82  # AlignCenter, AlignRight | AlignVCenter
 
 __all__ = ["InspectorView"]
 
@@ -91,11 +92,19 @@ class InspectorView(QWidget):
         badge_row.addWidget(self.unverified)
         badge_row.addStretch(1)
         badge_row.addWidget(self.countdown)
-        # Their texts change with every keystroke and every second. With explicit minimum
-        # widths, a new text does not change the window's minimum size, so a keystroke does
-        # not re-lay out (and repaint) the whole window, only this row.
-        for label in (self.badge, self.unverified, self.countdown):
-            label.setMinimumWidth(1)
+        # Their texts change with every keystroke and every second. A label of fixed size does
+        # not ask its layout to re-lay out when its text changes (Qt stops there), so a
+        # keystroke repaints these labels instead of re-laying out and repainting the window.
+        height = self.badge.fontMetrics().height() + 8
+        width = self.badge.fontMetrics().horizontalAdvance("  Client assertion  ") + 16
+        self.badge.setFixedSize(width, height)
+        self.badge.setProperty("alignment", _ALIGN_CENTER)
+        self.unverified.setFixedSize(
+            self.unverified.fontMetrics().horizontalAdvance("UNVERIFIED") + 16, height)
+        self.countdown.setFixedSize(
+            self.countdown.fontMetrics().horizontalAdvance("expired 23 h 59 min 59 s ago") + 24,
+            height)
+        self.countdown.setProperty("alignment", _ALIGN_RIGHT)
 
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
@@ -357,6 +366,7 @@ class InspectorView(QWidget):
         exp = claims.get("exp") if claims else None
         if not isinstance(exp, int | float) or isinstance(exp, bool):
             self.countdown.setText("no expiry" if claims is not None else "")
+            _style(self.countdown, f"color: {current_theme().muted};")
             return
         from tokendesk.core.timefmt import format_utc, human_duration
 
