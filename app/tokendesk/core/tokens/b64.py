@@ -6,7 +6,8 @@ import base64
 import binascii
 import re
 
-__all__ = ["b64url_decode", "b64url_encode", "first_bad_char", "is_b64url", "lenient_decode"]
+__all__ = ["b64url_decode", "b64url_decode_checked", "b64url_encode", "first_bad_char", "is_b64url",
+           "lenient_decode"]
 
 _ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
 _B64_ANY = re.compile(r"[A-Za-z0-9_+/-]*={0,2}")
@@ -39,6 +40,17 @@ def b64url_decode(segment: str) -> bytes:
 
 
 _PAD = (b"", b"", b"==", b"=")
+
+
+def b64url_decode_checked(segment: str) -> bytes:
+    """Decode a base64url segment, refusing any character outside the alphabet (ValueError),
+    without a separate pass over the text: ``strict_mode`` makes the decoder check it. The
+    caller refuses ``+``, ``/`` and ``=`` (which the decoder would take after translation)."""
+    size = len(segment)
+    if size % 4 == 1:
+        raise ValueError("a base64url text cannot be 1 more than a multiple of 4 characters long")
+    return binascii.a2b_base64(segment.encode("ascii").translate(_TO_STANDARD) + _PAD[size % 4],
+                               strict_mode=True)
 
 
 def b64url_encode(data: bytes) -> str:
