@@ -73,8 +73,15 @@ class CountdownCell(QStyledItemDelegate):
             static = self._texts[text] = QStaticText(text)
             static.prepare(painter.transform(), option.font)
         painter.setPen(color)
-        painter.drawStaticText(QPointF(rect.x() + 4, rect.y()
-                                       + (rect.height() - static.size().height()) / 2), static)
+        size = static.size()
+        at = QPointF(rect.x() + 4, rect.y() + (rect.height() - size.height()) / 2)
+        if size.width() > rect.width() - 6:  # a narrow column: stay inside the cell
+            painter.save()
+            painter.setClipRect(rect)
+            painter.drawStaticText(at, static)
+            painter.restore()
+        else:
+            painter.drawStaticText(at, static)
 
 
 class TextCell(CountdownCell):
@@ -198,7 +205,7 @@ class ExpiryView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         install_delegates(self.table, self.model)
         self.table.setWordWrap(False)
-        for column, width in enumerate((220, 200, 60, 140, 110, 110)):
+        for column, width in enumerate((220, 200, 60, 170, 110, 110)):
             self.table.setColumnWidth(column, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
