@@ -203,13 +203,21 @@ def _exchange(window: object, wait: object, out: Path) -> None:
         view.credential.setCurrentIndex(view.credential.findText("qa-rotation-demo"))
         for _ in range(2):
             view.refresh()
-            deadline = time.time() + 10
-            while window.tasks.busy and time.time() < deadline:  # type: ignore[attr-defined]
-                wait(50)  # type: ignore[operator]
-            wait(400)  # type: ignore[operator]
-        path = out / "exchange.png"
-        window.grab().save(str(path))  # type: ignore[attr-defined]
-        print(path)
+            _settle(window, wait)
+        _save(window, out / "exchange.png")
+
+
+def _settle(window: object, wait: object, seconds: float = 20) -> None:
+    """Wait for the window's background work to finish, then for the repaint."""
+    deadline = time.time() + seconds
+    while window.tasks.busy and time.time() < deadline:  # type: ignore[attr-defined]
+        wait(50)  # type: ignore[operator]
+    wait(400)  # type: ignore[operator]
+
+
+def _save(widget: object, path: Path) -> None:
+    widget.grab().save(str(path))  # type: ignore[attr-defined]
+    print(path)
 
 
 def _issuer_keys(window: object, wait: object, out: Path) -> None:
@@ -238,13 +246,8 @@ def _issuer_keys(window: object, wait: object, out: Path) -> None:
         panel.audience.setText("orders-api")
         wait(300)  # type: ignore[operator]
         panel.issuer_button.click()
-        deadline = time.time() + 20
-        while window.tasks.busy and time.time() < deadline:  # type: ignore[attr-defined]
-            wait(50)  # type: ignore[operator]
-        wait(400)  # type: ignore[operator]
-        path = out / "verify-issuer.png"
-        window.grab().save(str(path))  # type: ignore[attr-defined]
-        print(path)
+        _settle(window, wait)
+        _save(window, out / "verify-issuer.png")
 
 
 def _welcome(window: object, wait: object, out: Path) -> None:

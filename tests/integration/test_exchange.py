@@ -20,17 +20,14 @@ from tokendesk.core.errors import (
 )
 from tokendesk.core.oauth.exchange import Exchange, needs_refresh
 from tokendesk.core.oauth.http import HttpClient
-from tokendesk.core.vault import Client, KeyringStore, Status, TokenSet, Vault
+from tokendesk.core.vault import Client, Status, TokenSet
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def vault(tmp_path, secret_service):
-    home = tmp_path / "home"
-    v = Vault(home, KeyringStore(home, secret_service.backend()))
-    yield v
-    v.close()
+def vault(keyring_vault):
+    return keyring_vault
 
 
 @pytest.fixture

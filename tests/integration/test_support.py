@@ -12,17 +12,14 @@ from tokendesk.core.errors import AdminError, MissingScope, NotFound, RateLimite
 from tokendesk.core.oauth.exchange import Exchange
 from tokendesk.core.oauth.http import HttpClient
 from tokendesk.core.support import SupportConsole, audit_target
-from tokendesk.core.vault import Client, KeyringStore, Vault
+from tokendesk.core.vault import Client
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def vault(tmp_path, secret_service):
-    home = tmp_path / "home"
-    v = Vault(home, KeyringStore(home, secret_service.backend()))
-    yield v
-    v.close()
+def vault(keyring_vault):
+    return keyring_vault
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ def _user(u: dict[str, Any]) -> AdminUser:
 
 
 class Auth0(Connector):
+    _to_user = staticmethod(_user)
     provider = "Auth0"
     #: True after the refresh-token endpoints answered 403 and device credentials were used.
     fallback = False
@@ -68,12 +69,7 @@ class Auth0(Connector):
             return [_user(u) for u in body if isinstance(u, dict)] if isinstance(body, list) \
                 else []
         if "|" in query:
-            try:
-                return [self.user(query)]
-            except AdminError as exc:
-                if exc.status == 404:
-                    return []
-                raise
+            return self._lookup(query)
         escaped = query.replace('"', '\\"')
 
         def page(n: int) -> tuple[list[Any], Any]:
@@ -88,12 +84,6 @@ class Auth0(Connector):
         return [_user(u) for u in self._pages(lambda: page(0), page, "users", progress)
                 if isinstance(u, dict)]
 
-    def user(self, user_id: str) -> AdminUser:
-        self.require("find")
-        body = self.api.call("GET", f"/users/{_q(user_id)}").body
-        if not isinstance(body, dict):
-            raise AdminError("Auth0 answered the user lookup with something that is not a user")
-        return _user(body)
 
     # -- lists ------------------------------------------------------------------------------------
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
+from urllib.parse import quote
 
-from ..errors import AdminError
+from ..errors import AdminError, NotFound
 from .api import AdminApi
 from .model import AdminItem, AdminUser, Outcome, Progress, Revocation
 
@@ -61,8 +62,26 @@ class Connector:
     def find(self, query: str, progress: Progress | None = None) -> list[AdminUser]:
         raise NotImplementedError
 
-    def user(self, user_id: str) -> AdminUser:
+    @staticmethod
+    def _to_user(u: dict[str, Any]) -> AdminUser:
+        """One user object of the provider's API as an :class:`AdminUser`."""
         raise NotImplementedError
+
+    def user(self, user_id: str) -> AdminUser:
+        """``GET /users/{id}`` (every provider here has it, relative to its API base)."""
+        self.require("find")
+        body = self.api.call("GET", f"/users/{quote(user_id, safe='')}").body
+        if not isinstance(body, dict):
+            raise AdminError(f"{self.provider} answered the user lookup with something that is "
+                             "not a user")
+        return self._to_user(body)
+
+    def _lookup(self, user_id: str) -> list[AdminUser]:
+        """A find by id (or login): the user, or no one."""
+        try:
+            return [self.user(user_id)]
+        except NotFound:
+            return []
 
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:
         """The user's refresh tokens, sessions, offline sessions and grants."""

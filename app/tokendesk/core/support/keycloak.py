@@ -50,6 +50,7 @@ def _q(value: str) -> str:
 
 
 class Keycloak(Connector):
+    _to_user = staticmethod(_user)
     provider = "Keycloak"
     ROLES = True
     SCOPES = {
@@ -74,12 +75,7 @@ class Keycloak(Connector):
         if "@" in query and " " not in query:
             params: dict[str, Any] = {"email": query, "exact": "true"}
         elif len(query) == 36 and query.count("-") == 4:
-            try:
-                return [self.user(query)]
-            except AdminError as exc:
-                if exc.status == 404:
-                    return []
-                raise
+            return self._lookup(query)
         else:
             params = {"search": query}
 
@@ -91,12 +87,6 @@ class Keycloak(Connector):
 
         return [_user(u) for u in self._pages(lambda: page(0), page, "users", progress)]
 
-    def user(self, user_id: str) -> AdminUser:
-        self.require("find")
-        body = self.api.call("GET", f"/users/{_q(user_id)}").body
-        if not isinstance(body, dict):
-            raise AdminError("Keycloak answered the user lookup with something that is not a user")
-        return _user(body)
 
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:
         self.require("items")

@@ -54,6 +54,7 @@ def _q(value: str) -> str:
 
 
 class Okta(Connector):
+    _to_user = staticmethod(_user)
     provider = "Okta"
     SCOPES = {
         "find": ["okta.users.read"], "items": ["okta.users.read"],
@@ -91,29 +92,13 @@ class Okta(Connector):
             users = self._all("/users", {"search": f'profile.email eq "{escaped}"',
                                          "limit": _PAGE}, "users", progress)
             if not users:  # the login may differ from the email
-                try:
-                    return [self.user(query)]
-                except AdminError as exc:
-                    if exc.status == 404:
-                        return []
-                    raise
+                return self._lookup(query)
             return [_user(u) for u in users]
         if re.fullmatch(r"00u[0-9A-Za-z]{10,}", query):
-            try:
-                return [self.user(query)]
-            except AdminError as exc:
-                if exc.status == 404:
-                    return []
-                raise
+            return self._lookup(query)
         return [_user(u) for u in self._all("/users", {"q": query, "limit": _PAGE}, "users",
                                              progress)]
 
-    def user(self, user_id: str) -> AdminUser:
-        self.require("find")
-        body = self.api.call("GET", f"/users/{_q(user_id)}").body
-        if not isinstance(body, dict):
-            raise AdminError("Okta answered the user lookup with something that is not a user")
-        return _user(body)
 
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:
         self.require("items")
