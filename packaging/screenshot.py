@@ -57,28 +57,17 @@ def main(out_dir: str) -> int:
     window.inspector.verify_panel.issuer.setText("https://login.example.com/")
     window.inspector.verify_panel.audience.setText("tokendesk-demo")
     window.inspector.verify_panel.verify_button.click()
-    deadline = time.time() + 20
-    while window.tasks.busy and time.time() < deadline:
-        wait(50)
-    wait(300)
+    _settle(window, wait)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "inspector.png"
-    window.grab().save(str(path))
-    print(path)
+    _save(window, out / "inspector.png")
     _fill_vault(window, wait)
-    path = out / "vault.png"
-    window.grab().save(str(path))
-    print(path)
+    _save(window, out / "vault.png")
     _exchange(window, wait, out)
     _fill_expiry(window, wait, token)
-    path = out / "expiry.png"
-    window.grab().save(str(path))
-    print(path)
+    _save(window, out / "expiry.png")
     _fill_support(window, wait)
-    path = out / "support.png"
-    window.grab().save(str(path))
-    print(path)
+    _save(window, out / "support.png")
     _issuer_keys(window, wait, out)
     _welcome(window, wait, out)
     window.close()
