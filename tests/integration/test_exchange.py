@@ -4,12 +4,12 @@ on 127.0.0.1; faults from small real servers of the tests' own."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 from tests.helpers.http_server import LocalServer, Reply
 from tests.helpers.oidc_provider import CLIENTS, client_record
+from tests.helpers.threads import run_at_once
 from tokendesk.core.errors import (
     InvalidGrant,
     NetworkError,
@@ -131,19 +131,7 @@ def test_wrong_client_secret_is_a_configuration_error_and_keeps_the_token(
 
 def test_concurrent_refreshes_are_single_flight(exchange, vault, oidc_provider, http):
     _store(vault, oidc_provider)
-    errors, results = [], []
-
-    def worker():
-        try:
-            results.append(exchange.refresh("alice"))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_at_once(lambda: exchange.refresh("alice"), 4)
     # serialised: each refresh used the token the previous one stored; none was a replay
     assert errors == [] and len(results) == 4
     assert vault.credential("alice").status is Status.ACTIVE

@@ -495,26 +495,18 @@ def test_stored_client_preferences_of_the_wrong_type_are_dropped():
 def test_two_openings_of_a_new_index_at_once_both_succeed(tmp_path):
     """Two windows (or a window and a script) creating the index at the same moment: the
     second must not run the migrations again (it failed with 'duplicate column')."""
-    import threading
+    from tests.helpers.threads import run_at_once
 
     path = tmp_path / "race.sqlite3"
-    results: list[object] = []
-    barrier = threading.Barrier(4)
 
     def open_it():
-        barrier.wait()
+        index = Index(path)
         try:
-            index = Index(path)
-            results.append(index.version)
+            return index.version
+        finally:
             index.close()
-        except Exception as exc:  # noqa: BLE001 - the test reports it
-            results.append(exc)
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
     from tokendesk.core.vault.index import SCHEMA_VERSION
 
-    assert results == [SCHEMA_VERSION] * 4
+    results, errors = run_at_once(open_it, 4)
+    assert errors == [] and results == [SCHEMA_VERSION] * 4

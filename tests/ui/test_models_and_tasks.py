@@ -177,3 +177,30 @@ def test_a_token_without_iss_asks_for_the_issuer(window, qtbot, rsa_private):
     window.inspector.set_text(pyjwt.encode({"sub": "x"}, rsa_private, algorithm="RS256"))
     window.inspector.verify_panel.issuer_button.click()
     assert "no iss claim" in window.inspector.verify_panel.verdict.text()
+
+
+def test_expiry_model_passes_the_model_tester(qtmodeltester):
+    from tests.conftest import NOW
+    from tokendesk.core.expiry import ExpiryRow
+    from tokendesk.ui.models.expiry_model import ExpiryModel
+
+    model = ExpiryModel()
+    model.set_rows([ExpiryRow("a", "c", "dev", "access token", NOW + 60, "", NOW - 60),
+                    ExpiryRow("b", "c", "", "refresh token", None, "not known")], NOW)
+    qtmodeltester.check(model, force_py=True)
+    model.tick(NOW + 1, 0, 1)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_support_models_pass_the_model_tester(qtmodeltester):
+    from tokendesk.core.support import AdminItem, AdminUser
+    from tokendesk.ui.models.support_model import ItemsModel, UsersModel
+
+    users = UsersModel()
+    users.set_records([AdminUser("auth0|a", "a@example.com", "A", 1.8e9, None, True)])
+    qtmodeltester.check(users, force_py=True)
+    assert users.index(0, 2).data() == "A (blocked)" and users.index(0, 4).data() == "—"
+    items = ItemsModel()
+    items.set_records([AdminItem("session", "s1", "", 1.8e9, None, None, "Firefox")])
+    qtmodeltester.check(items, force_py=True)
+    assert items.index(0, 2).data() == "—" and items.index(0, 6).data(3) == "Firefox"

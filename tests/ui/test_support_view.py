@@ -54,7 +54,7 @@ def test_find_a_user_open_their_page_and_see_tokens_sessions_and_grants(support,
     view.find_button.click()
     assert view.users.rowCount() == 1  # one match: its page opens at once
     assert "Alice Liddell" in view.profile.text() and "2 refresh tokens" in view.profile.text()
-    kinds = [view.items.item(i).kind for i in range(view.items.rowCount())]
+    kinds = [view.items.record(i).kind for i in range(view.items.rowCount())]
     assert sorted(kinds) == ["grant", "refresh token", "refresh token", "session"]
     assert "read:users" in view.granted.text() and "delete:sessions" in view.granted.text()
     assert view.revoke_tokens.isEnabled()
@@ -76,7 +76,7 @@ def test_revoking_asks_first_names_the_user_and_shows_the_providers_answer(suppo
     assert "done" in view.result.text() and "HTTP 202" in view.result.text()
     assert "support revoke" in view.audit.toPlainText()
     # the page was reloaded from the provider: the session is gone from the list
-    assert "session" not in [view.items.item(i).kind for i in range(view.items.rowCount())]
+    assert "session" not in [view.items.record(i).kind for i in range(view.items.rowCount())]
 
 
 def test_revoke_the_selected_refresh_token(support, fake):
@@ -84,8 +84,8 @@ def test_revoke_the_selected_refresh_token(support, fake):
     view.search.setText("alice@example.com")
     view.find_button.click()
     row = next(i for i in range(view.items.rowCount())
-               if view.items.item(i).kind == "refresh token")
-    token_id = view.items.item(row).id
+               if view.items.record(i).kind == "refresh token")
+    token_id = view.items.record(row).id
     view.items_table.selectRow(row)
     drive(_answer(QMessageBox.StandardButton.Yes))
     view.revoke_selected.click()

@@ -12,18 +12,11 @@ import sys
 from typing import Any
 
 from tokendesk.core.errors import TokendeskError
+from tokendesk.core.timefmt import format_utc_or_dash
 
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .common import UsageError, fail, print_json
 from .vault_cmd import _confirm, open_cli_vault
-
-
-def _when(at: float | None) -> str:
-    if at is None:
-        return "—"
-    from tokendesk.core.timefmt import format_utc
-
-    return format_utc(at)
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -54,8 +47,8 @@ def _find(console: Any, args: argparse.Namespace) -> int:
         print(f"no user matches {args.query!r}", file=sys.stderr)
     for u in [] if args.json else users:
         flags = " [blocked]" if u.blocked else ""
-        print(f"{u.id}  {u.email or '—'}  {u.name or '—'}  created {_when(u.created_at)}  "
-              f"last login {_when(u.last_login)}{flags}")
+        print(f"{u.id}  {u.email or '—'}  {u.name or '—'}  created {format_utc_or_dash(u.created_at)}  "
+              f"last login {format_utc_or_dash(u.last_login)}{flags}")
     return EXIT_OK
 
 
@@ -69,8 +62,8 @@ def _tokens(console: Any, args: argparse.Namespace) -> int:
     if not items:
         print(f"{args.user} has no refresh tokens, sessions or grants", file=sys.stderr)
     for i in items:
-        print(f"{i.kind:17} {i.id}  client {i.client or '—'}  created {_when(i.created_at)}  "
-              f"last used {_when(i.last_used)}  expires {_when(i.expires_at)}"
+        print(f"{i.kind:17} {i.id}  client {i.client or '—'}  created {format_utc_or_dash(i.created_at)}  "
+              f"last used {format_utc_or_dash(i.last_used)}  expires {format_utc_or_dash(i.expires_at)}"
               + (f"  ({i.detail})" if i.detail else ""))
     return EXIT_OK
 

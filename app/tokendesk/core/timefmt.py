@@ -13,6 +13,7 @@ __all__ = [
     "Clock",
     "format_local",
     "format_utc",
+    "format_utc_or_dash",
     "human_duration",
     "relative",
     "system_clock",
@@ -63,6 +64,11 @@ def format_utc(epoch: float) -> str:
     by the verifier and by every refresh of the claims table and the countdowns.
     """
     return _format_utc(int(epoch)) if epoch == epoch and abs(epoch) < 1e15 else f"{epoch}"
+
+
+def format_utc_or_dash(epoch: float | None) -> str:
+    """:func:`format_utc`, or "—" when the time is not known."""
+    return "—" if epoch is None else format_utc(epoch)
 
 
 @lru_cache(maxsize=1024)

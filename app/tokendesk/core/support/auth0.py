@@ -45,8 +45,6 @@ def _user(u: dict[str, Any]) -> AdminUser:
 class Auth0(Connector):
     _to_user = staticmethod(_user)
     provider = "Auth0"
-    #: True after the refresh-token endpoints answered 403 and device credentials were used.
-    fallback = False
     SCOPES = {
         "find": ["read:users"],
         "items": ["read:users"],
@@ -109,7 +107,7 @@ class Auth0(Connector):
         except AdminError as exc:
             if exc.status != 403:
                 raise
-            self.fallback = True  # the plan lacks the refresh-token endpoints
+            # the plan lacks the refresh-token endpoints (each item's detail says so)
             return [AdminItem("device credential", str(d.get("id")),
                               str(d.get("client_id") or ""), None, None, None,
                               f"device {d.get('device_name') or d.get('device_id') or '?'} "
@@ -118,7 +116,6 @@ class Auth0(Connector):
                     for d in self._paged("/device-credentials", "device_credentials",
                                          {"user_id": user_id, "type": "refresh_token"},
                                          progress)]
-        self.fallback = False
         return [AdminItem("refresh token", str(t.get("id")), str(t.get("client_id") or ""),
                           ts(t.get("created_at")), ts(t.get("last_exchanged_at")),
                           ts(t.get("expires_at") or t.get("idle_expires_at")),

@@ -21,7 +21,7 @@ from tokendesk.core.expiry import (
     state_of,
     time_left,
 )
-from tokendesk.core.timefmt import format_utc
+from tokendesk.core.timefmt import format_utc_or_dash
 
 from .table import TableModel
 
@@ -50,7 +50,6 @@ class ExpiryModel(TableModel):
         super().__init__(parent)
         self._rows: list[ExpiryRow] = []
         self.now = 0.0
-        self.skew = 0.0
         self._colors = {state: QColor(color) for state, color in _COLORS.items()}
         #: (time-left text, state) per row, for the current tick: each cell asks data() for
         #: several roles, and the text and state need computing once.
@@ -77,7 +76,7 @@ class ExpiryModel(TableModel):
         """Indexes of the rows that expire within their warning time (not yet expired): found
         by bisection alone when every row warns equally early (O(log n)), else by bisection up
         to the longest warning time and then each row's own."""
-        at = now + self.skew
+        at = now
         first = bisect_right(self._times, at)
         if self._min_warn == self._max_warn:
             return range(first, bisect_right(self._times, at + self._max_warn))
@@ -88,7 +87,7 @@ class ExpiryModel(TableModel):
     def counts(self, now: float) -> dict[State, int]:
         """How many rows are in each state at ``now`` (bisection, then only the rows near their
         warning time are looked at)."""
-        at = now + self.skew
+        at = now
         expired = bisect_right(self._times, at)
         expiring = len(self.warning_window(now))
         return {State.EXPIRED: expired, State.EXPIRING: expiring,
@@ -118,14 +117,14 @@ class ExpiryModel(TableModel):
         if cached is None:
             row = self._rows[r]
             cached = self._cache[r] = (
-                time_left(row.expires_at, self.now, self.skew),
-                state_of(row.expires_at, self.now, row.warn_before, self.skew))
+                time_left(row.expires_at, self.now),
+                state_of(row.expires_at, self.now, row.warn_before))
         # the state as a text label, not color alone
         return (cached[0] if col == LEFT else cached[1].value), self._colors[cached[1]]
 
     def lifetime(self, r: int) -> float | None:
         """The share of row ``r``'s lifetime still ahead at the current tick (0..1), or None."""
-        return lifetime_left(self._rows[r], self.now + self.skew)
+        return lifetime_left(self._rows[r], self.now)
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         r = index.row()
@@ -141,7 +140,7 @@ class ExpiryModel(TableModel):
             return color if role == _FOREGROUND else text
         if col == LIFETIME:
             if role == _DISPLAY or role == LIFETIME_ROLE:
-                share = lifetime_left(row, self.now + self.skew)
+                share = lifetime_left(row, self.now)
                 if role == LIFETIME_ROLE:
                     return share
                 return "—" if share is None else f"{share:.0%} left"
@@ -161,7 +160,7 @@ class ExpiryModel(TableModel):
                 return row.kind
             if col == ENV:
                 return row.environment or "—"
-            return format_utc(row.expires_at) if row.expires_at is not None else "—"
+            return format_utc_or_dash(row.expires_at)
         if role == _TOOLTIP:
             if col == CREDENTIAL and row.pinned:
                 return "Pinned from the Inspector (only its expiry is kept, never the token)"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from tokendesk.core.timefmt import format_utc
+from tokendesk.core.timefmt import format_utc_or_dash
 
 from .table import DISPLAY, TableModel
 
@@ -20,47 +21,43 @@ __all__ = ["ItemsModel", "UsersModel"]
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 
 
-def _when(at: float | None) -> str:
-    return format_utc(at) if at is not None else "—"
+class _RecordsModel(TableModel):
+    """A read-only list of records, each column a function of the record."""
 
+    CELLS: ClassVar[tuple[Callable[[Any], str], ...]] = ()
+    TOOLTIP_COLUMN: ClassVar[int | None] = None
 
-class UsersModel(TableModel):
-    COLUMNS = ("User id", "Email", "Name", "Created", "Last login")
-
-    def set_users(self, users: list[Any]) -> None:
+    def set_records(self, records: list[Any]) -> None:
         self.beginResetModel()
-        self._rows = list(users)
+        self._rows = list(records)
         self.endResetModel()
 
-    def user(self, row: int) -> Any:
-        return self._rows[row]
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or int(role) != DISPLAY:
-            return None
-        u = self._rows[index.row()]
-        return (u.id, u.email or "—", (u.name or "—") + (" (blocked)" if u.blocked else ""),
-                _when(u.created_at), _when(u.last_login))[index.column()]
-
-
-class ItemsModel(TableModel):
-    COLUMNS = ("Kind", "Id", "Client", "Created", "Last used", "Expires", "Detail")
-
-    def set_items(self, items: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(items)
-        self.endResetModel()
-
-    def item(self, row: int) -> Any:
+    def record(self, row: int) -> Any:
         return self._rows[row]
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid():
             return None
-        i = self._rows[index.row()]
-        if int(role) == _TOOLTIP and index.column() == 6:
-            return i.detail or None
-        if int(role) != DISPLAY:
-            return None
-        return (i.kind, i.id, i.client or "—", _when(i.created_at), _when(i.last_used),
-                _when(i.expires_at), i.detail)[index.column()]
+        role, column = int(role), index.column()
+        if role == DISPLAY:
+            return self.CELLS[column](self._rows[index.row()])
+        if role == _TOOLTIP and column == self.TOOLTIP_COLUMN:
+            return self.CELLS[column](self._rows[index.row()]) or None
+        return None
+
+
+class UsersModel(_RecordsModel):
+    COLUMNS = ("User id", "Email", "Name", "Created", "Last login")
+    CELLS = (lambda u: u.id, lambda u: u.email or "—",
+             lambda u: (u.name or "—") + (" (blocked)" if u.blocked else ""),
+             lambda u: format_utc_or_dash(u.created_at),
+             lambda u: format_utc_or_dash(u.last_login))
+
+
+class ItemsModel(_RecordsModel):
+    COLUMNS = ("Kind", "Id", "Client", "Created", "Last used", "Expires", "Detail")
+    CELLS = (lambda i: i.kind, lambda i: i.id, lambda i: i.client or "—",
+             lambda i: format_utc_or_dash(i.created_at),
+             lambda i: format_utc_or_dash(i.last_used),
+             lambda i: format_utc_or_dash(i.expires_at), lambda i: i.detail)
+    TOOLTIP_COLUMN = 6  # the detail can be long

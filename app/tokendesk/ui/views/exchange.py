@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..controllers.exchange import ExchangeController
 from ..theme import current_theme
 from ..widgets.json_view import JsonView
+from ..widgets.panes import split
 
 __all__ = ["ExchangeView"]
 
@@ -121,10 +121,7 @@ class ExchangeView(QWidget):
         for column, width in enumerate((150, 80, 150, 50, 60)):
             self.history.setColumnWidth(column, width)
         self.history.currentItemChanged.connect(self._show_history_item)
-        splitter = QSplitter()
-        splitter.addWidget(self.result)
-        splitter.addWidget(self.history)
-        splitter.setSizes([620, 620])
+        splitter = split(self.result, self.history, [620, 620])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokendesk.core.autorefresh import Scheduler
-from tokendesk.core.expiry import ExpiryRow, State, expiry_rows, state_of
+from tokendesk.core.expiry import ExpiryRow, State, expiry_rows
 
 from ..controllers.vault import VaultController
 from ..models.expiry_model import LEFT, LIFETIME, STATE, WHEN, ExpiryModel
@@ -48,10 +48,11 @@ _PINS_KEY = "expiry/pins"
 _TEXT_CACHE = 400
 
 
-class CountdownCell(QStyledItemDelegate):
-    """Paints a Time left or State cell from the model's per-tick cache in one Python call
-    (the default delegate asks data() for a dozen roles per cell, each crossing into Python:
-    most of a tick's cost). Texts are laid out once and kept as QStaticText."""
+class _FastCell(QStyledItemDelegate):
+    """A cell painted in one Python call (the default delegate asks data() for a dozen roles
+    per cell, each crossing into Python: most of a tick's cost). Texts are laid out once and
+    kept as QStaticText; the selection comes from the selection model (option.state is a
+    Python Flag, and testing it costs several enum operations per cell)."""
 
     def __init__(self, model: ExpiryModel, parent: Any = None) -> None:
         super().__init__(parent)
@@ -59,52 +60,88 @@ class CountdownCell(QStyledItemDelegate):
         self._texts: dict[str, QStaticText] = {}
         self._selection = parent.selectionModel() if isinstance(parent, QTableView) else None
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | Any) -> None:
-        text, color = self.model.countdown(index.row(), index.column())
-        rect: QRect = option.rect
-        # (option.state is a Python Flag: testing it costs several enum operations per cell)
+    def background(self, painter: QPainter, option: QStyleOptionViewItem,
+                   index: QModelIndex | Any) -> bool:
+        """Fill a selected cell; True when selected."""
         if self._selection is not None and self._selection.isSelected(index):
-            painter.fillRect(rect, option.palette.highlight())
+            painter.fillRect(option.rect, option.palette.highlight())
+            return True
+        return False
+
+    def text(self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect, text: str,
+             *, center: bool = False) -> None:
+        """Draw ``text`` vertically centred in ``rect`` (at its left, or centred), clipped to
+        the cell when it is wider."""
         static = self._texts.get(text)
         if static is None:
             if len(self._texts) > _TEXT_CACHE:  # countdowns are mostly new texts: keep few
                 self._texts.clear()
             static = self._texts[text] = QStaticText(text)
             static.prepare(painter.transform(), option.font)
-        painter.setPen(color)
         size = static.size()
-        at = QPointF(rect.x() + 4, rect.y() + (rect.height() - size.height()) / 2)
+        x = rect.x() + ((rect.width() - size.width()) / 2 if center else 4)
+        at = QPointF(x, rect.y() + (rect.height() - size.height()) / 2)
         if size.width() > rect.width() - 6:  # a narrow column: stay inside the cell
             painter.save()
-            painter.setClipRect(rect)
+            painter.setClipRect(option.rect)
             painter.drawStaticText(at, static)
             painter.restore()
         else:
             painter.drawStaticText(at, static)
 
 
-class TextCell(CountdownCell):
-    """A plain text cell painted in one Python call (the column right of the ones a tick
-    updates is repainted with them, by a pixel of overlap)."""
+class CountdownCell(_FastCell):
+    """A Time left or State cell, from the model's per-tick cache."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | Any) -> None:
-        rect: QRect = option.rect
-        if self._selection is not None and self._selection.isSelected(index):
-            painter.fillRect(rect, option.palette.highlight())
-            painter.setPen(option.palette.highlightedText().color())
-        else:
-            painter.setPen(option.palette.text().color())
-        text = str(self.model.data(index))
-        static = self._texts.get(text)
-        if static is None:
-            if len(self._texts) > _TEXT_CACHE:
-                self._texts.clear()
-            static = self._texts[text] = QStaticText(text)
-            static.prepare(painter.transform(), option.font)
-        painter.drawStaticText(QPointF(rect.x() + 4, rect.y()
-                                       + (rect.height() - static.size().height()) / 2), static)
+        text, color = self.model.countdown(index.row(), index.column())
+        self.background(painter, option, index)
+        painter.setPen(color)
+        self.text(painter, option, option.rect, text)
+
+
+class TextCell(_FastCell):
+    """A plain text cell (the column right of the ones a tick updates is repainted with them,
+    by a pixel of overlap)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | Any) -> None:
+        selected = self.background(painter, option, index)
+        palette = option.palette
+        painter.setPen((palette.highlightedText() if selected else palette.text()).color())
+        self.text(painter, option, option.rect, str(self.model.data(index)))
+
+
+class LifetimeBar(_FastCell):
+    """The share of a token's lifetime still ahead, as a bar with the percentage on it."""
+
+    _COLORS = ("#c62828", "#a15c00", "#2e7d32")  # spent, under a quarter left, more
+
+    def __init__(self, model: ExpiryModel, parent: Any = None) -> None:
+        super().__init__(model, parent)
+        self._brushes: dict[str, tuple[QColor, QColor]] = {}
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | Any) -> None:
+        share = self.model.lifetime(index.row())
+        painter.setPen(option.palette.text().color())
+        if share is None:  # not known
+            self.text(painter, option, option.rect, "—")
+            return
+        rect: QRect = option.rect.adjusted(3, 4, -3, -4)
+        name = self._COLORS[2 if share > 0.25 else 1 if share > 0 else 0]
+        colors = self._brushes.get(name)
+        if colors is None:
+            track = QColor(name)
+            track.setAlpha(40)
+            colors = self._brushes[name] = (QColor(name), track)
+        # square corners: fillRect is a blit, a rounded rectangle a path to rasterize (it
+        # made each bar cost a quarter of a millisecond)
+        painter.fillRect(rect, colors[1])
+        painter.fillRect(QRect(rect.x(), rect.y(), int(rect.width() * share), rect.height()),
+                         colors[0])
+        self.text(painter, option, rect, f"{share:.0%} left", center=True)
 
 
 def install_delegates(table: QTableView, model: ExpiryModel) -> None:
@@ -114,51 +151,6 @@ def install_delegates(table: QTableView, model: ExpiryModel) -> None:
     table.setItemDelegateForColumn(STATE, countdown)
     table.setItemDelegateForColumn(LIFETIME, LifetimeBar(model, table))
     table.setItemDelegateForColumn(WHEN, TextCell(model, table))
-
-
-class LifetimeBar(QStyledItemDelegate):
-    """Paints the share of a token's lifetime still ahead as a bar, with the text on it (one
-    Python call per cell, like :class:`CountdownCell`)."""
-
-    _COLORS = ("#c62828", "#a15c00", "#2e7d32")  # spent, under a quarter left, more
-
-    def __init__(self, model: ExpiryModel, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.model = model
-        self._texts: dict[str, QStaticText] = {}
-        self._brushes: dict[str, tuple[QColor, QColor]] = {}
-        self._dash = QStaticText("—")
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | Any) -> None:
-        share = self.model.lifetime(index.row())
-        if share is None:  # not known: a dash
-            outer: QRect = option.rect
-            painter.setPen(option.palette.text().color())
-            painter.drawStaticText(QPointF(outer.x() + 4, outer.y() + (
-                outer.height() - self._dash.size().height()) / 2), self._dash)
-            return
-        rect: QRect = option.rect.adjusted(3, 4, -3, -4)
-        name = self._COLORS[2 if share > 0.25 else 1 if share > 0 else 0]
-        colors = self._brushes.get(name)
-        if colors is None:
-            track = QColor(name)
-            track.setAlpha(40)
-            colors = self._brushes[name] = (QColor(name), track)
-        text = f"{share:.0%} left"
-        static = self._texts.get(text)
-        if static is None:
-            static = self._texts[text] = QStaticText(text)
-            static.prepare(painter.transform(), option.font)
-        # square corners: fillRect is a blit, a rounded rectangle a path to rasterize (it
-        # made each bar cost a quarter of a millisecond)
-        painter.fillRect(rect, colors[1])
-        painter.fillRect(QRect(rect.x(), rect.y(), int(rect.width() * share), rect.height()),
-                         colors[0])
-        painter.setPen(option.palette.text().color())
-        size = static.size()
-        painter.drawStaticText(QPointF(rect.x() + (rect.width() - size.width()) / 2,
-                                       rect.y() + (rect.height() - size.height()) / 2), static)
 
 
 class ExpiryView(QWidget):
@@ -250,9 +242,9 @@ class ExpiryView(QWidget):
         shown = [c for c in credentials if (env is None or c.environment == env)
                  and (client is None or c.client == client)]
         pins = self._pin_rows() if env is None and client is None else []
-        self.model.auto = {c.name for c in credentials if c.auto_refresh is not None}
+        self._auto_names = {c.name: c.auto_refresh for c in credentials if c.auto_refresh}
+        self.model.auto = set(self._auto_names)
         self.model.set_rows(expiry_rows(shown, clients, pins), self.clock())
-        self._auto_names = {c.name: c.auto_refresh for c in credentials}
         names = [c.name for c in clients]
         self.client.blockSignals(True)
         self.client.clear()
@@ -430,7 +422,3 @@ class ExpiryView(QWidget):
         if stopped:
             menu.addAction(f"Auto-refresh stopped: {stopped}").setEnabled(False)
         return menu
-
-    def state(self, i: int) -> State:
-        row = self.model.row(i)
-        return state_of(row.expires_at, self.clock(), row.warn_before)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
-    QSplitter,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..controllers.inspector import InspectorController, VerifyRequest
 from ..theme import current_theme
 from ..widgets.json_view import JsonView
+from ..widgets.panes import split
 from ..widgets.token_input import TokenInput
 from .verify_panel import VerifyPanel
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # Qt enum values given as plain ints through Qt's property system. PySide6 builds its whole
 # ``Qt`` enum namespace (about 50 ms here) the first time Python touches it, and a bare window
 # never does: so nothing before the first paint does (see finish_setup).
-_PLAIN_TEXT, _SELECTABLE_BY_MOUSE, _VERTICAL, _CASE_INSENSITIVE = 0, 1, 2, 0
+_PLAIN_TEXT, _SELECTABLE_BY_MOUSE, _CASE_INSENSITIVE = 0, 1, 0
 _ALIGN_CENTER, _ALIGN_RIGHT = 0x84, 0x82  # AlignCenter, AlignRight | AlignVCenter
 
 __all__ = ["InspectorView"]
@@ -142,13 +142,7 @@ class InspectorView(QWidget):
         self.notes.setMinimumHeight(70)
         encoded_layout.addWidget(self.notes)
         self.verify_panel = VerifyPanel()
-        left = QSplitter()
-        left.setProperty("orientation", _VERTICAL)
-        left.addWidget(encoded)
-        left.addWidget(self.verify_panel)
-        left.setStretchFactor(0, 1)
-        left.setStretchFactor(1, 1)
-        left.setSizes([330, 570])
+        left = split(encoded, self.verify_panel, [330, 570], vertical=True, equal_stretch=True)
         self.left_splitter = left
 
         self.header_view = JsonView("Header")
@@ -192,12 +186,7 @@ class InspectorView(QWidget):
         self.decoded_tabs.addTab(self.payload_view, "Payload")
         self.decoded_tabs.addTab(self.header_view, "Header")
 
-        splitter = QSplitter()  # horizontal
-        splitter.addWidget(left)
-        splitter.addWidget(self.decoded_tabs)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([600, 700])
+        splitter = split(left, self.decoded_tabs, [600, 700], equal_stretch=True)
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)

@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from tokendesk.core.timefmt import format_utc
+from tokendesk.core.timefmt import format_utc, format_utc_or_dash
 
 from ..controllers.support import SupportController
 from ..models.support_model import ItemsModel, UsersModel
+from ..widgets.panes import split
 
 __all__ = ["SupportView"]
 
@@ -117,10 +117,7 @@ class SupportView(QWidget):
         page_layout.addWidget(self.result)
         page_layout.addWidget(QLabel("Audit trail"))
         page_layout.addWidget(self.audit)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.users_table)
-        splitter.addWidget(page)
-        splitter.setSizes([180, 520])
+        splitter = split(self.users_table, page, [180, 520], vertical=True)
         self.progress = QLabel()
         self.progress.setAccessibleName("Progress")
         layout = QVBoxLayout(self)
@@ -186,7 +183,7 @@ class SupportView(QWidget):
 
     def selected_item(self) -> Any:
         rows = self.items_table.selectionModel().selectedRows()
-        return self.items.item(rows[0].row()) if rows else None
+        return self.items.record(rows[0].row()) if rows else None
 
     def revoke_selected_item(self) -> None:
         item = self.selected_item()
@@ -263,7 +260,7 @@ class SupportView(QWidget):
         self.granted.setText(f"{connection} is granted: {', '.join(scopes) or 'not stated'}")
 
     def _on_users(self, users: list[Any]) -> None:
-        self.users.set_users(users)
+        self.users.set_records(users)
         self._idle(f"{len(users)} user{'s' if len(users) != 1 else ''} found." if users
                    else "No user matches.")
         name = self.connection.currentData()
@@ -277,7 +274,7 @@ class SupportView(QWidget):
         name = self.connection.currentData()
         if not rows or not name:
             return
-        user = self.users.user(rows[0].row())
+        user = self.users.record(rows[0].row())
         self._busy(f"Loading the tokens and sessions of {user.email or user.id}…")
         self.controller.open_user(name, user.id)
 
@@ -289,10 +286,10 @@ class SupportView(QWidget):
         self.profile.setText(
             f"<b>{user.name or user.email or user.id}</b> · {user.email or 'no email'} · "
             f"id {user.id}" + (" · <b>blocked</b>" if user.blocked else "")
-            + f"<br>created {format_utc(user.created_at) if user.created_at else '—'} · last "
-            f"login {format_utc(user.last_login) if user.last_login else '—'}<br>"
+            + f"<br>created {format_utc_or_dash(user.created_at)} · last "
+            f"login {format_utc_or_dash(user.last_login)}<br>"
             + (summary or "no refresh tokens, sessions or grants"))
-        self.items.set_items(items)
+        self.items.set_records(items)
         self._show_audit(audit)
         self._set_user_actions(True)
         self._idle(f"{len(items)} item{'s' if len(items) != 1 else ''} listed.")

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..clipboard import SecretClipboard
 from ..controllers.vault import VaultController
 from ..models.credentials_model import CredentialsModel
+from ..widgets.panes import split
 from .vault_dialogs import AddClientDialog, AddCredentialDialog, PassphraseDialog
 
 __all__ = ["VaultView"]
@@ -138,10 +138,7 @@ class VaultView(QWidget):
 
         self.where = QLabel("Opening the vault…")
         self.where.setAccessibleName("Vault location")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
-        splitter.setSizes([760, 480])
+        splitter = split(self.table, self.detail, [760, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(actions)

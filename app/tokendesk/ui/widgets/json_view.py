@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from ..theme import current_theme
 
-__all__ = ["JsonHighlighter", "JsonView", "monospace_font"]
+__all__ = ["JsonHighlighter", "JsonView", "ThemedHighlighter", "char_format", "monospace_font"]
 
 # Strings use the "unrolled loop" form: one step per run of plain characters, not one
 # alternation per character, so a long claim value highlights in microseconds.
@@ -36,36 +36,46 @@ def monospace_font() -> QFont:
     return font
 
 
-class JsonHighlighter(QSyntaxHighlighter):
+class ThemedHighlighter(QSyntaxHighlighter):
+    """A highlighter whose character formats come from the theme, built on first use:
+    setting a format's color makes PySide6 build its Qt enum namespace (tens of ms), which
+    must not happen before the window's first paint."""
+
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
-        self.refresh_theme()
-
-    def refresh_theme(self) -> None:
-        # built on first use, after the first paint (see SegmentHighlighter.refresh_theme)
         self._formats: dict[str, QTextCharFormat] = {}
-        self.rehighlight()
 
-    def _build_formats(self) -> None:
-        for name, color in current_theme().json.items():
-            fmt = QTextCharFormat()
-            fmt.setForeground(QColor(color))
-            if name == "key":
-                fmt.setFontWeight(QFont.Weight.DemiBold)
-            self._formats[name] = fmt
+    def formats(self) -> dict[str, QTextCharFormat]:
+        if not self._formats:
+            self._formats = self.make_formats()
+        return self._formats
 
+    def make_formats(self) -> dict[str, QTextCharFormat]:
+        raise NotImplementedError
+
+
+def char_format(color: str | QColor, *, bold: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(QColor(color))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.DemiBold)
+    return fmt
+
+
+class JsonHighlighter(ThemedHighlighter):
     enabled = True
+
+    def make_formats(self) -> dict[str, QTextCharFormat]:
+        return {name: char_format(color, bold=name == "key")
+                for name, color in current_theme().json.items()}
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         if not self.enabled or len(text) > 4000:  # plain text, or a giant line: leave it
             return
-        formats = self._formats
         for match in _TOKENS.finditer(text):
             kind = match.lastgroup
             if kind:
-                if not formats:
-                    self._build_formats()
-                self.setFormat(match.start(), match.end() - match.start(), formats[kind])
+                self.setFormat(match.start(), match.end() - match.start(), self.formats()[kind])
 
 
 class JsonView(QPlainTextEdit):

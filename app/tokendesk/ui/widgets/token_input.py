@@ -6,18 +6,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import (
-    QColor,
     QDragEnterEvent,
     QDropEvent,
-    QSyntaxHighlighter,
     QTextCharFormat,
-    QTextDocument,
     QTextOption,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from ..theme import current_theme
-from .json_view import monospace_font
+from .json_view import ThemedHighlighter, char_format, monospace_font
 
 __all__ = ["MAX_FILE_BYTES", "MAX_INPUT_CHARS", "SegmentHighlighter", "TokenInput",
            "read_dropped_file", "too_large_message"]
@@ -31,27 +28,14 @@ _JWE_NAMES = ("header", "encrypted_key", "iv", "ciphertext", "tag")
 _JWS_NAMES = ("header", "payload", "signature")
 
 
-class SegmentHighlighter(QSyntaxHighlighter):
+class SegmentHighlighter(ThemedHighlighter):
     """Colors the dot-separated segments of a compact token (any line that holds one)."""
 
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        self.refresh_theme()
-
-    def refresh_theme(self) -> None:
-        # built on first use: setting a format's color makes PySide6 build its Qt enum
-        # namespace (tens of ms), which must not happen before the window's first paint
-        self._formats: dict[str, QTextCharFormat] = {}
-        self.rehighlight()
-
-    def _build_formats(self) -> None:
+    def make_formats(self) -> dict[str, QTextCharFormat]:
         theme = current_theme()
-        for name, color in theme.segments.items():
-            fmt = QTextCharFormat()
-            fmt.setForeground(QColor(color))
-            self._formats[name] = fmt
-        self._dot = QTextCharFormat()
-        self._dot.setForeground(theme.color("muted"))
+        formats = {name: char_format(color) for name, color in theme.segments.items()}
+        formats["dot"] = char_format(theme.color("muted"))
+        return formats
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         if "." not in text or len(text) > 200_000:
@@ -59,14 +43,13 @@ class SegmentHighlighter(QSyntaxHighlighter):
         parts = text.split(".")
         if len(parts) not in (3, 5):
             return
-        if not self._formats:
-            self._build_formats()
+        formats = self.formats()
         names = _JWE_NAMES if len(parts) == 5 else _JWS_NAMES
         pos = 0
         for name, part in zip(names, parts, strict=True):
-            self.setFormat(pos, len(part), self._formats[name])
+            self.setFormat(pos, len(part), formats[name])
             if pos + len(part) < len(text):
-                self.setFormat(pos + len(part), 1, self._dot)
+                self.setFormat(pos + len(part), 1, formats["dot"])
             pos += len(part) + 1
 
 
