@@ -22,7 +22,7 @@ def cred(name="a", expires=NOW + 600, auto=120.0, status=Status.ACTIVE, client="
 def test_only_credentials_with_auto_refresh_on_are_due_and_only_inside_their_lead():
     s = Scheduler()
     s.update([cred("on"), cred("off", auto=None), cred("dead", status=Status.NEEDS_SIGN_IN)])
-    assert s.scheduled == ["on"]
+    assert s.scheduled == ["on"] and s.lead("on") == 120
     assert s.due(NOW) == []
     assert s.due(NOW + 479) == []  # 121 s left, the lead is 120 s
     assert s.due(NOW + 480) == ["on"]

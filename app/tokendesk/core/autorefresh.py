@@ -80,6 +80,10 @@ class Scheduler:
     def scheduled(self) -> list[str]:
         return sorted(n for n, e in self._entries.items() if not e.stopped)
 
+    def lead(self, name: str) -> float:
+        """How long before the access token's expiry ``name`` is refreshed."""
+        return self._entries[name].before
+
     def stopped(self, name: str) -> str:
         """Why auto-refresh of ``name`` stopped ("" when it did not)."""
         entry = self._entries.get(name)

@@ -246,14 +246,16 @@ class ExpiryView(QWidget):
         self.model.auto = set(self._auto_names)
         self.model.set_rows(expiry_rows(shown, clients, pins), self.clock())
         names = [c.name for c in clients]
-        self.client.blockSignals(True)
-        self.client.clear()
-        self.client.addItem("All clients", None)
-        for name in names:
-            self.client.addItem(name, name)
-        if client in names:
-            self.client.setCurrentIndex(names.index(client) + 1)
-        self.client.blockSignals(False)
+        if names != [self.client.itemData(i) for i in range(1, self.client.count())]:
+            # rebuilt only when the clients changed (a reload comes with every refresh)
+            self.client.blockSignals(True)
+            self.client.clear()
+            self.client.addItem("All clients", None)
+            for name in names:
+                self.client.addItem(name, name)
+            if client in names:
+                self.client.setCurrentIndex(names.index(client) + 1)
+            self.client.blockSignals(False)
         skewed = [c for c in clients if abs(c.clock_skew) > SKEW_NOTICE]
         self.skew_notice.setVisible(bool(skewed))
         self.skew_notice.setText("; ".join(
@@ -279,7 +281,8 @@ class ExpiryView(QWidget):
         """Warn once per token when it enters its warning window (or has expired)."""
         now = self.clock()
         window = self.model.warning_window(now)  # bisection: the cost does not grow with rows
-        auto = set(self.scheduler.scheduled) if window else set()
+        scheduled = self.scheduler.scheduled
+        auto = set(scheduled) if window else set()
         for i in window:
             row = self.model.row(i)
             if row.kind == "ID token" or (row.credential, row.kind) in self._warned:
@@ -296,10 +299,9 @@ class ExpiryView(QWidget):
             self.warned.emit(f"The {row.kind} of {row.credential} expires in less than "
                              f"{max(1, round(row.warn_before / 60))} min: {action}.")
         counts = self.model.counts(now)
-        auto_count = len(self.scheduler.scheduled)
         self.summary.setText(f"{counts[State.EXPIRING]} expiring soon · {counts[State.EXPIRED]} "
                              f"expired · {counts[State.FRESH]} fresh · {counts[State.UNKNOWN]} "
-                             f"unknown · {auto_count} auto-refreshing")
+                             f"unknown · {len(scheduled)} auto-refreshing")
 
     # -- auto-refresh ---------------------------------------------------------------------------
     def run_auto_refresh(self, now: float) -> None:
@@ -308,8 +310,8 @@ class ExpiryView(QWidget):
         for name in self.scheduler.due(now):
             if not self.scheduler.begin(name):
                 continue
-            before = self._auto_names.get(name) or DEFAULT_AUTO_REFRESH_BEFORE
-            self.vault.tasks.submit(f"auto-refresh-{name}", partial(self._auto_work, name, before),
+            self.vault.tasks.submit(f"auto-refresh-{name}",
+                                    partial(self._auto_work, name, self.scheduler.lead(name)),
                                     partial(self._auto_done, name),
                                     partial(self._auto_failed, name))
 
