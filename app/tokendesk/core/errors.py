@@ -3,6 +3,7 @@
 ::
 
     TokendeskError
+     ├─ InvalidInput ───── a value that cannot be used (not a finite number, out of range)
      ├─ TokenError ─────── MalformedToken(segment, offset), UnsupportedAlgorithm
      ├─ KeyProblem ─────── UnusableKey(reason), KeySetRejected(reason)
      ├─ DecryptionFailed
@@ -31,6 +32,13 @@ class TokendeskError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class InvalidInput(TokendeskError):
+    """An argument or value that cannot be used: a number that is not finite (``NaN``,
+    ``Infinity``, ``1e400``), a negative leeway, a size beyond the cap (SECURITY.md 35)."""
+
+    code = "invalid_input"
 
 
 class TokenError(TokendeskError):

@@ -5,21 +5,37 @@ The clock is always injectable: every function takes ``now`` (epoch seconds).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import lru_cache
 
 __all__ = [
+    "NOT_FINITE",
     "Clock",
     "format_local",
     "format_utc",
     "format_utc_or_dash",
     "human_duration",
+    "is_finite",
     "relative",
     "system_clock",
 ]
 
 Clock = Callable[[], float]
+
+#: How a number that is not finite (NaN, Infinity, ``1e400``) is shown: never as a time
+#: (SECURITY.md 35).
+NOT_FINITE = "not a finite number"
+
+
+def is_finite(value: float) -> bool:
+    """True for a number usable as a time: not NaN or infinite, and (for a JSON integer) within
+    the range of a float."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int with hundreds of digits
+        return False
 
 
 def system_clock() -> float:
@@ -28,6 +44,8 @@ def system_clock() -> float:
 
 def human_duration(seconds: float) -> str:
     """A duration in at most two units: "12 s", "4 min 12 s", "2 h 5 min", "3 days"."""
+    if not is_finite(seconds):
+        return NOT_FINITE
     s = int(abs(seconds))
     if s < 60:
         return f"{s} s"
@@ -51,6 +69,8 @@ def human_duration(seconds: float) -> str:
 
 def relative(epoch: float, now: float) -> str:
     """ "in 4 min 12 s" or "3 days ago" (or "now")."""
+    if not (is_finite(epoch) and is_finite(now)):
+        return NOT_FINITE
     delta = epoch - now
     if abs(delta) < 1:
         return "now"
@@ -63,7 +83,9 @@ def format_utc(epoch: float) -> str:
     Memoized: the same few instants (a token's exp, iat, nbf) are formatted again and again,
     by the verifier and by every refresh of the claims table and the countdowns.
     """
-    return _format_utc(int(epoch)) if epoch == epoch and abs(epoch) < 1e15 else f"{epoch}"
+    if not is_finite(epoch):
+        return NOT_FINITE
+    return _format_utc(int(epoch)) if abs(epoch) < 1e15 else f"{epoch}"
 
 
 def format_utc_or_dash(epoch: float | None) -> str:
@@ -82,6 +104,8 @@ def _format_utc(epoch: int) -> str:
 
 def format_local(epoch: float) -> str:
     """The same moment in the machine's time zone, e.g. ``2026-11-22 11:03:00 CET``."""
+    if not is_finite(epoch):
+        return NOT_FINITE
     try:
         return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
     except (OverflowError, OSError, ValueError):

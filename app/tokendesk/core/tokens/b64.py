@@ -7,7 +7,7 @@ import binascii
 import re
 
 __all__ = ["b64url_decode", "b64url_decode_checked", "b64url_encode", "first_bad_char", "is_b64url",
-           "lenient_decode"]
+           "is_canonical", "lenient_decode", "non_canonical_message"]
 
 _ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
 _B64_ANY = re.compile(r"[A-Za-z0-9_+/-]*={0,2}")
@@ -23,6 +23,29 @@ def first_bad_char(segment: str) -> int | None:
     match = _ALPHABET.match(segment)
     end = match.end() if match else 0
     return None if end == len(segment) else end
+
+
+#: The characters that may end a canonical segment, by ``len % 4``: their unused low bits
+#: (4 of them after 2 characters, 2 after 3) are zero (RFC 4648 §3.5).
+_LAST_AFTER_2 = frozenset("AQgw")
+_LAST_AFTER_3 = frozenset("AEIMQUYcgkosw048")
+
+
+def is_canonical(segment: str) -> bool:
+    """True unless the last character carries non-zero unused bits (SECURITY.md 7a): only that
+    character is looked at, so this costs nothing on the hot path."""
+    rest = len(segment) % 4
+    if rest == 2:
+        return segment[-1] in _LAST_AFTER_2
+    if rest == 3:
+        return segment[-1] in _LAST_AFTER_3
+    return True
+
+
+def non_canonical_message(name: str, segment: str) -> str:
+    return (f"{name}: the last character {segment[-1]!r} has non-zero unused bits, so this is "
+            "not the canonical base64url spelling (RFC 4648 §3.5): the same bytes can be "
+            "written several ways")
 
 
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")

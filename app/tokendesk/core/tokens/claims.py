@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .._record import NamedTuple
-from ..timefmt import format_local, format_utc, human_duration, relative
+from ..timefmt import NOT_FINITE, format_local, format_utc, human_duration, is_finite, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -212,7 +212,12 @@ class ExplainedClaim(NamedTuple):
 def _display(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN or Infinity somewhere in it (SECURITY.md 35)
+        return json.dumps(value, ensure_ascii=False) + f" ({NOT_FINITE})"
+    except RecursionError:
+        return "(nested too deeply to show)"
 
 
 def _time_words(name: str, epoch: float, now: float) -> str:
@@ -233,14 +238,18 @@ def explain_claims(claims: dict[str, Any], now: float) -> list[ExplainedClaim]:
     rows = []
     for name, value in claims.items():
         info = lookup(name)
-        if name in TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
+        if name in TIME_CLAIMS and _is_number(value):
+            if not is_finite(value):  # NaN, Infinity, 1e400: shown as such, never as a time
+                rows.append(ExplainedClaim(name, value, f"{_display(value)} ({NOT_FINITE})",
+                                           info, relative=NOT_FINITE))
+                continue
             utc, local = format_utc(value), format_local(value)
             words = _time_words(name, float(value), now)
             rows.append(ExplainedClaim(name, value, f"{utc} ({words})", info, utc, local, words))
         else:
             rows.append(ExplainedClaim(name, value, _display(value), info))
     exp, iat = claims.get("exp"), claims.get("iat")
-    if _is_number(exp) and _is_number(iat):
+    if _is_number(exp) and _is_number(iat) and is_finite(exp) and is_finite(iat):
         rows.append(
             ExplainedClaim(
                 "lifetime",

@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 from .._record import NamedTuple
-from .b64 import b64url_decode, b64url_decode_checked, first_bad_char, lenient_decode
+from .b64 import (
+    b64url_decode,
+    b64url_decode_checked,
+    first_bad_char,
+    is_canonical,
+    lenient_decode,
+    non_canonical_message,
+)
 from .model import JWE_SEGMENTS, JWS_SEGMENTS, Problem
 
 TYPE_CHECKING = False
@@ -112,6 +120,9 @@ def _decode_segment(name: str, text: str, problems: list[Problem]) -> bytes | No
             )
         )
         return lenient_decode(text)
+    if not is_canonical(text):  # SECURITY.md 7a: decoded all the same, but reported
+        problems.append(Problem("non_canonical", name, len(text) - 1,
+                                non_canonical_message(name, text)))
     return b64url_decode(text)
 
 
@@ -132,20 +143,32 @@ def _json_segment(name: str, data: bytes, problems: list[Problem]) -> Any:
         return loads_no_duplicates(text)
     except DuplicateMember as exc:
         problems.append(Problem("duplicate_member", name, None, f"{name}: {exc}"))
+    except ValueError as exc:
+        problems.append(_json_problem(name, exc))
+        return None
+    except RecursionError:
+        problems.append(Problem("too_deep", name, None, f"{name}: JSON nested too deeply"))
+        return None
+    # A duplicate member: show what a reader that keeps the last one would see, when the rest
+    # of the text is JSON at all (the duplicate is found before any trailing garbage is).
+    try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(
-                "bad_json",
-                name,
-                None,
-                f"{name}: not valid JSON at character {exc.pos + 1} of the decoded {name} "
-                f"({exc.msg})",
-            )
-        )
+    except ValueError as exc:
+        problems.append(_json_problem(name, exc))
     except RecursionError:
         problems.append(Problem("too_deep", name, None, f"{name}: JSON nested too deeply"))
     return None
+
+
+def _json_problem(name: str, exc: ValueError) -> Problem:
+    if isinstance(exc, json.JSONDecodeError):
+        return Problem("bad_json", name, None,
+                       f"{name}: not valid JSON at character {exc.pos + 1} of the decoded {name} "
+                       f"({exc.msg})")
+    # int() refuses a number longer than sys.get_int_max_str_digits() (quadratic to convert)
+    return Problem("bad_json", name, None,
+                   f"{name}: a number in it is too long to read (more than "
+                   f"{sys.get_int_max_str_digits():,} digits)")
 
 
 def parse_compact(text: str) -> ParsedCompact:
@@ -189,8 +212,16 @@ def parse_compact(text: str) -> ParsedCompact:
     payload_text: str | None = None
     payload_bytes = raw[1]
     if header is not None and header.get("b64") is False:
-        payload_bytes = parts[1].encode("utf-8")
         payload_text = parts[1]
+        try:
+            payload_bytes = payload_text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: not text at all
+            problems.append(Problem(
+                "not_utf8", "payload", exc.start,
+                f"payload: character {exc.start + 1} is a lone surrogate "
+                f"(U+{ord(payload_text[exc.start]):04X}), which is not text"))
+            payload_bytes = payload_text.encode("utf-8", "backslashreplace")
+            payload_text = payload_bytes.decode("ascii", "replace")
     elif payload_bytes is not None:
         payload, payload_text = _payload_value(payload_bytes)
     signature = raw[2] if len(raw) > 2 else None
@@ -208,6 +239,8 @@ def _fast_jws(text: str) -> ParsedCompact | None:
     if len(parts) != 3:
         return None
     h, p, s = parts
+    if not (is_canonical(h) and is_canonical(p) and is_canonical(s)):
+        return None  # the diagnosing parser reports it (SECURITY.md 7a)
     try:
         header = loads_no_duplicates(b64url_decode_checked(h))
         if not isinstance(header, dict) or header.get("b64") is False:
@@ -258,6 +291,12 @@ def parse_strict(text: str) -> StrictJWS | str:
         problems = parse_compact(text).problems
         return problems[0].message if problems else "the token could not be decoded"
     h, p, s = match.groups()
+    if not is_canonical(h):
+        return non_canonical_message("header", h)
+    if not is_canonical(p):
+        return non_canonical_message("payload", p)
+    if not is_canonical(s):
+        return non_canonical_message("signature", s)
     try:
         header_bytes = b64url_decode(h)
         payload_bytes = b64url_decode(p)

@@ -16,7 +16,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, TypeGuard
 
-from ..timefmt import format_utc, human_duration
+from ..errors import InvalidInput
+from ..timefmt import format_utc, human_duration, is_finite
 from .claims import HEADER_REGISTRY
 from .classify import classify_claims
 from .findings import header_findings
@@ -25,7 +26,13 @@ from .model import Finding, TokenKind
 from .parse import StrictJWS, parse_strict
 from .signatures import check_signature
 
-__all__ = ["Check", "Verification", "left_half_hash", "verify"]
+__all__ = ["ISSUER_TRUST", "Check", "Verification", "left_half_hash", "verify",
+           "with_issuer_trust"]
+
+#: The check that says whether keys fetched from an issuer came from one the user trusts
+#: (SECURITY.md 5a): an issuer given by the user, or a vault client's, and not merely the
+#: ``iss`` the token names.
+ISSUER_TRUST = "issuer trust"
 
 
 class Check(NamedTuple):
@@ -62,7 +69,21 @@ class Verification(NamedTuple):
 
     @property
     def verdict(self) -> str:
-        return "VALID" if self.valid else "INVALID"
+        """VALID; UNTRUSTED when the only failure is the issuer trust (the signature matches
+        keys of an issuer the token named itself); otherwise INVALID."""
+        if self.valid:
+            return "VALID"
+        failed = self.failures
+        if failed and all(c.name == ISSUER_TRUST for c in failed):
+            return "UNTRUSTED"
+        return "INVALID"
+
+    @property
+    def issuer_trusted(self) -> bool | None:
+        """Whether the keys came from an issuer the user trusts; None when no keys were
+        fetched from an issuer (the user gave the keys, or a key set URL)."""
+        trust = [c for c in self.checks if c.name == ISSUER_TRUST]
+        return all(c.passed for c in trust) if trust else None
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -83,6 +104,7 @@ class Verification(NamedTuple):
             "alg": self.alg,
             "key": self.key.label() if self.key else None,
             "kid": self.key.kid if self.key else None,
+            "issuer_trusted": self.issuer_trusted,
             "leeway": self.leeway,
             "now": self.now,
             "checks": [{"name": c.name, "passed": c.passed, "reason": c.reason}
@@ -92,6 +114,7 @@ class Verification(NamedTuple):
 
 
 _NOT_NUMBER = "{} is not a JSON number ({!r}): refused (RFC 7519 NumericDate)"
+_NOT_FINITE = "{} is not a finite number ({!r}): refused (RFC 7519 NumericDate)"
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()  # no extension is implemented
 
 
@@ -120,15 +143,36 @@ def verify(
     (epoch seconds), ``leeway`` the tolerated clock skew in seconds. With
     ``expected_kind="id_token"`` the OpenID Connect ID token rules apply (OIDC Core §3.1.3.7):
     ``client_id``, ``nonce``, ``access_token`` (for at_hash) and ``code`` (for c_hash).
+
+    The caller's own arguments are checked first: a ``now`` or ``leeway`` that is not a finite
+    number (or a negative leeway) raises :class:`~tokendesk.core.errors.InvalidInput`, since
+    ``leeway=nan`` would switch the expiry checks off (SECURITY.md 35).
     """
-    when = time.time() if now is None else float(now)
+    when = time.time() if now is None else _finite("now", now)
+    skew = _finite("leeway", leeway)
+    if skew < 0:
+        raise InvalidInput(f"the leeway must not be negative (got {skew:g} s)")
     try:
-        return _verify(text, keys, algorithms, issuer, audience, when, float(leeway),
+        return _verify(text, keys, algorithms, issuer, audience, when, skew,
                        expected_kind, client_id, nonce, access_token, code)
     except Exception as exc:  # noqa: BLE001 - SECURITY.md 4: anything unexpected is invalid
         return _refused(
             Check("internal", False, f"verification failed unexpectedly ({type(exc).__name__})"),
             when, leeway)
+
+
+def _finite(name: str, value: Any) -> float:
+    """``value`` as a finite float, or :class:`InvalidInput` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidInput(f"{name} must be a number of seconds, not {type(value).__name__}")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{name} must be a number of seconds, not {str(value)[:40]!r}") \
+            from None
+    if not is_finite(number):
+        raise InvalidInput(f"{name} is {number} (not a finite number): refused")
+    return number
 
 
 def _key_list(keys: KeySet | Key | Sequence[Key] | None) -> tuple[Key, ...]:
@@ -312,6 +356,8 @@ def _check_claims(
     if "exp" in claims:
         if not _is_number(exp):
             checks.append(Check("exp", False, _NOT_NUMBER.format("exp", exp)))
+        elif not is_finite(exp):
+            checks.append(Check("exp", False, _NOT_FINITE.format("exp", exp)))
         elif exp <= now - leeway:
             checks.append(Check("exp", False, f"expired {human_duration(now - exp)} ago "
                                 f"(exp {format_utc(exp)}{skew})"))
@@ -322,6 +368,8 @@ def _check_claims(
     if "nbf" in claims:
         if not _is_number(nbf):
             checks.append(Check("nbf", False, _NOT_NUMBER.format("nbf", nbf)))
+        elif not is_finite(nbf):
+            checks.append(Check("nbf", False, _NOT_FINITE.format("nbf", nbf)))
         elif nbf > now + leeway:
             checks.append(Check("nbf", False, f"not valid for another {human_duration(nbf - now)}"
                                 f" (nbf {format_utc(nbf)}{skew})"))
@@ -330,6 +378,8 @@ def _check_claims(
     for name in ("iat", "auth_time"):
         if name in claims and not _is_number(claims[name]):
             checks.append(Check(name, False, _NOT_NUMBER.format(name, claims[name])))
+        elif name in claims and not is_finite(claims[name]):
+            checks.append(Check(name, False, _NOT_FINITE.format(name, claims[name])))
     if issuer is not None:
         iss = claims.get("iss")
         if not isinstance(iss, str):
@@ -444,9 +494,29 @@ def _check_id_token(
             checks.append(Check(name, False, f"{name} does not match the {what}"))
 
 
-def describe(verification: Verification) -> str:
-    """Several lines for a terminal: the verdict, then each check."""
-    lines = [verification.verdict]
+def with_issuer_trust(verification: Verification, issuer: str, *, trusted: bool) -> Verification:
+    """``verification`` made with keys published by ``issuer``, plus the issuer trust check.
+
+    ``trusted``: the user gave this issuer (or it is a vault client's). When only the token
+    named it, a matching signature proves nothing (anyone can publish keys and name themselves
+    as issuer: SECURITY.md 5a), so the verdict is never VALID.
+    """
+    if trusted:
+        check = Check(ISSUER_TRUST, True, f"the keys are those published by {issuer}, an issuer "
+                      "you trust")
+    else:
+        signed = any(c.name == "signature" and c.passed for c in verification.checks)
+        what = ("the signature matches keys published by" if signed
+                else "the keys were fetched from")
+        check = Check(ISSUER_TRUST, False, f"{what} {issuer}, an issuer named by the token itself, "
+                      "not by you: anyone can publish keys and name themselves as issuer")
+    return verification._replace(valid=verification.valid and trusted,
+                                 checks=(*verification.checks, check))
+
+
+def describe(verification: Verification, headline: str | None = None) -> str:
+    """Several lines for a terminal: the verdict (or ``headline``), then each check."""
+    lines = [headline or verification.verdict]
     lines += [f"  {'ok ' if c.passed else 'BAD'} {c.name}: {c.reason}" for c in verification.checks]
     lines += [f"  warning: {f.message}" for f in verification.findings]
     return "\n".join(lines)
