@@ -185,9 +185,14 @@ def test_cli_verify_with_issuer_keys(server, rsa_private, capsys):
 
     _publish(server, [("k1", rsa_private)])
     token = _token(server, rsa_private, "k1")
-    code = main(["verify", token, "--issuer-keys", "--now", str(NOW), "--json"])
+    code = main(["verify", token, "--issuer-keys", "--iss", server.url, "--now", str(NOW),
+                 "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["valid"] is True and out["kid"] == "k1"
+    # without --iss the token's own issuer is not trusted (SECURITY.md 5a; test_issuer_trust.py)
+    code = main(["verify", token, "--issuer-keys", "--now", str(NOW), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["verdict"] == "UNTRUSTED" and out["issuer_trusted"] is False
 
 
 def test_cli_verify_network_failure_exits_3(capsys):

@@ -46,11 +46,15 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--secret", metavar="TEXT", help="an HMAC shared secret")
     src.add_argument("--jwks-url", metavar="URL", help="fetch the key set from this URL")
     src.add_argument("--issuer-keys", action="store_true",
-                     help="fetch the keys the token's issuer publishes (OpenID discovery)")
+                     help="fetch the keys the issuer publishes (OpenID discovery): the issuer "
+                     "of --iss or --client; without them the token's own iss is only shown, "
+                     "never trusted (the verdict is at best UNTRUSTED, exit 1)")
     p.add_argument("--secret-encoding", choices=("text", "base64", "base64url"), default="text")
     p.add_argument("--alg", action="append", metavar="ALG",
                    help="allowed algorithm (repeatable); still bound to what each key can do")
     p.add_argument("--iss", metavar="ISS", help="expected issuer (exact match)")
+    p.add_argument("--client", metavar="NAME",
+                   help="expect the issuer of this vault client (as --iss does)")
     p.add_argument("--aud", metavar="AUD", help="expected audience")
     p.add_argument("--now", type=float, metavar="EPOCH", help="the clock (default: now)")
     p.add_argument("--leeway", type=float, default=0.0, metavar="SECONDS",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from tokendesk.core.errors import TokendeskError
 from tokendesk.core.tokens.extract import strip_transport
@@ -11,48 +12,92 @@ from tokendesk.core.tokens.extract import strip_transport
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .common import UsageError, fail, print_json, read_file, read_token_arg
 
+if TYPE_CHECKING:
+    from tokendesk.core.tokens.verify import Verification
+
 
 def run(args: argparse.Namespace) -> int:
     from tokendesk.core.tokens.keys import load_keys, load_secret
     from tokendesk.core.tokens.verify import describe, verify
 
+    untrusted: str | None = None  # keys fetched from the issuer the token names itself
     try:
         token = strip_transport(read_token_arg(args.token).rstrip("\r\n"))
-        options = dict(algorithms=args.alg, issuer=args.iss, audience=args.aud, now=args.now,
-                       leeway=args.leeway, expected_kind=args.expect, client_id=args.client_id,
-                       nonce=args.nonce)
+        options = dict(algorithms=args.alg, issuer=_trusted_issuer(args), audience=args.aud,
+                       now=args.now, leeway=args.leeway, expected_kind=args.expect,
+                       client_id=args.client_id, nonce=args.nonce)
         if args.key is not None:
             result = verify(token, load_keys(read_file(args.key, "--key")), **options)
         elif args.secret is not None:
             result = verify(token, load_secret(args.secret, args.secret_encoding), **options)
         else:
-            result = _verify_remote(token, args, options)
+            result, untrusted = _verify_remote(token, args, options)
     except (UsageError, TokendeskError) as exc:
         return fail(exc, default=EXIT_USAGE)
+    headline = None
+    if result.verdict == "UNTRUSTED":
+        headline = (f"UNTRUSTED: signature matches keys published by {untrusted} (named by the "
+                    "token itself, not by you); give --iss (or --client) to trust it")
     if args.json:
-        print_json(result.to_dict())
+        data = result.to_dict()
+        if untrusted is not None:
+            data["untrusted_issuer"] = untrusted
+        print_json(data)
     else:
-        print(describe(result))
+        print(describe(result, headline))
     return EXIT_OK if result.valid else EXIT_REFUSED
 
 
-def _verify_remote(token: str, args: argparse.Namespace, options: dict[str, object]):  # type: ignore[no-untyped-def]
+def _trusted_issuer(args: argparse.Namespace) -> str | None:
+    """The issuer the user trusts: ``--iss``, or the issuer of the vault client ``--client``."""
+    if args.client is None:
+        return args.iss  # type: ignore[no-any-return]
+    issuer = _client_issuer(args.client)
+    if args.iss is not None and args.iss != issuer:
+        raise UsageError(f"--iss {args.iss} is not the issuer of the client {args.client} "
+                         f"({issuer})")
+    return issuer
+
+
+def _client_issuer(name: str) -> str:
+    """A vault client's issuer, read from the index (no keyring, no passphrase needed)."""
+    from tokendesk.core.paths import home
+    from tokendesk.core.vault.index import Index
+
+    path = home() / "vault.sqlite3"  # where Vault keeps its index
+    client = None
+    if path.exists():
+        index = Index(path)
+        try:
+            client = index.client(name)
+        finally:
+            index.close()
+    if client is None:
+        raise UsageError(f"no client named {name!r} in the vault (see 'tokendesk client list')")
+    return client.issuer
+
+
+def _verify_remote(token: str, args: argparse.Namespace,
+                   options: dict[str, Any]) -> tuple[Verification, str | None]:
+    """Verify with fetched keys; also returns the issuer when only the token named it."""
     from tokendesk.core import decode
     from tokendesk.core.oauth.http import HttpClient
     from tokendesk.core.tokens.remote import RemoteKeys
 
-    issuer = args.iss
+    issuer = options.pop("issuer")
+    trusted = issuer is not None
     if args.issuer_keys and issuer is None:
         claims = decode(token).claims or {}
         issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else None
         if issuer is None:
             raise UsageError("the token has no iss claim: give --iss or --jwks-url")
-        print(f"fetching the keys of {issuer} (the token's iss, UNVERIFIED until checked)",
-              file=sys.stderr)
+        print(f"fetching the keys of {issuer}, the issuer the token names: shown, not trusted "
+              "(give --iss or --client to trust an issuer)", file=sys.stderr)
     with HttpClient(ca_bundle=args.ca_bundle) as http:
         remote = RemoteKeys(http)
-        options = {k: v for k, v in options.items() if k != "issuer"}
-        return remote.verify(token, issuer=issuer, jwks_url=args.jwks_url, **options)
+        result = remote.verify(token, issuer=issuer, jwks_url=args.jwks_url,
+                               issuer_trusted=trusted, **options)
+    return result, None if trusted else issuer
 
 
 def run_decrypt(args: argparse.Namespace) -> int:

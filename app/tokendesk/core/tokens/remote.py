@@ -16,7 +16,7 @@ from ..oauth.discovery import Discovery
 from ..oauth.http import HttpClient
 from ..timefmt import Clock
 from .keys import KeySet, load_keys
-from .verify import Verification, verify
+from .verify import Verification, verify, with_issuer_trust
 
 __all__ = ["RemoteKeys"]
 
@@ -57,14 +57,21 @@ class RemoteKeys:
         return self.from_url(self.jwks_uri_for(issuer), refresh=refresh)
 
     def verify(self, token: str, *, issuer: str | None = None, jwks_url: str | None = None,
-               **options: Any) -> Verification:
-        """Verify with the issuer's (or the URL's) keys; refetch once on an unknown kid."""
+               issuer_trusted: bool = True, **options: Any) -> Verification:
+        """Verify with the issuer's (or the URL's) keys; refetch once on an unknown kid.
+
+        With ``issuer`` (and no ``jwks_url``) the result carries the issuer trust check:
+        ``issuer_trusted=False`` says the issuer is only the one the token names, so the
+        verdict is at best UNTRUSTED and the token's ``iss`` is not checked against itself.
+        """
         url = jwks_url or self.jwks_uri_for(_require(issuer))
-        if issuer is not None:
+        if issuer is not None and issuer_trusted:
             options.setdefault("issuer", issuer)
         result = verify(token, self.from_url(url), **options)
         if _unknown_kid(result):
             result = verify(token, self.from_url(url, refresh=True), **options)
+        if issuer is not None and not jwks_url:
+            result = with_issuer_trust(result, issuer, trusted=issuer_trusted)
         return result
 
 
