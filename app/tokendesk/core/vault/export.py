@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError, WrongPassphrase
+from .kdf import check_scrypt_params, derive_key
 from .model import Client
 from .vault import ACCESS_TOKEN, ID_TOKEN, TokenSet, Vault
 
@@ -26,9 +27,7 @@ _N, _R, _P = 2**15, 8, 1
 
 
 def _key(passphrase: str, salt: bytes, n: int = _N, r: int = _R, p: int = _P) -> bytes:
-    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    return derive_key(passphrase, salt, n, r, p)
 
 
 def _selected(vault: Vault, names: Iterable[str] | None) -> list[str]:
@@ -92,9 +91,10 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
         raise VaultCorrupt("this is not an encrypted Tokendesk export")
     if doc.get("version") != VERSION:
         raise VaultError(f"export version {doc.get('version')!r} is not supported")
+    # the cost of the key derivation is bounded before anything is derived (SECURITY.md 35)
+    n, r, p = check_scrypt_params(doc.get("n"), doc.get("r"), doc.get("p"), what="the export")
     try:
-        key = _key(passphrase, base64.b64decode(doc["salt"]), int(doc["n"]), int(doc["r"]),
-                   int(doc["p"]))
+        key = _key(passphrase, base64.b64decode(doc["salt"]), n, r, p)
         plain = AESGCM(key).decrypt(base64.b64decode(doc["nonce"]),
                                     base64.b64decode(doc["ciphertext"]), FORMAT.encode())
     except InvalidTag:
