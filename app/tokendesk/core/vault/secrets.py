@@ -430,7 +430,8 @@ class FileStore:
 
         self._values = values
         # a file changed within the last tick or two may change again unseen: read it again
-        racy = not 0 <= time.time_ns() - seen[1] < self._RACY_NS
+        # (or one stamped in the future: a clock set back)
+        racy = time.time_ns() - seen[1] < self._RACY_NS
         self._seen = None if racy else seen
 
     def unlock(self, passphrase: str) -> None:
