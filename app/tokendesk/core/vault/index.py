@@ -8,18 +8,25 @@ guessed at.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..errors import VaultCorrupt, VaultError
 from .model import AuditEntry, Client, Credential, Status
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Index"]
+__all__ = ["MAX_SEARCH", "MIGRATIONS", "SCHEMA_VERSION", "Index"]
+
+#: The longest search text: sqlite refuses LIKE patterns past 50,000 bytes, and no name,
+#: subject or note needs more.
+MAX_SEARCH = 1000
 
 
 def _run(db: sqlite3.Connection, script: str) -> None:
@@ -118,31 +125,143 @@ def _credential(row: Sequence[Any]) -> Credential:
                       row[16], row[17], row[18], bool(row[19]), bool(row[20]), row[21])
 
 
+#: The columns of ``clients`` in the order :meth:`Index._client` reads them.
+_CLIENT_COLUMNS = (
+    "uid, name, issuer, client_id, auth_method, scope, audience, discovery_url, endpoints, "
+    "extra_params, environment, admin_provider, has_secret, created_at, prefs"
+)
+
+
+def vault_error(exc: sqlite3.Error, path: Path) -> VaultError:
+    """The vault's own error for an error of sqlite (a message for a person; sqlite's own
+    words in parentheses — they never hold a bound value, and the index holds no secret)."""
+    text = str(exc)
+    low = text.lower()
+    where = f"the vault index {path.name}"
+    if "pattern too complex" in low:
+        return VaultError("the search text is too long or complex for the vault index: "
+                          "search for a shorter text")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return VaultError(f"{where} refused a change that conflicts with what it holds ({text})")
+    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in low:
+        return VaultError(f"{where} is closed")
+    if "locked" in low or "busy" in low:
+        return VaultError(f"{where} is busy: another Tokendesk window or process kept it locked "
+                          f"too long; try again ({text})")
+    if "disk i/o" in low or "full" in low or "readonly" in low or "unable to open" in low:
+        return VaultError(f"{where} could not be read or written ({text}): check the disk and "
+                          "the permissions of TOKENDESK_HOME")
+    if "malformed" in low or "not a database" in low or "corrupt" in low or \
+            type(exc) is sqlite3.DatabaseError:
+        return VaultCorrupt(f"{where} cannot be read: it is damaged ({text}); restore it from a "
+                            "backup or an export")
+    return VaultError(f"{where} failed ({type(exc).__name__}: {text})")
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _mapped(method: _F) -> _F:
+    """Raise the vault's own errors instead of sqlite's from an index operation."""
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise vault_error(exc, self.path) from None
+    return cast(_F, wrapper)
+
+
+class _Slot:
+    """One thread's connection, kept in a ``threading.local``: when the thread ends (or a
+    foreign thread's Python state goes), the slot is collected and its connection closed."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
+def _forget(connections: dict[int, sqlite3.Connection], guard: threading.Lock,
+            key: int) -> None:
+    with guard:
+        conn = connections.pop(key, None)
+    if conn is not None:
+        conn.close()
+
+
 class Index:
+    """The index, usable from any thread: each thread has its own connection (opened on its
+    first use, with the same pragmas), so one thread's transaction is never joined by another
+    thread's statements (DESIGN.md "Threading"; SECURITY.md 21a). sqlite's own locking (WAL, a
+    busy timeout) orders the writers of all threads and processes. Errors are the vault's own
+    (:class:`VaultError`, :class:`VaultCorrupt`), never sqlite's."""
+
     def __init__(self, path: Path, *, migrations: Sequence[Callable[[sqlite3.Connection], None]]
-                 = MIGRATIONS) -> None:
+                 = MIGRATIONS, busy_timeout: float = 10.0) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        #: every connection this index opened and has not closed, by id
+        self._connections: dict[int, sqlite3.Connection] = {}
+        self._guard = threading.Lock()
+        self._closed = False
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=10,
-                                      check_same_thread=False)
-            self._set_wal()
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate(migrations)
+            self._migrate(migrations)  # once, on the first connection
         except sqlite3.DatabaseError as exc:
+            self.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise vault_error(exc, path) from None
             raise VaultCorrupt(f"the vault index {path.name} cannot be read ({exc})") from None
+        except BaseException:
+            self.close()
+            raise
         try:
             path.chmod(0o600)
         except OSError:
             pass
 
-    def _set_wal(self) -> None:
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        slot = getattr(self._local, "slot", None)
+        if slot is None or self._closed:
+            return self._connect()
+        conn: sqlite3.Connection = slot.conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise VaultError(f"the vault index {self.path.name} is closed")
+        # check_same_thread=False only so that close() can close it from another thread:
+        # nothing but its own thread uses it
+        conn = sqlite3.connect(str(self.path), isolation_level=None,
+                               timeout=self.busy_timeout, check_same_thread=False)
+        try:
+            self._set_wal(conn)
+            conn.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            conn.close()
+            raise
+        slot = _Slot(conn)
+        with self._guard:
+            if self._closed:
+                conn.close()
+                raise VaultError(f"the vault index {self.path.name} is closed")
+            self._connections[id(conn)] = conn
+        weakref.finalize(slot, _forget, self._connections, self._guard, id(conn))
+        self._local.slot = slot
+        return conn
+
+    @staticmethod
+    def _set_wal(db: sqlite3.Connection) -> None:
         """Switch to WAL. Two processes creating the index at the same moment can get
         'database is locked' here at once (the busy timeout does not cover this change of
         journal mode), so it is tried again for a few seconds."""
         for attempt in range(50):
             try:
-                self.db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA journal_mode=WAL")
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or attempt == 49:
@@ -150,9 +269,16 @@ class Index:
                 time.sleep(0.1)
 
     def close(self) -> None:
-        self.db.close()
+        """Close every connection this index opened, whichever thread opened it."""
+        with self._guard:
+            self._closed = True
+            connections = list(self._connections.values())
+            self._connections.clear()
+        for conn in connections:
+            conn.close()
 
     @property
+    @_mapped
     def version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -173,20 +299,48 @@ class Index:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """This thread's connection inside a write transaction (``BEGIN IMMEDIATE``): committed
+        at the end, rolled back on any exception. Inside another transaction of the same
+        thread it is a savepoint of that one."""
+        db = self.db
+        nested = db.in_transaction
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("SAVEPOINT tokendesk_nested" if nested else "BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise vault_error(exc, self.path) from None
+        try:
+            yield db
+        except BaseException as exc:
+            self._roll_back(db, nested)
+            if isinstance(exc, sqlite3.Error):
+                raise vault_error(exc, self.path) from None
             raise
-        else:
-            self.db.execute("COMMIT")
+        try:
+            db.execute("RELEASE tokendesk_nested" if nested else "COMMIT")
+        except sqlite3.Error as exc:
+            self._roll_back(db, nested)
+            raise vault_error(exc, self.path) from None
+
+    @staticmethod
+    def _roll_back(db: sqlite3.Connection, nested: bool) -> None:
+        if not db.in_transaction:
+            return  # sqlite rolled back already (after some errors it does)
+        try:
+            if nested:
+                db.execute("ROLLBACK TO tokendesk_nested")
+                db.execute("RELEASE tokendesk_nested")
+            else:
+                db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the error that made us roll back is the one to report
 
     # -- clients ------------------------------------------------------------------------------
+    @_mapped
     def add_client(self, client: Client) -> None:
         try:
             self.db.execute(
-                "INSERT INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO clients ({_CLIENT_COLUMNS}) "  # noqa: S608 - constant columns
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (client.uid, client.name, client.issuer, client.client_id, client.auth_method,
                  client.scope, client.audience, client.discovery_url,
                  json.dumps(client.endpoints), json.dumps(client.extra_params),
@@ -195,6 +349,7 @@ class Index:
         except sqlite3.IntegrityError:
             raise VaultError(f"a client named {client.name!r} already exists") from None
 
+    @_mapped
     def update_client(self, client: Client) -> None:
         self.db.execute(
             "UPDATE clients SET issuer=?, client_id=?, auth_method=?, scope=?, audience=?, "
@@ -205,17 +360,22 @@ class Index:
              client.environment, client.admin_provider, int(client.has_secret),
              json.dumps(client.prefs()), client.uid))
 
+    @_mapped
     def set_client_skew(self, name: str, skew: float) -> None:
         """Remember the clock skew last measured at this client's server."""
         self.db.execute("UPDATE clients SET prefs = json_set(prefs, '$.clock_skew', ?) "
                         "WHERE name=?", (skew, name))
 
+    @_mapped
     def client(self, name: str) -> Client | None:
-        row = self.db.execute("SELECT * FROM clients WHERE name=?", (name,)).fetchone()
+        row = self.db.execute(f"SELECT {_CLIENT_COLUMNS} FROM clients "  # noqa: S608
+                              "WHERE name=?", (name,)).fetchone()
         return self._client(row) if row else None
 
+    @_mapped
     def clients(self) -> list[Client]:
-        return [self._client(r) for r in self.db.execute("SELECT * FROM clients ORDER BY name")]
+        return [self._client(r) for r in self.db.execute(
+            f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY name")]  # noqa: S608
 
     @staticmethod
     def _client(row: Sequence[Any]) -> Client:
@@ -223,14 +383,17 @@ class Index:
                       json.loads(row[9]), row[10], row[11], bool(row[12]), row[0], row[13],
                       **Client.prefs_from(json.loads(row[14])))
 
+    @_mapped
     def remove_client(self, name: str) -> None:
         self.db.execute("DELETE FROM clients WHERE name=?", (name,))
 
+    @_mapped
     def client_uid(self, name: str) -> str | None:
         row = self.db.execute("SELECT uid FROM clients WHERE name=?", (name,)).fetchone()
         return row[0] if row else None
 
     # -- credentials --------------------------------------------------------------------------
+    @_mapped
     def add_credential(self, cred: Credential, client_uid: str) -> None:
         try:
             self.db.execute(
@@ -247,12 +410,14 @@ class Index:
         except sqlite3.IntegrityError:
             raise VaultError(f"a credential named {cred.name!r} already exists") from None
 
+    @_mapped
     def credential(self, name: str) -> Credential | None:
         row = self.db.execute(
             f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials c JOIN clients k "  # noqa: S608
             "ON c.client_uid = k.uid WHERE c.name=?", (name,)).fetchone()
         return _credential(row) if row else None
 
+    @_mapped
     def credentials(self, search: str = "", *, client: str | None = None,
                     environment: str | None = None, status: str | None = None,
                     order: str = "name", summary: bool = False) -> list[Credential]:
@@ -261,6 +426,9 @@ class Index:
         With ``summary`` only what a list shows is read (name, client, status, expiry times,
         last refresh, refresh fingerprint, environment); other fields keep their defaults."""
         where, args = [], []
+        if len(search) > MAX_SEARCH:
+            raise VaultError(f"the search text is too long ({len(search):,} characters; at most "
+                             f"{MAX_SEARCH:,}): search for a shorter text")
         if search:
             where.append("(c.name LIKE ? OR k.name LIKE ? OR c.subject LIKE ? OR c.notes LIKE ?)")
             args += [f"%{search}%"] * 4
@@ -283,6 +451,7 @@ class Index:
         build = _summary if summary else _credential
         return [build(r) for r in self.db.execute(sql, args)]
 
+    @_mapped
     def update_credential(self, name: str, **fields: Any) -> None:
         allowed = {"status", "subject", "scope", "refresh_fp", "access_fp", "id_fp",
                    "access_expires_at", "id_expires_at", "refresh_expires_at",
@@ -297,6 +466,7 @@ class Index:
         sets = ", ".join(f"{k}=?" for k in fields)
         self.db.execute(f"UPDATE credentials SET {sets} WHERE name=?", (*values, name))  # noqa: S608
 
+    @_mapped
     def switch_slot(self, name: str, new_slot: str, refresh_fp: str | None,
                     rotation: bool) -> str:
         """Point the credential at a new refresh-token slot (one transaction); the old slot is
@@ -311,21 +481,26 @@ class Index:
                        (new_slot, old, refresh_fp, 1 if rotation else 0, name))
         return old
 
+    @_mapped
     def clear_stale_slot(self, name: str) -> None:
         self.db.execute("UPDATE credentials SET stale_slot=NULL WHERE name=?", (name,))
 
+    @_mapped
     def stale_slots(self) -> list[tuple[str, str, str]]:
         """(name, uid, stale slot) of credentials whose old slot was not deleted (a crash)."""
         return list(self.db.execute(
             "SELECT name, uid, stale_slot FROM credentials WHERE stale_slot IS NOT NULL"))
 
+    @_mapped
     def remove_credential(self, name: str) -> None:
         self.db.execute("DELETE FROM credentials WHERE name=?", (name,))
 
+    @_mapped
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM credentials").fetchone()[0])
 
     # -- exchange history ---------------------------------------------------------------------
+    @_mapped
     def add_exchange(self, credential: str, operation: str, status: str, *, endpoint: str = "",
                      duration_ms: float | None = None, rotated: bool = False,
                      old_fp: str | None = None, new_fp: str | None = None,
@@ -341,6 +516,7 @@ class Index:
              old_fp, new_fp, scope_before, scope_after, json.dumps(request or {}),
              json.dumps(response or {})))
 
+    @_mapped
     def exchanges(self, credential: str, limit: int = 200) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT at, operation, endpoint, status, duration_ms, rotated, old_fp, new_fp, "
@@ -358,10 +534,12 @@ class Index:
         return out
 
     # -- audit --------------------------------------------------------------------------------
+    @_mapped
     def audit(self, action: str, target: str, detail: str = "", actor: str = "") -> None:
         self.db.execute("INSERT INTO audit (at, action, target, detail, actor) VALUES (?,?,?,?,?)",
                         (time.time(), action, target, detail, actor))
 
+    @_mapped
     def audit_log(self, target: str | None = None, limit: int = 10_000) -> list[AuditEntry]:
         if target is None:
             rows = self.db.execute("SELECT at, action, target, detail, actor FROM audit "
