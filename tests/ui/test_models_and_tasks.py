@@ -102,6 +102,40 @@ def test_a_newer_task_with_the_same_key_supersedes_the_older(qtbot):
     assert results == ["new"]
 
 
+def test_tasks_with_side_effects_under_one_key_all_report_whatever_finishes_first(qtbot):
+    # two refreshes of one credential (the Exchange view's and the Expiry menu's): neither
+    # outcome may be dropped, and cancel() cannot forget them
+    from tokendesk.ui.tasks import TaskRunner
+
+    first_gate, second_gate = threading.Event(), threading.Event()
+    runner = TaskRunner(QThreadPool())
+    results, errors = [], []
+    runner.submit("refresh:alice", lambda: first_gate.wait(5) and "first", results.append,
+                  keep=True)
+    runner.submit("refresh:alice", lambda: second_gate.wait(5) and 1 / 0, results.append,
+                  errors.append, keep=True)
+    assert runner.is_running("refresh:alice") and not runner.cancel("refresh:alice")
+    second_gate.set()
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=5000)
+    assert runner.is_running("refresh:alice")
+    first_gate.set()
+    qtbot.waitUntil(lambda: results == ["first"], timeout=5000)
+    assert isinstance(errors[0], ZeroDivisionError)
+    assert not runner.is_running("refresh:alice") and not runner.busy
+
+
+def test_a_read_does_not_supersede_a_task_with_side_effects_under_the_same_key(qtbot):
+    from tokendesk.ui.tasks import TaskRunner
+
+    gate = threading.Event()
+    runner = TaskRunner(QThreadPool())
+    results = []
+    runner.submit("k", lambda: gate.wait(5) and "write", results.append, keep=True)
+    runner.submit("k", lambda: "read", results.append)
+    gate.set()
+    qtbot.waitUntil(lambda: sorted(results) == ["read", "write"], timeout=5000)
+
+
 def test_cancel_drops_the_result_and_errors_are_reported(qtbot):
     from tokendesk.ui.tasks import InlinePool, TaskRunner
 
@@ -142,9 +176,13 @@ def test_use_the_issuers_keys(window, qtbot, issuer, rsa_private):
     window.inspector.set_text(_token(issuer, rsa_private))
     panel = window.inspector.verify_panel
     panel.issuer_button.click()
+    # the token named this issuer itself: shown, not trusted (SECURITY.md 5a)
+    assert panel.verdict.text().startswith("UNTRUSTED")
+    panel.trust_button.click()  # "Trust http://127.0.0.1:… ?" fills the Issuer field
+    assert panel.issuer.text() == issuer.url
     assert panel.verdict.text().startswith("VALID")
     assert issuer.url in panel.verdict.text()
-    assert issuer.count("/jwks") == 1
+    assert issuer.count("/jwks") == 1  # the keys were cached
 
 
 def test_fetching_keys_shows_progress_and_can_be_cancelled(threaded_window, qtbot, issuer,

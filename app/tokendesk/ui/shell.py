@@ -80,6 +80,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.busy)
         self.inspector.status_message.connect(self.show_status)
+        self.inspector.status_retracted.connect(self.retract_status)
+        self.vault_controller.clients_listed.connect(
+            self.inspector_controller.set_vault_clients)  # their issuers are trusted
         self.tasks.busy_changed.connect(self.busy.setVisible)
 
         self._pending_shortcuts: list[tuple[QAction, Any]] = []
@@ -266,6 +269,12 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_status(self, text: str) -> None:
         self.status_text.setText(text)
+
+    @Slot(str)
+    def retract_status(self, text: str) -> None:
+        """A view's message no longer holds (its token changed): clear it if still shown."""
+        if self.status_text.text() == text:
+            self.status_text.setText("")
 
     def paste_and_inspect(self) -> None:
         text = QGuiApplication.clipboard().text()

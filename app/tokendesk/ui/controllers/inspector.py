@@ -4,6 +4,11 @@ Decoding a normal token takes microseconds and runs on the GUI thread after a sh
 very large input is decoded on the task pool so the window never stalls. Key parsing (which
 first imports cryptography), verification and key fetching always run on the pool; a newer
 request supersedes an older one and ``cancel()`` drops a running one.
+
+A verdict follows its inputs: once the user asked for a verification, any change of the token,
+the key or an expectation re-runs it (debounced, latest wins) when the keys are local, and marks
+it stale at once when the keys come from the network, which is never used unless asked.
+Issuer keys are trusted only for an issuer the user gave or a vault client's (SECURITY.md 5a).
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ class VerifyRequest(NamedTuple):
     expected_kind: str | None = None
     client_id: str | None = None
     now: float | None = None
+    trusted_issuers: tuple[str, ...] = ()  # the vault clients' issuers
+
+
+def needs_network(request: VerifyRequest) -> bool:
+    """Whether verifying ``request`` fetches keys (only ever when the user asks)."""
+    return request.use_issuer or bool(request.jwks_url)
 
 
 class _Remote:
@@ -78,16 +89,20 @@ def run_verification(request: VerifyRequest, remote: _Remote) -> tuple[Any, str]
         "now": request.now, "leeway": request.leeway, "nonce": request.nonce or None,
         "expected_kind": request.expected_kind or None, "client_id": request.client_id or None,
     }
-    if request.use_issuer or request.jwks_url:
+    if needs_network(request):
         issuer = request.issuer
+        trusted = bool(issuer)  # the Issuer field
         if request.use_issuer and not issuer:
             claims = decode(request.token).claims or {}
             issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else None
             if not issuer:
                 raise ValueError("the token has no iss claim: enter the expected issuer")
+            # the token's own iss is trusted only when it is a vault client's issuer
+            trusted = issuer in request.trusted_issuers
         options.pop("issuer")
         result = remote.get().verify(request.token, issuer=issuer,
-                                     jwks_url=request.jwks_url or None, **options)
+                                     jwks_url=request.jwks_url or None, issuer_trusted=trusted,
+                                     **options)
         where = request.jwks_url or f"the keys published by {issuer}"
         return result, where
     text = request.key_text.strip()
@@ -113,6 +128,10 @@ class InspectorController(QObject):
     verification_finished = Signal(object, str)  # Verification, key description
     verification_failed = Signal(str)
     verification_cancelled = Signal()
+    #: The inputs changed after a verification: (why, re-running). The old verdict no longer
+    #: holds; when not re-running (network keys) the user must ask again.
+    verification_stale = Signal(str, bool)
+    known_issuers_changed = Signal(object)  # list[str]: the vault clients' issuers
     busy_changed = Signal(bool)
 
     def __init__(
@@ -136,6 +155,15 @@ class InspectorController(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(debounce_ms)
         self._debounce.timeout.connect(self.decode_now)
+        #: The last verification the user asked for (None: none, or cancelled), and the
+        #: latest inputs waiting for the re-run's debounce.
+        self._asked: VerifyRequest | None = None
+        self._pending: VerifyRequest | None = None
+        self._reverify = QTimer(self)
+        self._reverify.setSingleShot(True)
+        self._reverify.setInterval(debounce_ms)
+        self._reverify.timeout.connect(self._reverify_now)
+        self.trusted_issuers: tuple[str, ...] = ()
         tasks.busy_changed.connect(self.busy_changed)
 
     # -- decoding -----------------------------------------------------------------------------
@@ -176,7 +204,51 @@ class InspectorController(QObject):
         self.decoded.emit(token)
 
     # -- verification -------------------------------------------------------------------------
+    @Slot(object)
+    def set_vault_clients(self, clients: list[Any]) -> None:
+        """The vault's clients: their issuers are trusted for the issuer's keys."""
+        issuers = tuple(sorted({c.issuer for c in clients if getattr(c, "issuer", "")}))
+        if issuers != self.trusted_issuers:
+            self.trusted_issuers = issuers
+            self.known_issuers_changed.emit(list(issuers))
+
     def verify(self, request: VerifyRequest) -> None:
+        """The user asked: verify now (with the network if the request needs it)."""
+        self._asked = request
+        self._pending = None
+        self._reverify.stop()
+        self._run(request)
+
+    def inputs_changed(self, request: VerifyRequest | None, *, user_asked: bool = False) -> None:
+        """The token or a verify input changed (``request``: the new inputs, or None when there
+        is nothing to verify). A verdict already shown is for the old inputs: drop a running
+        verification; re-run it (debounced) if it needs no network or ``user_asked``, else
+        say the verdict is stale. Nothing happens until the user first asked to verify."""
+        self._reverify.stop()
+        self._pending = None
+        self.tasks.cancel("verify")  # a verdict for the old inputs is never shown
+        asked = self._asked
+        if asked is None or request is None:
+            return
+        request = request._replace(use_issuer=asked.use_issuer)
+        self._asked = request
+        if user_asked:
+            self._run(request)
+        elif needs_network(request):
+            self.verification_stale.emit("inputs changed, verify again", False)
+        else:
+            self._pending = request
+            self.verification_stale.emit("inputs changed, verifying again…", True)
+            self._reverify.start()
+
+    @Slot()
+    def _reverify_now(self) -> None:
+        request, self._pending = self._pending, None
+        if request is not None:
+            self._run(request)
+
+    def _run(self, request: VerifyRequest) -> None:
+        request = request._replace(trusted_issuers=self.trusted_issuers)
         if request.use_issuer:
             what = "Fetching the issuer's keys…"
         elif request.jwks_url:
@@ -189,11 +261,15 @@ class InspectorController(QObject):
                           self._on_verified, self._on_verify_error)
 
     def cancel(self) -> None:
+        self._asked = None  # the user said stop: nothing re-runs until asked again
+        self._reverify.stop()
+        self._pending = None
         if self.tasks.cancel("verify"):
             self.verification_cancelled.emit()
 
     def shutdown(self) -> None:
         """Drop running work and close the network client (the window is closing)."""
+        self._reverify.stop()
         self.tasks.cancel("verify")
         self._remote.close()
 

@@ -56,6 +56,9 @@ class InspectorView(QWidget):
     """Views call the controller and listen to its signals; nothing here blocks."""
 
     status_message = Signal(str)
+    #: A status message this view showed no longer holds (its token or inputs changed): the
+    #: status bar clears it if it still shows it.
+    status_retracted = Signal(str)
 
     def __init__(self, controller: InspectorController, clock: Callable[[], float] = time.time,
                  parent: QWidget | None = None) -> None:
@@ -63,6 +66,7 @@ class InspectorView(QWidget):
         self.controller = controller
         self.clock = clock
         self.token: DecodedToken | None = None
+        self._verify_status: str | None = None  # the verdict's status message, while it holds
 
         self.input = TokenInput("Token input")
         self.input.setPlaceholderText(PLACEHOLDER)
@@ -196,7 +200,11 @@ class InspectorView(QWidget):
         controller.verification_finished.connect(self._on_verified)
         controller.verification_failed.connect(self._on_verify_failed)
         controller.verification_cancelled.connect(self._on_verify_cancelled)
+        controller.verification_stale.connect(self._on_verify_stale)
+        controller.known_issuers_changed.connect(self.verify_panel.set_known_issuers)
         self.verify_panel.verify_requested.connect(self._on_verify_requested)
+        self.verify_panel.inputs_changed.connect(self._on_verify_inputs_changed)
+        self.verify_panel.issuer_trusted.connect(self._on_issuer_trusted)
         self.verify_panel.cancel_requested.connect(controller.cancel)
         self.verify_panel.message.connect(self._show_message)
 
@@ -246,7 +254,17 @@ class InspectorView(QWidget):
     # -- rendering ----------------------------------------------------------------------------
     @Slot(object)
     def _on_decoded(self, token: DecodedToken) -> None:
+        previous = self.token
         self._render(token)
+        claims = token.claims if token is not None else None
+        iss = claims.get("iss") if claims else None
+        self.verify_panel.offer_issuer(iss if isinstance(iss, str) else None)
+        if previous is None or token is None or previous.text != token.text:
+            self._retract_verify_status()  # it was about another token
+        request = self._verifiable_request(self.verify_panel.request())
+        self.controller.inputs_changed(request)
+        if request is None:
+            self.verify_panel.set_busy(None)  # a running verification was dropped
 
     def _render(self, token: DecodedToken | None) -> None:
         """Show a decoded token. Only what changed is redrawn: a keystroke in one segment
@@ -277,8 +295,7 @@ class InspectorView(QWidget):
         self.badge.setText(f"  {label}  ")
         _style(self.badge, f"background: {background}; color: {foreground}; "
                            "border-radius: 8px; font-weight: 600; padding: 2px;")
-        self.unverified.setVisible(token.format in (TokenFormat.JWS, TokenFormat.UNSECURED,
-                                                    TokenFormat.JWS_JSON))
+        self.unverified.setVisible(self._signed())
         _style(self.unverified, f"color: {theme.warn}; font-weight: 600;")
         self.reasons.setText("\n".join(f"• {r}" for r in token.reasons))
         self.problems.setText("\n".join(f"✘ {p.message}" for p in token.problems))
@@ -297,6 +314,15 @@ class InspectorView(QWidget):
             self._fill("Payload", self.payload_view)
             self.claims_model.set_claims(token.claims, self.clock())
         self._update_countdown()
+
+    def _signed(self) -> bool:
+        """Whether the token is one that a signature check could make trustworthy."""
+        if self.token is None:
+            return False
+        from tokendesk.core import TokenFormat
+
+        return self.token.format in (TokenFormat.JWS, TokenFormat.UNSECURED,
+                                     TokenFormat.JWS_JSON)
 
     # -- the Payload and Header views -----------------------------------------------------------
     def _fill_views(self) -> None:
@@ -371,37 +397,78 @@ class InspectorView(QWidget):
         _style(self.countdown, f"color: {color}; font-weight: 600;")
 
     # -- verification -------------------------------------------------------------------------
-    @Slot(object)
-    def _on_verify_requested(self, request: VerifyRequest) -> None:
+    def _token_problem(self) -> str | None:
+        """Why the current token cannot be verified, or None."""
         token = self.token
         if token is None or not token.text:
-            self._show_message("Nothing to verify: paste a token first.")
-            return
+            return "nothing to verify"
         from tokendesk.core import TokenFormat
 
         if token.format is TokenFormat.JWE:
-            self.verify_panel.show_error("an encrypted token (JWE) must be decrypted before its "
-                                         "signature can be checked")
-            return
+            return ("an encrypted token (JWE) must be decrypted before its signature can be "
+                    "checked")
         if token.format is TokenFormat.OPAQUE:
-            self.verify_panel.show_error("an opaque token has no signature to check: ask its "
-                                         "issuer (introspection or /userinfo)")
+            return ("an opaque token has no signature to check: ask its issuer (introspection "
+                    "or /userinfo)")
+        return None
+
+    def _verifiable_request(self, request: VerifyRequest) -> VerifyRequest | None:
+        """``request`` for the current token, or None when it cannot be verified."""
+        if self._token_problem() is not None or self.token is None:
+            return None
+        return request._replace(token=self.token.text, now=self.clock())
+
+    @Slot(object)
+    def _on_verify_requested(self, request: VerifyRequest) -> None:
+        if self.token is None or not self.token.text:
+            self._show_message("Nothing to verify: paste a token first.")
             return
-        self.controller.verify(request._replace(token=token.text, now=self.clock()))
+        problem = self._token_problem()
+        if problem is not None:
+            self.verify_panel.show_error(problem)
+            return
+        self.controller.verify(request._replace(token=self.token.text, now=self.clock()))
+
+    @Slot()
+    def _on_verify_inputs_changed(self) -> None:
+        self.controller.inputs_changed(self._verifiable_request(self.verify_panel.request()))
+
+    @Slot(str)
+    def _on_issuer_trusted(self, _issuer: str) -> None:
+        """The user trusts the issuer the token names: verify again now (a click asks)."""
+        self.controller.inputs_changed(self._verifiable_request(self.verify_panel.request()),
+                                       user_asked=True)
+
+    @Slot(str, bool)
+    def _on_verify_stale(self, why: str, _rerunning: bool) -> None:
+        self.verify_panel.set_busy(None)
+        self.verify_panel.show_stale(why)
+        self.unverified.setVisible(self._signed())
+        self._retract_verify_status()
+
+    def _retract_verify_status(self) -> None:
+        if self._verify_status is not None:
+            self.status_retracted.emit(self._verify_status)
+            self._verify_status = None
+
+    def _verify_status_message(self, message: str) -> None:
+        self._verify_status = message
+        self.status_message.emit(message)
 
     @Slot(object, str)
     def _on_verified(self, verification: Any, described: str) -> None:
         self.verify_panel.set_busy(None)
         self.verify_panel.show_result(verification, described)
         self.unverified.setVisible(not verification.valid)
-        self.status_message.emit("Verified: VALID" if verification.valid else
-                                 f"Verification: INVALID — {verification.reason}")
+        self._verify_status_message(
+            "Verified: VALID" if verification.valid else
+            f"Verification: {verification.verdict} — {verification.reason}")
 
     @Slot(str)
     def _on_verify_failed(self, message: str) -> None:
         self.verify_panel.set_busy(None)
         self.verify_panel.show_error(message)
-        self.status_message.emit(message)
+        self._verify_status_message(message)
 
     @Slot()
     def _on_verify_cancelled(self) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDoubleSpinBox,
     QFileDialog,
     QGridLayout,
@@ -47,6 +48,10 @@ class VerifyPanel(QGroupBox):
     verify_requested = Signal(object)  # VerifyRequest without the token
     cancel_requested = Signal()
     message = Signal(str)
+    #: Any input of the verification changed (key, key type, URL, algorithm, expectations).
+    inputs_changed = Signal()
+    #: The user clicked "Trust <issuer>?": the Issuer field now holds it.
+    issuer_trusted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Verify", parent)
@@ -90,6 +95,9 @@ class VerifyPanel(QGroupBox):
         self.issuer = QLineEdit()
         self.issuer.setAccessibleName("Expected issuer")
         self.issuer.setPlaceholderText("exact match; empty: not checked")
+        self.issuer.setToolTip("The issuer you trust: checked against the token's iss, and the "
+                               "one whose keys are fetched (the vault clients' issuers are "
+                               "offered as you type)")
         self._row(form, 2, 0, "Issuer", self.issuer)
         self.audience = QLineEdit()
         self.audience.setAccessibleName("Expected audience")
@@ -128,6 +136,21 @@ class VerifyPanel(QGroupBox):
         buttons.addWidget(self.issuer_button)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
+        #: "Trust <the token's iss>?": one click fills the Issuer field (SECURITY.md 5a: the
+        #: token naming an issuer proves nothing; the user says whom they trust).
+        self._offered: str | None = None
+        self._known: tuple[str, ...] = ()  # the vault clients' issuers
+        self.trust_button = QPushButton()
+        self.trust_button.setAccessibleName("Trust the token's issuer")
+        self.trust_button.clicked.connect(self._trust_offered)
+        self.trust_button.hide()
+        layout.addWidget(self.trust_button)
+        for changed in (self.key_input.textChanged, self.key_mode.currentIndexChanged,
+                        self.jwks_url.textChanged, self.algorithm.currentIndexChanged,
+                        self.issuer.textChanged, self.audience.textChanged,
+                        self.nonce.textChanged, self.kind.currentIndexChanged,
+                        self.leeway.valueChanged):
+            changed.connect(self._on_input_changed)
 
         self.progress_line = QWidget()
         progress_layout = QHBoxLayout(self.progress_line)
@@ -169,7 +192,11 @@ class VerifyPanel(QGroupBox):
 
     # -- requests -----------------------------------------------------------------------------
     def _request(self, *, use_issuer: bool) -> None:
-        self.verify_requested.emit(VerifyRequest(
+        self.verify_requested.emit(self.request(use_issuer=use_issuer))
+
+    def request(self, *, use_issuer: bool = False) -> VerifyRequest:
+        """The verification the inputs describe (without the token)."""
+        return VerifyRequest(
             token="",
             key_text=self.key_input.toPlainText(),
             key_mode=str(self.key_mode.currentData()),
@@ -181,7 +208,48 @@ class VerifyPanel(QGroupBox):
             nonce=self.nonce.text().strip() or None,
             leeway=float(self.leeway.value()),
             expected_kind=self.kind.currentData(),
-        ))
+        )
+
+    def _on_input_changed(self, *_args: Any) -> None:
+        self._update_trust_offer()
+        self.inputs_changed.emit()
+
+    # -- the issuers the user may trust -------------------------------------------------------
+    def set_known_issuers(self, issuers: list[str]) -> None:
+        """Offer these (the vault clients' issuers) as completions of the Issuer field."""
+        from PySide6.QtCore import Qt  # after the first paint (see views/inspector.py)
+
+        completer = QCompleter(issuers, self.issuer)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.issuer.setCompleter(completer)
+        self._known = tuple(issuers)
+        self._update_trust_offer()
+
+    def offer_issuer(self, issuer: str | None) -> None:
+        """The token names ``issuer`` (unverified): offer it as a one-click "Trust …?"."""
+        self._offered = issuer or None
+        self._update_trust_offer()
+
+    def _update_trust_offer(self) -> None:
+        offered = self._offered
+        show = (offered is not None and offered != self.issuer.text().strip()
+                and offered not in self._known)
+        if show:
+            assert offered is not None
+            shown = offered if len(offered) <= 60 else offered[:57] + "…"
+            self.trust_button.setText(f"Trust {shown.replace('&', '&&')} ?")
+            self.trust_button.setToolTip(
+                f"The token names {offered} as its issuer, but anyone can name any issuer. If "
+                "you trust it, this fills it in as the expected issuer, whose keys may then be "
+                "fetched; until then a verdict with its keys is not VALID.")
+        self.trust_button.setVisible(show)
+
+    def _trust_offered(self) -> None:
+        offered = self._offered
+        if offered is None:
+            return
+        self.issuer.setText(offered)
+        self.issuer_trusted.emit(offered)
 
     def _open_key_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a key", "",
@@ -216,11 +284,21 @@ class VerifyPanel(QGroupBox):
     def show_error(self, message: str) -> None:
         self.show_unverified(message)
 
+    def show_stale(self, why: str) -> None:
+        """The verdict shown was for other inputs: say so, and drop its checks."""
+        self.verdict.setText(f"STALE — {why}")
+        self.verdict.setStyleSheet(f"color: {current_theme().warn};")
+        if self.checks.topLevelItemCount():
+            self.checks.clear()
+
     def show_result(self, verification: Any, described: str) -> None:
         theme = current_theme()
         if verification.valid:
             self.verdict.setText(f"VALID — verified with {described}")
             self.verdict.setStyleSheet(f"color: {theme.ok};")
+        elif verification.verdict == "UNTRUSTED":
+            self.verdict.setText(f"UNTRUSTED — {verification.reason}")
+            self.verdict.setStyleSheet(f"color: {theme.warn};")
         else:
             self.verdict.setText(f"INVALID — {verification.reason}")
             self.verdict.setStyleSheet(f"color: {theme.bad};")
