@@ -13,7 +13,7 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import NOW
+from tests.conftest import NOW, public_pem
 from tests.helpers.http_server import LocalServer, Reply
 from tokendesk.cli import main
 from tokendesk.core.oauth.http import HttpClient
@@ -183,3 +183,19 @@ def test_an_untrusted_issuer_with_a_bad_signature_is_invalid(attacker, rsa_priva
     assert result.verdict == "INVALID" and result.issuer_trusted is False
     assert "keys were fetched from" in next(c.reason for c in result.checks
                                             if c.name == ISSUER_TRUST)
+
+
+def test_client_sets_the_expected_issuer_for_a_local_key_too(capsys, tmp_path, monkeypatch,
+                                                            rsa_private):
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("TOKENDESK_HOME", str(home))
+    _vault_client(home, "prod", "https://login.example.com/")
+    key = tmp_path / "key.pem"
+    key.write_text(public_pem(rsa_private))
+    good = _token("https://login.example.com/", rsa_private)
+    code, out, _ = _verify(capsys, good, "--key", str(key), "--client", "prod")
+    assert code == 0 and "ok  iss: issuer is 'https://login.example.com/'" in out
+    code, out, _ = _verify(capsys, _token("https://login.example.com", rsa_private), "--key",
+                           str(key), "--client", "prod")
+    assert code == 1 and "BAD iss" in out
