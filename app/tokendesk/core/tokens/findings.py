@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..timefmt import is_finite
 from .model import DecodedToken, Finding, TokenFormat, TokenKind
 
 TYPE_CHECKING = False
@@ -88,6 +89,12 @@ def claim_findings(claims: dict[str, Any], kind: TokenKind) -> list[Finding]:
                 Finding("bad_numeric_date", f"{name} is not a JSON number ({value!r}): "
                         "a verifier must refuse it (RFC 7519 §2 NumericDate)")
             )
+        elif isinstance(value, int | float) and not is_finite(value):
+            shown = repr(value) if isinstance(value, float) else f"{len(str(value))} digits"
+            out.append(
+                Finding("bad_numeric_date", f"{name} is not a finite number ({shown}): "
+                        "a verifier must refuse it (RFC 7519 §2 NumericDate)")
+            )
     if _num(exp) and _num(iat):
         life = exp - iat
         limit = _DAY if kind is TokenKind.ACCESS_TOKEN else 365 * _DAY
@@ -111,4 +118,5 @@ def claim_findings(claims: dict[str, Any], kind: TokenKind) -> list[Finding]:
 
 
 def _num(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number usable as a time: not a bool, not NaN, Infinity or an int beyond float range."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and is_finite(value)

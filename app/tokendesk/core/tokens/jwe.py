@@ -26,8 +26,9 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from ..errors import DecryptionFailed, UnusableKey
-from .b64 import b64url_decode, is_b64url
+from .b64 import b64url_decode, is_b64url, is_canonical, non_canonical_message
 from .keys import EC_CURVES
+from .parse import DuplicateMember, loads_no_duplicates
 
 __all__ = ["Decrypted", "decrypt", "load_decryption_key"]
 
@@ -126,7 +127,11 @@ def _private_from_jwk(jwk: dict[str, Any]) -> Any:
 
 
 def decrypt(text: str, key: Any, *, password: bytes | None = None) -> Decrypted:
-    """Decrypt a compact JWE with ``key`` (see :func:`load_decryption_key`)."""
+    """Decrypt a compact JWE with ``key`` (see :func:`load_decryption_key`).
+
+    Raises only :class:`DecryptionFailed` (or :class:`UnusableKey`), whatever the input."""
+    if not isinstance(text, str):
+        raise DecryptionFailed("the token must be text")
     parts = text.strip().split(".")
     if len(parts) != 5:
         raise DecryptionFailed(f"a JWE has 5 segments; this has {len(parts)}")
@@ -134,29 +139,51 @@ def decrypt(text: str, key: Any, *, password: bytes | None = None) -> Decrypted:
     for name, part in zip(names, parts, strict=True):
         if not is_b64url(part):
             raise DecryptionFailed(f"the {name} segment is not base64url")
+        if not is_canonical(part):  # SECURITY.md 7a
+            raise DecryptionFailed(non_canonical_message(f"the {name} segment", part))
     try:
         raw = [b64url_decode(p) for p in parts]
-        header = json.loads(raw[0])
-    except ValueError as exc:
+    except ValueError as exc:  # binascii.Error too: an impossible length
         raise DecryptionFailed(f"the JWE could not be decoded ({exc})") from None
+    try:
+        header = loads_no_duplicates(raw[0])
+    except json.JSONDecodeError as exc:
+        raise DecryptionFailed(f"the JWE header is not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise DecryptionFailed("the JWE header is not UTF-8 text") from None
+    except DuplicateMember as exc:
+        raise DecryptionFailed(f"the JWE header is ambiguous: {exc}") from None
+    except ValueError:  # int() refuses a number of more than 4,300 digits
+        raise DecryptionFailed("the JWE header holds a number too long to read") from None
+    except RecursionError:
+        raise DecryptionFailed("the JWE header is nested too deeply") from None
     if not isinstance(header, dict):
         raise DecryptionFailed("the JWE header is not a JSON object")
     alg, enc = header.get("alg"), header.get("enc")
-    if enc not in _ENC_KEY_BYTES:
-        raise DecryptionFailed(f"unsupported content encryption {enc!r}")
-    assert isinstance(enc, str)
+    if not isinstance(enc, str) or enc not in _ENC_KEY_BYTES:
+        raise DecryptionFailed(f"unsupported content encryption {_short(enc)}")
     warnings: list[str] = []
     cek = _content_key(header, str(alg), enc, raw[1], key, password, warnings)
     aad = parts[0].encode("ascii")
     plaintext = _decrypt_content(enc, cek, raw[2], raw[3], raw[4], aad)
     if header.get("zip") == "DEF":
         inflater = zlib.decompressobj(-15)
-        plaintext = inflater.decompress(plaintext, _MAX_PLAINTEXT)
+        try:
+            plaintext = inflater.decompress(plaintext, _MAX_PLAINTEXT)
+        except zlib.error:
+            raise DecryptionFailed("zip is DEF, but the content is not DEFLATE data") from None
         if inflater.unconsumed_tail:
             raise DecryptionFailed("the compressed content inflates beyond the size limit")
     elif "zip" in header:
-        raise DecryptionFailed(f"unsupported compression {header['zip']!r}")
+        raise DecryptionFailed(f"unsupported compression {_short(header['zip'])}")
     return Decrypted(header, plaintext, tuple(warnings))
+
+
+def _short(value: Any) -> str:
+    """A header value for a message: its repr, cut short (it may be a long hostile value)."""
+    text = repr(value) if isinstance(value, str | int | float | bool | None) else \
+        type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _content_key(header: dict[str, Any], alg: str, enc: str, wrapped: bytes, key: Any,
