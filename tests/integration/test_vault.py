@@ -31,9 +31,12 @@ from tokendesk.core.vault import (
     Status,
     TokenSet,
     Vault,
+    fingerprint,
 )
 from tokendesk.core.vault.export import export_metadata, export_vault, import_vault
 from tokendesk.core.vault.index import Index
+from tokendesk.core.vault.vault import ACCESS_TOKEN as ACCESS
+from tokendesk.core.vault.vault import unpack_slot
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -91,8 +94,9 @@ def test_secrets_go_to_the_keyring_and_never_to_the_index(vault, home, secret_se
     cred = vault.credential("alice")
     # the keyring really holds it, under the credential's own service name
     backend = secret_service.backend()
-    assert backend.get_password(f"tokendesk/credential/{cred.uid}",
-                                f"refresh_token@{cred.slot}") == REFRESH_1
+    # one secret per slot: the refresh token with the access token that came with it
+    stored = backend.get_password(f"tokendesk/credential/{cred.uid}", f"refresh_token@{cred.slot}")
+    assert unpack_slot(stored) == {"refresh_token": REFRESH_1, "access_token": access}
     assert cred.subject == "alice" and cred.access_expires_at == NOW + 300
     assert cred.refresh_fp.startswith("sha256:") and REFRESH_1 not in repr(cred)
     _assert_no_secret_in(home, [REFRESH_1, access, CLIENT_SECRET])
@@ -116,8 +120,9 @@ def test_large_tokens_are_envelope_encrypted(vault, home):
     assert len(envelopes) == 1 and oct(envelopes[0].stat().st_mode & 0o777) == "0o600"
     _assert_no_secret_in(home, [big, REFRESH_1])
     envelopes[0].write_bytes(b"\0" * 100)
+    reopened = Vault(home, vault.store)  # this vault holds what it wrote in memory
     with pytest.raises(VaultCorrupt, match="damaged"):
-        vault.token("big", "access_token")
+        reopened.token("big", "access_token")
 
 
 def test_rotation_stores_the_new_token_and_deletes_the_old_slot(vault, secret_service):
@@ -140,11 +145,14 @@ def test_rotation_stores_the_new_token_and_deletes_the_old_slot(vault, secret_se
 def test_absent_empty_or_same_refresh_token_keeps_the_old(vault, new):
     vault.add_credential("alice", "dev", TokenSet(REFRESH_1, _access()))
     slot = vault.credential("alice").slot
-    assert not vault.store_tokens("alice", TokenSet(new, _access(NOW + 900)))
+    access = _access(NOW + 900)
+    assert not vault.store_tokens("alice", TokenSet(new, access))
     cred = vault.credential("alice")
     assert vault.refresh_token("alice") == REFRESH_1
-    assert cred.slot == slot and cred.rotation_count == 0
+    assert cred.rotation_count == 0 and cred.refresh_fp == fingerprint(REFRESH_1)
     assert cred.access_expires_at == NOW + 900
+    # the new access token went to a new slot beside the same refresh token, read afresh
+    assert cred.slot != slot and Vault(vault.home, vault.store).token("alice", ACCESS) == access
 
 
 def test_refresh_token_expiry_from_the_response(vault):

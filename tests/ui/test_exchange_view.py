@@ -49,6 +49,10 @@ def test_replay_asks_first_and_reports_reuse_detection(window, monkeypatch):
     view.buttons["replay"].click()
     assert "revoke the whole token family" in asked[0]
     assert view.outcome.text().startswith("Replayed: refused")
+    # what is known (the old token was refused) and what is not (the family) are both said,
+    # and the credential's state changes at once instead of reading "active"
+    assert "not known" in view.outcome.text()
+    assert window.vault_view.model.credential(0).status == "unknown"
     view.buttons["refresh"].click()  # the family is gone now
     assert "invalid_grant" in view.outcome.text()
     window.vault_controller.list()
@@ -68,9 +72,17 @@ def test_cancelled_confirmation_sends_nothing(window, monkeypatch):
 def test_refresh_twice_at_once_reports_both_outcomes(window, monkeypatch):
     view = window.exchange_view
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    before = window.vault_controller.vault.credential("alice").refresh_fp
     view.buttons["twice"].click()
-    result = json.loads(view.result.toPlainText())
-    assert len(result["outcomes"]) == 2
+    result = json.loads(view.result.toPlainText())["qa"]
+    assert [o["request"] for o in result["outcomes"]] == [1, 2]
+    accepted = [o for o in result["outcomes"] if o["result"] == "accepted"]
+    # the provider accepts one and refuses the reuse; the accepted token is stored, not lost
+    assert len(accepted) == 1 and accepted[0]["stored"]
+    cred = window.vault_controller.vault.credential("alice")
+    assert cred.refresh_fp == accepted[0]["issued_refresh_fp"] != before
+    assert cred.status == "unknown" and "refresh to find out" in result["unknown"]
+    assert len(window.vault_controller.vault.index.exchanges("alice")) == 2
 
 
 def test_sign_in_with_the_browser_from_the_exchange_view(window, monkeypatch):

@@ -15,8 +15,9 @@ from tests.helpers.oidc_provider import CLIENTS, client_record
 pytestmark = pytest.mark.integration
 
 
-def _refreshes(vault, name):
-    return [e for e in vault.index.exchanges(name) if e["operation"] == "refresh"]
+def _refreshes(vault, name, operation="auto-refresh"):
+    """The refreshes in the exchange history (automatic ones are marked as such)."""
+    return [e for e in vault.index.exchanges(name) if e["operation"] == operation]
 
 
 @pytest.fixture
@@ -115,6 +116,9 @@ def test_a_failed_scheduled_refresh_warns_backs_off_and_stops_on_invalid_grant(
     view.warned.connect(warnings.append)
     server.route("/token", Reply(503, {"error": "temporarily_unavailable"},
                                  headers={"Retry-After": "90"}))
+    view.tick()  # the token lives 100 s: its 120 s lead is capped at half that
+    assert server.count("/token") == 0
+    clock.t += 50
     view.tick()
     assert server.count("/token") == 1
     failed = [w for w in warnings if "Auto-refresh of bob failed" in w]

@@ -7,7 +7,7 @@ from email.utils import formatdate
 import pytest
 
 from tests.conftest import NOW
-from tokendesk.core.autorefresh import BACKOFF_MAX, BACKOFF_START, Scheduler
+from tokendesk.core.autorefresh import BACKOFF_MAX, BACKOFF_START, MIN_AGE, MIN_LIFE, Scheduler
 from tokendesk.core.errors import InvalidGrant, NetworkError, ProviderError, RotationLost
 from tokendesk.core.expiry import ExpiryRow, expiry_rows, lifetime_left
 from tokendesk.core.oauth.exchange import needs_refresh, skew_from_date
@@ -33,7 +33,7 @@ def test_one_refresh_in_flight_per_credential():
     s.update([cred()])
     assert s.begin("a") and not s.begin("a")
     assert s.due(NOW + 500) == []  # in flight: not due again
-    s.succeeded("a", NOW + 4000)
+    s.succeeded("a", NOW + 4000, NOW + 500)
     assert s.due(NOW + 500) == [] and s.begin("a")
 
 
@@ -56,8 +56,10 @@ def test_failures_back_off_doubling_up_to_a_ceiling_and_respect_retry_after():
                                           retry_after=2000), now)
     assert failure.retry_in == 2000
     s.begin("a")
-    s.succeeded("a", NOW + 400)  # success resets the back-off
-    assert s.due(now) == ["a"]
+    assert s.succeeded("a", now + 100, now) is None  # success resets the back-off
+    # a 100 s token: the 120 s lead is capped at half its life, and it is not refreshed again
+    # while younger than that
+    assert s.due(now + 49) == [] and s.due(now + 50) == ["a"]
 
 
 @pytest.mark.parametrize("exc", [InvalidGrant("invalid_grant", "revoked", 400),
@@ -117,3 +119,59 @@ def test_lifetime_left():
     assert lifetime_left(row, NOW) == 0.5
     assert lifetime_left(row, NOW + 1000) == 0.0
     assert lifetime_left(row._replace(issued_at=None), NOW) is None
+
+
+def _simulate(s: Scheduler, name: str, lifetime: float, seconds: int, start: float = NOW) -> int:
+    """Tick once a second for ``seconds``; each due refresh succeeds at once with a token of
+    ``lifetime``. Returns how many refreshes ran."""
+    count = 0
+    for t in range(seconds):
+        now = start + t
+        for due in s.due(now):
+            assert s.begin(due)
+            s.succeeded(due, now + lifetime, now)
+            count += 1
+    return count
+
+
+def test_a_lead_at_or_above_the_tokens_lifetime_refreshes_once_per_half_lifetime_not_every_tick():
+    # the storm once seen: a 5 min lead on 300 s tokens refreshed about once a second
+    s = Scheduler()
+    s.update([cred(expires=NOW + 300, auto=300.0, last_refreshed_at=NOW)])
+    assert s.lead("a") == 150 and "300 s" in s.capped("a")
+    assert _simulate(s, "a", 300, 600) == 3  # at 150, 300 and 450 s: never more
+
+
+@pytest.mark.parametrize("lifetime", [30, 120, 301, 3600])
+def test_auto_refresh_never_runs_more_than_twice_per_lifetime(lifetime):
+    s = Scheduler()
+    s.update([cred(expires=NOW + lifetime, auto=600.0, last_refreshed_at=NOW)])
+    ran = _simulate(s, "a", lifetime, 3 * lifetime)
+    assert 1 <= ran <= 3 * 2
+
+
+def test_a_credential_without_a_known_issue_time_is_not_refreshed_twice_within_the_min_age():
+    s = Scheduler()
+    s.update([cred(expires=NOW + 5, auto=120.0)])  # neither created_at nor a refresh known
+    assert s.due(NOW) == ["a"]
+    s.begin("a")
+    s.succeeded("a", NOW + 100, NOW)
+    assert s.due(NOW + MIN_AGE / 2 - 1) == []
+
+
+def test_a_refresh_that_brings_a_token_shorter_than_the_minimum_stops_with_a_warning():
+    s = Scheduler()
+    s.update([cred(expires=NOW + 100, auto=60.0, last_refreshed_at=NOW)])
+    now = NOW + 50
+    s.begin("a")
+    failure = s.succeeded("a", now + MIN_LIFE, now)
+    assert failure is not None and failure.stopped and "too short" in failure.message
+    assert s.due(now + 1000) == [] and "lives only" in s.stopped("a")
+
+
+def test_a_refresh_made_elsewhere_does_not_count_as_issued_now():
+    s = Scheduler()
+    s.update([cred(expires=NOW + 600, auto=60.0, last_refreshed_at=NOW)])
+    s.begin("a")
+    assert s.succeeded("a", NOW + 600, NOW + 100, refreshed=False) is None
+    assert s.due(NOW + 540) == ["a"]

@@ -12,6 +12,16 @@ outcome with :meth:`Scheduler.succeeded` or :meth:`Scheduler.failed`:
 * ``invalid_grant`` (the refresh token is dead) and configuration errors (``invalid_client``,
   ``unauthorized_client``, ``invalid_scope``) stop auto-refresh for that credential until the
   user turns it on again: retrying cannot help and would only hammer the server.
+
+And three rules that keep a short-lived token from turning auto-refresh into a storm (a 5-minute
+lead on 5-minute tokens once refreshed every second):
+
+* the lead is at most half the access token's lifetime (a 300 s token with a 10 min lead is
+  refreshed 150 s after it was issued);
+* a credential is not refreshed again while its access token is younger than
+  :data:`MIN_AGE` (or half its lifetime, when that is shorter);
+* a refresh that brings an access token living :data:`MIN_LIFE` seconds or less stops
+  auto-refresh with a warning instead of looping.
 """
 
 from __future__ import annotations
@@ -27,6 +37,10 @@ __all__ = ["BACKOFF_MAX", "BACKOFF_START", "Failure", "Scheduler"]
 
 BACKOFF_START = 30.0
 BACKOFF_MAX = 15 * 60.0
+#: No credential is auto-refreshed twice within this many seconds (or half its token's life).
+MIN_AGE = 60.0
+#: An access token that lives no longer than this cannot be kept fresh by auto-refresh.
+MIN_LIFE = 10.0
 
 
 @dataclass
@@ -35,9 +49,29 @@ class _Entry:
     expires_at: float | None
     has_access_token: bool
     skew: float
+    issued_at: float | None = None  # when the access token was issued (its last refresh)
     failures: int = 0
     retry_at: float = 0.0
     stopped: str = ""
+
+    @property
+    def lifetime(self) -> float | None:
+        if self.expires_at is None or self.issued_at is None:
+            return None
+        return self.expires_at - self.issued_at
+
+    @property
+    def lead(self) -> float:
+        """The lead time in force: the user's, at most half the token's lifetime."""
+        life = self.lifetime
+        return min(self.before, life / 2) if life is not None and life > 0 else self.before
+
+    def too_young(self, now: float) -> bool:
+        if self.issued_at is None:
+            return False
+        life = self.lifetime
+        floor = min(MIN_AGE, life / 2) if life is not None and life > 0 else MIN_AGE
+        return now - self.issued_at < floor
 
 
 @dataclass(frozen=True)
@@ -67,8 +101,11 @@ class Scheduler:
                 continue
             seen.add(c.name)
             old = self._entries.get(c.name)
-            entry = _Entry(c.auto_refresh, c.access_expires_at, c.has_access_token,
-                           skews.get(c.client, 0.0))
+            skew = skews.get(c.client, 0.0)
+            issued = c.last_refreshed_at or c.created_at or None
+            # expiry times are on the server's clock; the issue time is on ours
+            entry = _Entry(c.auto_refresh, c.access_expires_at, c.has_access_token, skew,
+                           issued + skew if issued is not None else None)
             if old is not None and old.before == entry.before:
                 entry.failures, entry.retry_at, entry.stopped = (old.failures, old.retry_at,
                                                                  old.stopped)
@@ -81,8 +118,17 @@ class Scheduler:
         return sorted(n for n, e in self._entries.items() if not e.stopped)
 
     def lead(self, name: str) -> float:
-        """How long before the access token's expiry ``name`` is refreshed."""
-        return self._entries[name].before
+        """How long before the access token's expiry ``name`` is refreshed (the user's lead,
+        at most half the token's lifetime)."""
+        return self._entries[name].lead
+
+    def capped(self, name: str) -> str:
+        """Why the lead in force is shorter than the one chosen ("" when it is not)."""
+        entry = self._entries.get(name)
+        if entry is None or entry.lead >= entry.before:
+            return ""
+        return (f"the access tokens live {entry.lifetime:.0f} s, less than twice the "
+                f"{entry.before:.0f} s lead: refreshed {entry.lead:.0f} s before expiry")
 
     def stopped(self, name: str) -> str:
         """Why auto-refresh of ``name`` stopped ("" when it did not)."""
@@ -93,7 +139,8 @@ class Scheduler:
         """The credentials whose refresh should start now (not already in flight)."""
         return [name for name, e in self._entries.items()
                 if not e.stopped and name not in self._in_flight and now >= e.retry_at
-                and needs_refresh(e.expires_at, now, e.before, e.has_access_token, e.skew)]
+                and not (e.has_access_token and e.too_young(now + e.skew))
+                and needs_refresh(e.expires_at, now, e.lead, e.has_access_token, e.skew)]
 
     def begin(self, name: str) -> bool:
         """Claim ``name`` for one refresh; ``False`` when one is already running."""
@@ -102,13 +149,27 @@ class Scheduler:
         self._in_flight.add(name)
         return True
 
-    def succeeded(self, name: str, access_expires_at: float | None) -> None:
+    def succeeded(self, name: str, access_expires_at: float | None, now: float,
+                  refreshed: bool = True) -> Failure | None:
+        """Record a finished refresh (``refreshed``: False when another window or a script
+        had just refreshed it). Returns a stop when the new token lives too short to keep
+        fresh automatically."""
         self._in_flight.discard(name)
         entry = self._entries.get(name)
-        if entry is not None:
-            entry.failures, entry.retry_at = 0, 0.0
-            entry.expires_at = access_expires_at
-            entry.has_access_token = True
+        if entry is None:
+            return None
+        entry.failures, entry.retry_at = 0, 0.0
+        entry.expires_at = access_expires_at
+        entry.has_access_token = True
+        if refreshed:
+            entry.issued_at = now + entry.skew
+        left = None if access_expires_at is None else access_expires_at - (now + entry.skew)
+        if refreshed and left is not None and left <= MIN_LIFE:
+            entry.stopped = (f"the server issued an access token that lives only {left:.0f} s: "
+                             "too short to refresh automatically without a loop")
+            return Failure(name, True, None, f"Auto-refresh of {name} stopped: "
+                           f"{entry.stopped}.")
+        return None
 
     def failed(self, name: str, exc: BaseException, now: float) -> Failure:
         self._in_flight.discard(name)

@@ -9,7 +9,7 @@
      ├─ DecryptionFailed
      ├─ VaultError ─────── KeyringUnavailable, VaultLocked, WrongPassphrase, VaultCorrupt
      └─ OAuthError ─────── NetworkError (retryable) ── OutcomeUnknown
-                           ResponseError, InsecureEndpoint,
+                           ResponseError ── KeptAfterRefusal, InsecureEndpoint,
                            ProviderError(code, description, status) ── InvalidGrant
                                                                       └ RotationLost
                            AdminError(status) ── MissingScope, NotFound, RateLimited
@@ -132,6 +132,14 @@ class ResponseError(OAuthError):
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(message)
         self.status = status
+
+
+class KeptAfterRefusal(ResponseError):
+    """A refresh's answer failed a check made after its new refresh token was stored (the ID
+    token changed identity, say): the new refresh token is kept, since the server has already
+    retired the old one; the answer's other tokens are not used (SECURITY.md 19)."""
+
+    code = "checked_after_store"
 
 
 class ProviderError(OAuthError):

@@ -6,14 +6,16 @@ the CLI (``tokendesk token``) and the GUI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import NamedTuple
 
 from .timefmt import human_duration
 from .vault.model import Client, Credential
 
-__all__ = ["ExpiryRow", "State", "expiry_rows", "lifetime_left", "state_of", "time_left"]
+__all__ = ["ExpiryRow", "State", "Timeline", "expiry_rows", "lifetime_left", "state_of",
+           "time_left"]
 
 #: Warn this long before a token expires, unless a client says otherwise.
 DEFAULT_WARN_BEFORE = 5 * 60.0
@@ -120,3 +122,36 @@ def expiry_rows(credentials: Iterable[Credential], clients: Iterable[Client] = (
                               note, start, warn_for(refresh_local, start)))
     rows.sort(key=lambda r: (r.expires_at is None, r.expires_at or 0.0))
     return rows
+
+
+class Timeline:
+    """Rows sorted by expiry, unknown last (as :func:`expiry_rows` returns them): the known
+    times are a sorted prefix, so the warning window and the counts per state are found by
+    bisection, not by a scan. The Expiry table and the warnings (over every row, whatever the
+    table's filter) share it."""
+
+    def __init__(self, rows: Sequence[ExpiryRow] = ()) -> None:
+        self.rows = rows
+        self.times = [r.expires_at for r in rows if r.expires_at is not None]
+        self._max_warn = max((r.warn_before for r in rows), default=DEFAULT_WARN_BEFORE)
+        self._min_warn = min((r.warn_before for r in rows), default=DEFAULT_WARN_BEFORE)
+
+    def warning_window(self, now: float) -> Sequence[int]:
+        """Indexes of the rows that expire within their warning time (not yet expired): by
+        bisection alone when every row warns equally early (O(log n)), else by bisection up to
+        the longest warning time and then each row's own."""
+        first = bisect_right(self.times, now)
+        last = bisect_right(self.times, now + self._max_warn)
+        if self._min_warn == self._max_warn:
+            return range(first, last)
+        rows = self.rows
+        return [i for i in range(first, last)
+                if rows[i].expires_at - now <= rows[i].warn_before]  # type: ignore[operator]
+
+    def counts(self, now: float) -> dict[State, int]:
+        """How many rows are in each state at ``now``."""
+        expired = bisect_right(self.times, now)
+        expiring = len(self.warning_window(now))
+        return {State.EXPIRED: expired, State.EXPIRING: expiring,
+                State.FRESH: len(self.times) - expired - expiring,
+                State.UNKNOWN: len(self.rows) - len(self.times)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import Any
 
 __all__ = ["run_app"]
 
@@ -33,6 +34,15 @@ def _peak_rss_mb() -> float:
 
 
 def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
+    app, _window = launch(smoke_test=smoke_test, argv=argv)
+    return int(app.exec())
+
+
+def launch(*, smoke_test: bool = False, argv: list[str] | None = None,
+           settings: Any = None) -> tuple[Any, Any]:
+    """Build the QApplication and the window as ``tokendesk gui`` does, and show it; after its
+    first paint the app's start-up runs (the hidden views, the vault, the expiry duties).
+    Returns (app, window) without entering the event loop (journey tests drive it)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -49,7 +59,7 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
 
     from .shell import MainWindow
 
-    window = MainWindow(defer_hidden_views=True)
+    window = MainWindow(defer_hidden_views=True, settings=settings)
 
     class FirstPaint(QObject):
         done = False
@@ -79,15 +89,16 @@ def run_app(*, smoke_test: bool = False, argv: list[str] | None = None) -> int:
         else:
             window.finish_startup()
             window.build_hidden_views()
+            window.start_background()  # the vault and the expiry duties, whatever tab shows
             window.prefetch()
             if not window.settings.get("app/welcomed"):
                 QTimer.singleShot(300, window.welcome)  # the first run only (Help reopens it)
 
-    watcher = FirstPaint()
+    watcher = FirstPaint(window)
     window.installEventFilter(watcher)
     window.inspector.installEventFilter(watcher)
     window.show()
     if smoke_test:
         QTimer.singleShot(30_000, lambda: (print("no paint within 30 s", file=sys.stderr),
                                            app.exit(1)))
-    return int(app.exec())
+    return app, window

@@ -81,7 +81,10 @@ def bench_view(home: Path) -> list[str]:
     store.create("benchmark passphrase")
     before = _rss_mb()
     start = time.perf_counter()
-    controller = VaultController(TaskRunner(InlinePool()), home, store_factory=lambda _h: store)
+    from tokendesk.core.session import Session
+
+    controller = VaultController(TaskRunner(InlinePool()),
+                                 Session(home, store_factory=lambda _h: store))
     view = VaultView(controller, SecretClipboard())
     view.resize(1280, 800)
     view.show()  # opens the vault and lists the credentials

@@ -34,12 +34,18 @@ class MainWindow(QMainWindow):
     def __init__(self, *, settings: Settings | None = None, pool: Pool | None = None,
                  clock: Callable[[], float] = time.time,
                  store_factory: Callable[[Any], Any] | None = None,
-                 defer_hidden_views: bool = False) -> None:
+                 defer_hidden_views: bool = False, session: Any = None) -> None:
         """``defer_hidden_views``: build the Vault and Exchange views (hidden tabs) only after
         the window's first paint, or when first shown (the app does; tests and
-        ``create_main_window()`` get every view at once)."""
+        ``create_main_window()`` get every view at once). The app then calls
+        :meth:`start_background`: the vault opens and the expiry duties run from the start,
+        whatever tab shows."""
         super().__init__()
         self.settings = settings or Settings()
+        from tokendesk.core.session import NetworkSettings, Session
+
+        self.session = session or Session(store_factory=store_factory, clock=clock,
+                                          network=NetworkSettings(*self._network_settings()))
         self.setWindowTitle("Tokendesk")
         QTimer.singleShot(0, lambda: self.setWindowIcon(app_icon()))  # after the first paint
         self.tasks = TaskRunner(pool, self)
@@ -54,12 +60,13 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.vault_controller = VaultController(self.tasks, store_factory=store_factory,
-                                                clock=clock, parent=self)
+        self.vault_controller = VaultController(self.tasks, self.session, clock=clock,
+                                                parent=self)
         self.vault_controller.auto_lock_s = self.settings.get("vault/auto_lock_min") * 60
         self.tabs.addTab(self.inspector, "Inspector")
         self.exchange_controller = ExchangeController(self.tasks, self.vault_controller,
-                                                      parent=self)
+                                                      self.session, parent=self)
+        self.expiry_controller: Any = None  # built with the first paint (finish_startup)
         self._vault_view: Any = None
         self._exchange_view: Any = None
         self.tabs.addTab(QWidget(), "Vault")
@@ -113,8 +120,7 @@ class MainWindow(QMainWindow):
         self.tabs.blockSignals(True)
         self._vault_view = VaultView(self.vault_controller, self.clipboard)
         self._exchange_view = ExchangeView(self.exchange_controller)
-        self._expiry_view = ExpiryView(self.vault_controller, self._clock,
-                                       exchange=self.exchange_controller, settings=self.settings)
+        self._expiry_view = ExpiryView(self._ensure_expiry_controller())
         self.support_controller = SupportController(self.tasks, self.vault_controller,
                                                     self.exchange_controller, parent=self)
         self._support_view = SupportView(self.support_controller)
@@ -132,10 +138,7 @@ class MainWindow(QMainWindow):
         self._vault_view.status_message.connect(self.show_status)
         self._exchange_view.status_message.connect(self.show_status)
         self._exchange_view.inspect_requested.connect(self._inspect_token)
-        self._expiry_view.status_message.connect(self.show_status)
-        self._expiry_view.warned.connect(self._warn)
         self._support_view.status_message.connect(self.show_status)
-        self.exchange_controller.finished.connect(lambda *_: self._expiry_view.reload())
         self._ensure_tray()
 
     @property
@@ -219,7 +222,9 @@ class MainWindow(QMainWindow):
 
     def finish_startup(self) -> None:
         """What waits for the first paint (the app calls this right after it; a window built
-        with every view at once calls it at once): the Inspector's models and the shortcuts."""
+        with every view at once calls it at once): the Inspector's models, the shortcuts and
+        the Expiry controller."""
+        self._ensure_expiry_controller()
         self.inspector.finish_setup()
         for action, shortcut in self._pending_shortcuts:
             sequence = QKeySequence(shortcut)
@@ -359,6 +364,11 @@ class MainWindow(QMainWindow):
                 self.settings.get("inspector/show_local_time"))
             self.clipboard.clear_after_ms = self.settings.get("clipboard/clear_after_s") * 1000
             self.vault_controller.auto_lock_s = self.settings.get("vault/auto_lock_min") * 60
+            from tokendesk.core.session import NetworkSettings
+
+            # every later request (refresh, revoke, sign-in, support) uses the new settings
+            self.session.configure_network(NetworkSettings(*self._network_settings()))
+            self.inspector_controller.configure_network(*self._network_settings())
             self.show_status("Preferences saved.")
 
     def compare(self) -> None:
@@ -392,6 +402,27 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Tokendesk", about_text())
 
     # -- lifecycle ------------------------------------------------------------------------------
+    def _ensure_expiry_controller(self) -> Any:
+        if self.expiry_controller is None:
+            from .controllers.expiry import ExpiryController
+
+            self.expiry_controller = ExpiryController(
+                self.vault_controller, self.exchange_controller, self.session, self._clock,
+                self.settings, parent=self)
+            self.expiry_controller.status_message.connect(self.show_status)
+            self.expiry_controller.warned.connect(self._warn)
+        return self.expiry_controller
+
+    def start_background(self) -> None:
+        """The app's background duties, from the start and whatever tab shows: open the vault
+        (the Expiry rows load when it opens), then countdowns, warnings and auto-refresh."""
+        self.finish_startup()
+        self.expiry_controller.start()
+
+    def _network_settings(self) -> tuple[float, str | None]:
+        return (float(self.settings.get("network/timeout_s")),
+                self.settings.get("network/ca_bundle") or None)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.set_geometry("inspector_splitter",
@@ -400,6 +431,10 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.inspector_controller.shutdown()
         self.exchange_controller.shutdown()
+        if self.expiry_controller is not None:
+            self.expiry_controller.stop()
+        self.tasks.finished_all.connect(self.session.close)  # once running work has reported
+        self.tasks.close_when_idle()
         super().closeEvent(event)
 
     def prefetch(self) -> None:

@@ -2,11 +2,12 @@
 
 A :class:`Task` is a ``QRunnable`` that calls a plain function (usually the synchronous core)
 on a ``QThreadPool`` and reports through a companion ``QObject`` whose signals are delivered on
-the GUI thread. :class:`TaskRunner` adds what views need: a single-flight key (a second request
-with the same key cancels the first's result), cancellation, and a pool that tests can replace
-with :class:`InlinePool`, which runs each task at once on the calling thread.
+the GUI thread. :class:`TaskRunner` adds what views need: keys that name a resource, latest-wins
+for pure reads, every outcome delivered for work with side effects, cancellation of reads, and
+a pool that tests can replace with :class:`InlinePool`, which runs each task at once on the
+calling thread.
 
-Results of a cancelled or superseded task are dropped, never delivered.
+Results of a cancelled or superseded read are dropped; side effects always report.
 """
 
 from __future__ import annotations
@@ -59,19 +60,27 @@ class Task(QRunnable):
 class TaskRunner(QObject):
     """Runs functions off the GUI thread and calls back on it.
 
-    ``submit(key, fn, on_done, on_error)`` returns a task id. With the same ``key`` a newer
-    task supersedes an older one: the older result is discarded (single-flight per key).
+    Keys name a resource (``refresh:alice``, ``vault-list``), not an operation. Two kinds of
+    task (DESIGN.md "Threading"):
+
+    * ``submit(key, fn, on_done, on_error)``: a pure read (decode, verify, a listing): a newer
+      task with the same key supersedes an older one, whose result is dropped (latest wins);
+    * ``submit(..., keep=True)``: work with side effects at a server or in the vault: never
+      superseded, never dropped; every such task's outcome is delivered, in the order the
+      tasks finish, even when several run under one key.
     """
 
     busy_changed = Signal(bool)
+    finished_all = Signal()  # after close_when_idle(): nothing is running any more
 
     def __init__(self, pool: Pool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool: Pool = pool if pool is not None else QThreadPool.globalInstance()
         self._ids = itertools.count(1)
-        self._latest: dict[str, int] = {}
+        self._latest: dict[str, int] = {}  # the one live latest-wins task per key
         self._callbacks: dict[int, tuple[str, Callable[[Any], None],
                                          Callable[[BaseException], None] | None]] = {}
+        self._kept: dict[str, set[int]] = {}  # the side-effect tasks running per key
         self._tasks: dict[int, Task] = {}
 
     @property
@@ -84,13 +93,18 @@ class TaskRunner(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
+        *,
+        keep: bool = False,
     ) -> int:
         task_id = next(self._ids)
         was_busy = self.busy
-        previous = self._latest.get(key)
-        if previous is not None:
-            self._callbacks.pop(previous, None)
-        self._latest[key] = task_id
+        if keep:
+            self._kept.setdefault(key, set()).add(task_id)
+        else:
+            previous = self._latest.get(key)
+            if previous is not None:
+                self._callbacks.pop(previous, None)
+            self._latest[key] = task_id
         self._callbacks[task_id] = (key, on_done, on_error)
         task = Task(task_id, fn)
         task.signals.finished.connect(self._on_finished)
@@ -102,7 +116,8 @@ class TaskRunner(QObject):
         return task_id
 
     def cancel(self, key: str) -> bool:
-        """Forget the running task for ``key``: its result will not be delivered."""
+        """Forget the running latest-wins task for ``key``: its result will not be delivered.
+        (A task with side effects cannot be forgotten: its outcome always arrives.)"""
         task_id = self._latest.pop(key, None)
         if task_id is None or self._callbacks.pop(task_id, None) is None:
             return False
@@ -111,7 +126,7 @@ class TaskRunner(QObject):
 
     def is_running(self, key: str) -> bool:
         task_id = self._latest.get(key)
-        return task_id is not None and task_id in self._callbacks
+        return (task_id is not None and task_id in self._callbacks) or bool(self._kept.get(key))
 
     def _take(self, task_id: int) -> tuple[Callable[[Any], None],
                                             Callable[[BaseException], None] | None] | None:
@@ -122,6 +137,11 @@ class TaskRunner(QObject):
         key, on_done, on_error = entry
         if self._latest.get(key) == task_id:
             del self._latest[key]
+        kept = self._kept.get(key)
+        if kept is not None:
+            kept.discard(task_id)
+            if not kept:
+                del self._kept[key]
         return on_done, on_error
 
     @Slot(int, object)
@@ -142,6 +162,14 @@ class TaskRunner(QObject):
                 log.error("background task failed: %s", type(exc).__name__)
         self._after()
 
+    def close_when_idle(self) -> None:
+        """Emit ``finished_all`` once no task is running (at once when none is)."""
+        self._closing = True
+        self._after()
+
     def _after(self) -> None:
         if not self.busy:
             self.busy_changed.emit(False)
+            if getattr(self, "_closing", False):
+                self._closing = False
+                self.finished_all.emit()

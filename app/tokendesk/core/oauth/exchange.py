@@ -3,8 +3,9 @@
 The rules (SECURITY.md 18–26):
 
 * one refresh per credential at a time (the vault's lock, across threads and processes);
-* a new refresh token is stored through the vault's rotation protocol before the response is
-  used; an absent or empty one keeps the old;
+* a new refresh token is stored through the vault's rotation protocol before anything else in
+  the response is checked or used; an absent or empty one keeps the old; a later check that
+  fails (the ID token's identity) keeps the new refresh token and drops the rest;
 * ``invalid_grant`` marks the credential as needing a new sign-in, with no retry loop;
 * ``invalid_client``/``unauthorized_client``/``invalid_scope``: the token is kept, the error is a
   configuration problem; 5xx/``temporarily_unavailable``/network: the token is kept, and
@@ -23,6 +24,7 @@ from typing import Any
 
 from ..errors import (
     InvalidGrant,
+    KeptAfterRefusal,
     NetworkError,
     OutcomeUnknown,
     ProviderError,
@@ -30,13 +32,14 @@ from ..errors import (
     RotationLost,
     VaultError,
 )
-from ..vault.model import Status, fingerprint
-from ..vault.vault import ACCESS_TOKEN, ID_TOKEN, TokenSet, Vault
+from ..vault.model import Client, Status, fingerprint
+from ..vault.vault import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, TokenSet, Vault
 from .client import ClientConfig, OAuthClient, TokenResponse
 from .discovery import Discovery
 from .http import HttpClient
 
-__all__ = ["Exchange", "RefreshResult", "needs_refresh", "skew_from_date"]
+__all__ = ["Exchange", "RefreshResult", "claim_diffs", "needs_refresh", "sendable",
+           "skew_from_date"]
 
 #: Refresh when the access token has less than this many seconds left.
 DEFAULT_MARGIN = 60.0
@@ -80,12 +83,46 @@ class RefreshResult:
     server_time: float  # seconds, as the HTTP client measured the response
     response: dict[str, Any] = field(repr=False)  # redacted
     retried: bool = False
+    automatic: bool = False
+    #: What changed in the access and ID tokens' claims ({"ID token": [...] or "unchanged"}),
+    #: computed from the tokens the exchange already held: callers need not read them again.
+    diff: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rotated": self.rotated, "old_refresh_fp": self.old_fp,
                 "new_refresh_fp": self.new_fp, "access_expires_at": self.access_expires_at,
                 "duration_ms": round(self.duration * 1000, 1), "retried": self.retried,
-                "response": self.response}
+                "automatic": self.automatic, "response": self.response, "diff": self.diff}
+
+
+def claim_diffs(before: dict[str, str], after: dict[str, str]) -> dict[str, Any]:
+    """What a refresh changed in the access and ID tokens' claims (decoded, not verified)."""
+    from ..tokens.compare import diff_claims
+    from ..tokens.decoding import decode_token
+
+    out: dict[str, Any] = {}
+    for label, kind in (("access token", ACCESS_TOKEN), ("ID token", ID_TOKEN)):
+        old, new = before.get(kind), after.get(kind)
+        a = decode_token(old).claims if old else None
+        b = decode_token(new).claims if new else None
+        if a is None and b is None:
+            continue
+        if a is None:  # nothing to compare with: not every claim "added"
+            out[label] = "new" if old is None else "not a JWT before"
+            continue
+        changes = [{"claim": c.name, "change": str(c.change), "before": c.before,
+                    "after": c.after} for c in diff_claims(a, b)]
+        out[label] = changes or "unchanged"
+    return out
+
+
+def sendable(token: str) -> bool:
+    """Whether a token can be sent in a form body at all (a lone surrogate cannot be)."""
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Exchange:
@@ -95,22 +132,33 @@ class Exchange:
         self.http = http
         self.clock = clock
         self.discovery = Discovery(http, clock=clock)
-        self._clients: dict[str, OAuthClient] = {}  # per client name, for this Exchange's life
+        #: Per client name: the client record it was built from, and the configured client
+        #: (the secret read once). A changed record (an edit here or in another process)
+        #: builds it again; :meth:`forget_clients` drops them all.
+        self._clients: dict[str, tuple[Client, OAuthClient]] = {}
+        #: The refresh token each credential had before its last rotation here (memory only),
+        #: for the "replay the previous refresh token" QA tool.
+        self.previous: dict[str, str] = {}
 
     # -- configuration ------------------------------------------------------------------------
+    def forget_clients(self) -> None:
+        """Drop every configured client: the next request reads the vault again."""
+        self._clients.clear()
+
     def client_for(self, client_name: str) -> OAuthClient:
-        """The configured client (its secret read once from the store, then kept in memory
-        for the life of this Exchange)."""
-        cached = self._clients.get(client_name)
-        if cached is not None:
-            return cached
+        """The configured client (its secret read once from the store, and again after the
+        client changes)."""
         client = self.vault.client(client_name)
+        cached = self._clients.get(client_name)
+        if cached is not None and cached[0] == client:
+            return cached[1]
         endpoints = dict(client.endpoints)
         needed = ("token_endpoint", "revocation_endpoint", "introspection_endpoint",
                   "userinfo_endpoint", "device_authorization_endpoint")
         if "token_endpoint" not in endpoints:
             meta = self.discovery.get(client.issuer)
-            endpoints.update({n: meta.raw[n] for n in needed if isinstance(meta.raw.get(n), str)})
+            endpoints.update({n: meta.raw[n] for n in needed if isinstance(meta.raw.get(n), str)
+                              and n not in endpoints})
         if "token_endpoint" not in endpoints:
             raise ProviderError("invalid_client", f"{client.issuer} publishes no token endpoint")
         oauth = OAuthClient(self.http, ClientConfig(
@@ -119,7 +167,7 @@ class Exchange:
             else None, endpoints["token_endpoint"], endpoints.get("revocation_endpoint"),
             endpoints.get("introspection_endpoint"), endpoints.get("userinfo_endpoint"),
             endpoints.get("device_authorization_endpoint"), client.issuer))
-        self._clients[client_name] = oauth
+        self._clients[client_name] = (client, oauth)
         return oauth
 
     # -- refresh ------------------------------------------------------------------------------
@@ -129,28 +177,30 @@ class Exchange:
         assert result is not None  # noqa: S101 - no margin: always refreshes
         return result
 
-    def refresh_if_needed(self, name: str, margin: float) -> RefreshResult | None:
+    def refresh_if_needed(self, name: str, margin: float, *,
+                          automatic: bool = False) -> RefreshResult | None:
         """Refresh when the access token has ``margin`` seconds or less left, deciding under the
         credential's refresh lock: of two callers at once (two windows, a window and a script)
         the second finds a fresh token and returns ``None`` instead of refreshing again."""
-        return self._refresh(name, None, None, margin)
+        return self._refresh(name, None, None, margin, automatic=automatic)
 
     def skew(self, client_name: str) -> float:
         return self.vault.client(client_name).clock_skew
 
     def _refresh(self, name: str, scope: str | None, resource: str | None,
-                 margin: float | None) -> RefreshResult | None:
+                 margin: float | None, *, automatic: bool = False) -> RefreshResult | None:
         started = time.perf_counter()
         cred = self.vault.credential(name)
         oauth = self.client_for(cred.client)
         endpoint = oauth.config.token_endpoint
+        operation = "auto-refresh" if automatic else "refresh"
         request = {"grant_type": "refresh_token", "refresh_token": f"<{cred.refresh_fp}>",
                    **({"scope": scope} if scope else {}),
                    **({"resource": resource} if resource else {})}
 
         def record(status: str, response: dict[str, Any] | None = None, **extra: Any) -> None:
             self.vault.index.add_exchange(
-                name, "refresh", status, endpoint=endpoint, request=request,
+                name, operation, status, endpoint=endpoint, request=request,
                 duration_ms=(time.perf_counter() - started) * 1000, old_fp=cred.refresh_fp,
                 scope_before=cred.scope or None, response=response, **extra)
 
@@ -160,66 +210,102 @@ class Exchange:
                     cred.access_expires_at, self.clock(), margin, cred.has_access_token,
                     self.skew(cred.client)):
                 return None
-            old = self.vault.refresh_token(name)
-            retried = False
-            try:
-                try:
-                    response = oauth.refresh(old, scope=scope, resource=resource)
-                except OutcomeUnknown:
-                    retried = True  # the answer was lost: once more with the same token
-                    try:
-                        response = oauth.refresh(old, scope=scope, resource=resource)
-                    except InvalidGrant as exc:
-                        raise RotationLost(
-                            "invalid_grant", "the first attempt's answer was lost and the "
-                            "server refused the retry: it had rotated the refresh token "
-                            f"({exc.description or 'no description'})", exc.status) from None
-            except InvalidGrant as exc:
-                self.vault.set_status(name, Status.NEEDS_SIGN_IN,
-                                      f"invalid_grant: {exc.description or ''}".strip())
-                self.vault.audit("refresh failed", name, f"{exc.code}; sign in again")
-                record(f"{exc.code} (HTTP {exc.status})", {"error": exc.error,
-                                                            "error_description": exc.description})
-                raise
-            except ProviderError as exc:
-                self.vault.audit("refresh failed", name, f"{exc.error} (HTTP {exc.status}); "
-                                 "refresh token kept")
-                record(f"{exc.error} (HTTP {exc.status})", {"error": exc.error,
-                                                             "error_description":
-                                                                 exc.description})
-                raise
-            except NetworkError as exc:
-                self.vault.audit("refresh failed", name, f"{exc.code}; refresh token kept")
-                record(exc.code, {"error": exc.message})
-                raise
-            self._check_id_token(name, response)
+            before = self.vault.tokens(name)
+            old = before[REFRESH_TOKEN]
+            if not sendable(old):
+                raise ResponseError(f"the stored refresh token of {name} is not valid text (the "
+                                    "server sent it so): it cannot be sent back; sign in again")
+            response, retried = self._send_refresh(name, oauth, old, scope, resource, record)
+            # SECURITY.md 19: the new refresh token is stored before anything else in the
+            # answer is checked or used; the server has already retired the old one
             tokens = TokenSet.from_response(response.raw)
             skew = skew_from_date(response.date_header, self.clock())
             if skew is not None:
                 tokens.server_time = self.clock() + skew
+            try:
+                rotated = self.vault.store_tokens(name, tokens, defer_delete=True)
+            except VaultError as exc:
+                lost = ("the server's new refresh token could not be stored "
+                        f"({exc.message}); the old one is no longer valid at a rotating "
+                        "server: sign in again")
+                self.vault.audit("refresh not stored", name, lost)
+                record("not stored", {"error": lost})
+                raise VaultError(f"{name}: {lost}") from None
+            if rotated:
+                self.previous[name] = old
+            problem = self._check_id_token(before.get(ID_TOKEN), response)
+            if problem:
+                detail = (f"{problem}; the new refresh token is kept (the server has already "
+                          "retired the old one), the new access and ID tokens are not")
+                self.vault.restore_tokens(name, cred, before, detail)
+                self.vault.audit("refresh refused", name, detail)
+                record(f"refused after storing: {problem}", response.redacted(),
+                       rotated=rotated, new_fp=fingerprint(tokens.refresh_token or old))
+                raise KeptAfterRefusal(f"{name}: {detail} (OIDC Core §12.2)",
+                                       status=response.status)
+            if skew is not None and round(skew) != self.skew(cred.client):
                 self.vault.set_client_skew(cred.client, round(skew))
-            rotated = self.vault.store_tokens(name, tokens)
         after = self.vault.credential(name)
+        now_tokens = self.vault.tokens(name)
         record(f"{response.status} OK", response.redacted(), rotated=rotated,
                new_fp=after.refresh_fp, scope_after=after.scope or None)
         return RefreshResult(name, rotated, cred.refresh_fp, after.refresh_fp,
                              after.access_expires_at, time.perf_counter() - started,
-                             response.elapsed, response.redacted(), retried)
+                             response.elapsed, response.redacted(), retried, automatic,
+                             claim_diffs(before, now_tokens))
 
-    def _check_id_token(self, name: str, response: TokenResponse) -> None:
-        """OIDC Core §12.2: a refreshed ID token keeps the identity of the original."""
+    def _send_refresh(self, name: str, oauth: OAuthClient, old: str, scope: str | None,
+                      resource: str | None, record: Callable[..., None]
+                      ) -> tuple[TokenResponse, bool]:
+        """The request, with one retry when its answer was lost (SECURITY.md 22–24)."""
+        retried = False
+        try:
+            try:
+                return oauth.refresh(old, scope=scope, resource=resource), retried
+            except OutcomeUnknown:
+                retried = True  # the answer was lost: once more with the same token
+                try:
+                    return oauth.refresh(old, scope=scope, resource=resource), retried
+                except InvalidGrant as exc:
+                    raise RotationLost(
+                        "invalid_grant", "the first attempt's answer was lost and the "
+                        "server refused the retry: it had rotated the refresh token "
+                        f"({exc.description or 'no description'})", exc.status) from None
+        except InvalidGrant as exc:
+            self.vault.set_status(name, Status.NEEDS_SIGN_IN,
+                                  f"invalid_grant: {exc.description or ''}".strip())
+            self.vault.audit("refresh failed", name, f"{exc.code}; sign in again")
+            record(f"{exc.code} (HTTP {exc.status})", {"error": exc.error,
+                                                        "error_description": exc.description})
+            raise
+        except ProviderError as exc:
+            self.vault.audit("refresh failed", name, f"{exc.error} (HTTP {exc.status}); "
+                             "refresh token kept")
+            record(f"{exc.error} (HTTP {exc.status})", {"error": exc.error,
+                                                         "error_description": exc.description})
+            raise
+        except (NetworkError, ResponseError) as exc:
+            self.vault.audit("refresh failed", name, f"{exc.code}; refresh token kept")
+            record(exc.code, {"error": exc.message})
+            raise
+
+    def _check_id_token(self, old: str | None, response: TokenResponse) -> str | None:
+        """OIDC Core §12.2: a refreshed ID token keeps the identity of the original. Returns
+        what is wrong, or ``None``; never raises (it runs after the new refresh token is
+        stored, and nothing may undo that)."""
         new = response.id_token
-        old = self.vault.token(name, ID_TOKEN)
         if not new or not old:
-            return
-        from ..tokens.decoding import decode_token
+            return None
+        try:
+            from ..tokens.decoding import decode_token
 
-        before, after = decode_token(old).claims or {}, decode_token(new).claims or {}
-        for claim in _CONTINUITY:
-            if claim in before and before.get(claim) != after.get(claim):
-                self.vault.audit("refresh refused", name, f"the new ID token changed {claim}")
-                raise ResponseError(
-                    f"the refreshed ID token changed {claim} (OIDC Core §12.2): not stored")
+            before, after = decode_token(old).claims or {}, decode_token(new).claims or {}
+            for claim in _CONTINUITY:
+                if claim in before and before.get(claim) != after.get(claim):
+                    return f"the refreshed ID token changed {claim}"
+        except Exception as exc:  # noqa: BLE001 - a hostile token must not undo the storing
+            return f"the refreshed ID token could not be checked ({type(exc).__name__})"
+        return None
 
     # -- a valid access token -----------------------------------------------------------------
     def access_token(self, name: str, *, margin: float = DEFAULT_MARGIN) -> str:

@@ -84,6 +84,16 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
+    def __del__(self) -> None:
+        # a window dropped without closing (or a script that forgot to) must not leave
+        # sockets for the garbage collector to complain about
+        client = getattr(self, "_client", None)
+        if client is not None and not client.is_closed:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to do
+                pass
+
     def __enter__(self) -> HttpClient:
         return self
 

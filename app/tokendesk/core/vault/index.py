@@ -468,9 +468,14 @@ class Index:
 
     @_mapped
     def switch_slot(self, name: str, new_slot: str, refresh_fp: str | None,
-                    rotation: bool) -> str:
+                    rotation: bool, *, fields: dict[str, Any] | None = None,
+                    audit: tuple[str, str, str] | None = None) -> str:
         """Point the credential at a new refresh-token slot (one transaction); the old slot is
-        remembered as stale until :meth:`clear_stale_slot`. Returns the old slot."""
+        remembered as stale until :meth:`clear_stale_slot`. Returns the old slot.
+
+        ``fields`` (as for :meth:`update_credential`) and an ``audit`` entry (action, detail,
+        actor) are written in the same transaction: one commit for everything a refresh
+        changes in the index."""
         with self.transaction() as db:
             row = db.execute("SELECT slot FROM credentials WHERE name=?", (name,)).fetchone()
             if row is None:
@@ -479,11 +484,21 @@ class Index:
             db.execute("UPDATE credentials SET slot=?, stale_slot=?, refresh_fp=?, "
                        "rotation_count = rotation_count + ? WHERE name=?",
                        (new_slot, old, refresh_fp, 1 if rotation else 0, name))
+            if fields:
+                self.update_credential(name, **fields)
+            if audit is not None:
+                self.audit(audit[0], name, audit[1], audit[2])
         return old
 
     @_mapped
-    def clear_stale_slot(self, name: str) -> None:
-        self.db.execute("UPDATE credentials SET stale_slot=NULL WHERE name=?", (name,))
+    def clear_stale_slot(self, name: str, slot: str | None = None) -> None:
+        """Forget the stale slot of ``name`` (only if it is still ``slot``, when given: a later
+        rotation may have recorded another one meanwhile)."""
+        if slot is None:
+            self.db.execute("UPDATE credentials SET stale_slot=NULL WHERE name=?", (name,))
+        else:
+            self.db.execute("UPDATE credentials SET stale_slot=NULL WHERE name=? AND "
+                            "stale_slot=?", (name, slot))
 
     @_mapped
     def stale_slots(self) -> list[tuple[str, str, str]]:

@@ -69,8 +69,12 @@ class Client:
     refresh_lifetime_kind: str = ""
     #: The server's clock minus ours, from the Date header of its last token response.
     clock_skew: float = 0.0
+    #: Changes (randomly) whenever the client's secret or private key does: a cached client
+    #: built with the old secret knows to read the new one (the secret itself is never here).
+    secret_rev: str = ""
 
-    _PREFS = ("warn_minutes", "refresh_lifetime", "refresh_lifetime_kind", "clock_skew")
+    _PREFS = ("warn_minutes", "refresh_lifetime", "refresh_lifetime_kind", "clock_skew",
+              "secret_rev")
 
     def prefs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._PREFS}
@@ -87,6 +91,8 @@ class Client:
                 out[name] = float(value)
         if stored.get("refresh_lifetime_kind") in ("idle", "absolute"):
             out["refresh_lifetime_kind"] = stored["refresh_lifetime_kind"]
+        if isinstance(stored.get("secret_rev"), str):
+            out["secret_rev"] = stored["secret_rev"]
         return out
 
     @property

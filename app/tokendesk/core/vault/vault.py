@@ -1,16 +1,21 @@
 """The vault: clients and credentials, with their secrets in a :class:`SecretStore`.
 
 Service names: ``tokendesk/credential/<uid>`` and ``tokendesk/client/<uid>``, one per record.
-A credential's refresh token sits in a *slot* (``refresh_token@<slot>``); a rotated token is
-never written over the old one (DESIGN.md "Storage", SECURITY.md 19 and 29):
+A credential's tokens sit in a *slot* (``refresh_token@<slot>``): one secret holding the refresh
+token with the access and ID tokens that came with it, so a refresh costs one keyring write, not
+two. A slot is never written over (DESIGN.md "Storage", SECURITY.md 19 and 29):
 
-1. write the new token to a new slot;
+1. write the new tokens to a new slot;
 2. read it back and compare;
 3. switch the index to the new slot in one transaction (the old slot is remembered as stale);
-4. delete the old slot, then forget it.
+4. delete the old slot, then forget it (for an exchange, on a background thread: the answer does
+   not wait for it, and the next rotation of the same credential waits for it first).
 
 A crash before 3 leaves the index on the old, intact slot; after 3 on the new, verified one; a
 stale slot left by a crash between 3 and 4 is deleted the next time the vault opens.
+
+Slots written before this layout hold the bare refresh token, with the access and ID tokens in a
+separate ``session`` secret; both are still read.
 
 At most one refresh per credential runs at a time: :meth:`Vault.refresh_lock` is a lock per
 credential inside the process and an advisory file lock across processes.
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
+import math
 import secrets as _random
 import threading
 import time
@@ -36,9 +43,17 @@ from .secrets import SecretStore
 __all__ = ["TokenSet", "Vault", "token_metadata"]
 
 CLIENT_SECRET, PRIVATE_KEY = "client_secret", "private_key"
-ACCESS_TOKEN, ID_TOKEN = "access_token", "id_token"
-#: The latest access and ID tokens share one secret (one keyring write per refresh, not two).
+REFRESH_TOKEN, ACCESS_TOKEN, ID_TOKEN = "refresh_token", "access_token", "id_token"
+#: Where older versions kept the latest access and ID tokens (read, and deleted on rotation).
 SESSION = "session"
+#: A slot's value: this marker, then JSON with the refresh, access and ID tokens. JSON's ASCII
+#: escapes also keep a token that is not valid text (a lone surrogate) exactly as received.
+_SLOT = "tokendesk-slot:v1:"
+#: The most seconds a server's relative lifetime is taken for (ten years): more is not a
+#: lifetime but a mistake or an attack, and would overflow every date shown.
+MAX_LIFETIME = 10 * 365 * 86_400.0
+#: Expiry times past this (9999-12-31) cannot be shown as dates: such an exp is ignored.
+MAX_EPOCH = 253_402_300_799.0
 
 
 def _refresh_key(slot: str) -> str:
@@ -47,6 +62,49 @@ def _refresh_key(slot: str) -> str:
 
 def _new_slot() -> str:
     return _random.token_hex(6)
+
+
+def pack_slot(tokens: dict[str, str]) -> str:
+    return _SLOT + json.dumps(tokens, separators=(",", ":"))
+
+
+def unpack_slot(value: str) -> dict[str, str]:
+    """The tokens of a slot (a bare value is a refresh token from an older layout)."""
+    if not value.startswith(_SLOT):
+        return {REFRESH_TOKEN: value}
+    try:
+        doc = json.loads(value[len(_SLOT):])
+    except ValueError:
+        raise VaultCorrupt("a stored token slot is damaged") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get(REFRESH_TOKEN), str):
+        raise VaultCorrupt("a stored token slot is damaged")
+    return {k: v for k, v in doc.items() if isinstance(v, str) and v}
+
+
+def _slot_doc(refresh: str, access: str | None, id_token: str | None) -> dict[str, str]:
+    doc = {REFRESH_TOKEN: refresh}
+    if access:
+        doc[ACCESS_TOKEN] = access
+    if id_token:
+        doc[ID_TOKEN] = id_token
+    return doc
+
+
+def json_number(value: Any) -> float | None:
+    """A JSON number (not a bool) that is finite, else ``None`` (SECURITY.md 35)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float's range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def epoch(value: Any) -> float | None:
+    """An expiry time from a token's claim: a finite JSON number within the calendar."""
+    number = json_number(value)
+    return number if number is not None and 0 <= number <= MAX_EPOCH else None
 
 
 class TokenSet:
@@ -74,12 +132,13 @@ class TokenSet:
     def from_response(cls, response: dict[str, Any]) -> TokenSet:
         """From a token endpoint response (RFC 6749 §5.1, with the vendor variants)."""
         def number(name: str) -> float | None:
+            # a finite lifetime of at most ten years; anything else is as good as not said
             value = response.get(name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
-            if isinstance(value, str) and value.isdigit():
-                return float(value)
-            return None
+            if isinstance(value, str) and value.isascii() and value.isdigit() \
+                    and len(value) <= 12:
+                value = int(value)
+            found = json_number(value)
+            return found if found is not None and 0 <= found <= MAX_LIFETIME else None
 
         def text(name: str) -> str | None:
             value = response.get(name)
@@ -100,9 +159,9 @@ def token_metadata(token: str | None) -> dict[str, Any]:
 
     claims = decode_token(token).claims or {}
     out: dict[str, Any] = {}
-    exp = claims.get("exp")
-    if isinstance(exp, int | float) and not isinstance(exp, bool):
-        out["exp"] = float(exp)
+    exp = epoch(claims.get("exp"))
+    if exp is not None:
+        out["exp"] = exp
     if isinstance(claims.get("sub"), str):
         out["sub"] = claims["sub"]
     scope = claims.get("scope", claims.get("scp"))
@@ -122,10 +181,18 @@ class Vault:
         self.index = Index(home / "vault.sqlite3")
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        #: The tokens of each credential's current slot, read once (uid -> (slot, tokens)).
+        #: A slot is never written over, so a cached slot stays true; another process's
+        #: rotation changes the index's slot, and the next read goes to the store.
+        self._slots: dict[str, tuple[str, dict[str, str]]] = {}
+        #: Old slots being deleted in the background (uid -> thread).
+        self._deleting: dict[str, threading.Thread] = {}
         self.actor = _actor()
         self.collect_stale_slots()
 
     def close(self) -> None:
+        self.finish_pending()
+        self._slots.clear()
         self.index.close()
         close_store = getattr(self.store, "close", None)
         if callable(close_store):
@@ -176,7 +243,8 @@ class Vault:
             self.store.set(f"tokendesk/client/{old.uid}", CLIENT_SECRET, secret)
         updated = Client(**{**client.__dict__, "uid": old.uid, "created_at": old.created_at,
                             "has_secret": old.has_secret or bool(secret),
-                            "clock_skew": old.clock_skew})  # measured, not set by hand
+                            "clock_skew": old.clock_skew,  # measured, not set by hand
+                            "secret_rev": _random.token_hex(4) if secret else old.secret_rev})
         self.index.update_client(updated)
         self.index.audit("client changed", client.name,
                          "new secret" if secret else "settings", self.actor)
@@ -210,10 +278,9 @@ class Vault:
             raise VaultError(f"a credential named {name!r} already exists")
         uid, slot = _random.token_hex(8), _new_slot()
         service = f"tokendesk/credential/{uid}"
-        self.store.set(service, _refresh_key(slot), tokens.refresh_token)
-        if self.store.get(service, _refresh_key(slot)) != tokens.refresh_token:
-            raise VaultCorrupt("the secret store did not return the refresh token just stored")
-        self._store_session(service, tokens.access_token, tokens.id_token)
+        doc = _slot_doc(tokens.refresh_token, tokens.access_token, tokens.id_token)
+        self._write_slot(service, slot, doc, lambda _s: None)
+        self._slots[uid] = (slot, doc)
         now = self.clock()
         fields = self._expiry_fields(tokens, now)
         cred = Credential(name=name, client=client, uid=uid, status=Status.ACTIVE,
@@ -263,24 +330,36 @@ class Vault:
         return self.index.credentials(search, **filters)
 
     def refresh_token(self, name: str) -> str:
-        cred = self.credential(name)
-        value = self.store.get(f"tokendesk/credential/{cred.uid}", _refresh_key(cred.slot))
-        if value is None:
-            raise VaultCorrupt(f"the refresh token of {name!r} is missing from "
-                               f"{self.store.description}")
-        return value
+        return self.tokens(name)[REFRESH_TOKEN]
 
     def token(self, name: str, kind: str) -> str | None:
         """The stored access or ID token (``kind`` is ``access_token`` or ``id_token``)."""
         if kind not in (ACCESS_TOKEN, ID_TOKEN):
             raise VaultError(f"unknown token kind {kind!r}")
-        session = self._session(f"tokendesk/credential/{self.credential(name).uid}")
-        value = session.get(kind)
-        return value if isinstance(value, str) and value else None
+        return self.tokens(name).get(kind)
 
-    def _session(self, service: str) -> dict[str, Any]:
-        import json
+    def tokens(self, name: str) -> dict[str, str]:
+        """Every token stored for ``name`` (refresh, and access and ID when stored), in one
+        read of the secret store at most."""
+        return dict(self._slot_tokens(self.credential(name)))
 
+    def _slot_tokens(self, cred: Credential) -> dict[str, str]:
+        cached = self._slots.get(cred.uid)
+        if cached is not None and cached[0] == cred.slot and not getattr(self.store, "locked",
+                                                                           False):
+            return cached[1]  # (a locked file store serves nothing, not even from memory)
+        service = f"tokendesk/credential/{cred.uid}"
+        value = self.store.get(service, _refresh_key(cred.slot))
+        if value is None:
+            raise VaultCorrupt(f"the refresh token of {cred.name!r} is missing from "
+                               f"{self.store.description}")
+        tokens = unpack_slot(value)
+        if not value.startswith(_SLOT):  # the older layout: access and ID tokens apart
+            tokens = {**self._legacy_session(service), **tokens}
+        self._slots[cred.uid] = (cred.slot, tokens)
+        return tokens
+
+    def _legacy_session(self, service: str) -> dict[str, str]:
         raw = self.store.get(service, SESSION)
         if not raw:
             return {}
@@ -288,21 +367,10 @@ class Vault:
             doc = json.loads(raw)
         except ValueError:
             raise VaultCorrupt("the stored access and ID tokens are damaged") from None
-        return doc if isinstance(doc, dict) else {}
-
-    def _store_session(self, service: str, access: str | None, id_token: str | None,
-                       keep: dict[str, Any] | None = None) -> None:
-        """Store the latest access and ID tokens together; an absent one keeps the old."""
-        import json
-
-        if not access and not id_token:
-            return
-        doc = dict(keep or {})
-        if access:
-            doc[ACCESS_TOKEN] = access
-        if id_token:
-            doc[ID_TOKEN] = id_token
-        self.store.set(service, SESSION, json.dumps(doc))
+        if not isinstance(doc, dict):
+            return {}
+        return {k: v for k, v in doc.items()
+                if k in (ACCESS_TOKEN, ID_TOKEN) and isinstance(v, str) and v}
 
     def set_status(self, name: str, status: Status, detail: str = "") -> None:
         self.credential(name)
@@ -327,18 +395,21 @@ class Vault:
         self.index.update_credential(name, notes=notes)
 
     def store_tokens(self, name: str, tokens: TokenSet, *,
-                     on_step: Callable[[str], None] | None = None) -> bool:
+                     on_step: Callable[[str], None] | None = None,
+                     defer_delete: bool = False) -> bool:
         """Store the result of a refresh. A new refresh token goes through the rotation protocol
-        first; an absent or unchanged one keeps the old (SECURITY.md 19–20). Returns whether
-        the refresh token rotated."""
+        with the access and ID tokens beside it; an absent or unchanged one keeps the old
+        (SECURITY.md 19–20). Returns whether the refresh token rotated.
+
+        ``defer_delete``: delete the old slot on a background thread (an exchange's answer does
+        not wait for it; :meth:`finish_pending` and the next rotation wait for it)."""
         cred = self.credential(name)
-        service = f"tokendesk/credential/{cred.uid}"
-        rotated = False
-        if tokens.refresh_token and fingerprint(tokens.refresh_token) != cred.refresh_fp:
-            self._rotate(cred, tokens.refresh_token, on_step or (lambda _s: None))
-            rotated = True
-        keep = self._session(service) if not (tokens.access_token and tokens.id_token) else None
-        self._store_session(service, tokens.access_token, tokens.id_token, keep)
+        current = self._slot_tokens(cred)
+        old_refresh = current[REFRESH_TOKEN]
+        new_refresh = tokens.refresh_token or old_refresh
+        rotated = new_refresh != old_refresh
+        doc = _slot_doc(new_refresh, tokens.access_token or current.get(ACCESS_TOKEN),
+                        tokens.id_token or current.get(ID_TOKEN))
         now = self.clock()
         fields = self._expiry_fields(tokens, tokens.server_time or now)
         if not tokens.refresh_token:
@@ -349,28 +420,86 @@ class Vault:
             fields.update(access_fp=fingerprint(tokens.access_token), has_access_token=True)
         if tokens.id_token:
             fields.update(id_fp=fingerprint(tokens.id_token), has_id_token=True)
-        self.index.update_credential(name, **fields)
-        after = self.credential(name).refresh_fp
-        self.index.audit("rotated" if rotated else "refreshed", name,
-                         f"refresh {cred.refresh_fp} -> {after}" if rotated
-                         else f"refresh token kept ({after})", self.actor)
+        new_fp = fingerprint(new_refresh)
+        audit = (("rotated", f"refresh {cred.refresh_fp} -> {new_fp}", self.actor) if rotated
+                 else ("refreshed", f"refresh token kept ({new_fp})", self.actor))
+        if doc == current:  # nothing new to keep: the index alone changes
+            self.index.update_credential(name, **fields)
+            self.index.audit(*audit[:2], self.actor)
+            return False
+        self._switch(cred, doc, rotated, fields, audit, on_step or (lambda _s: None),
+                     defer_delete)
         return rotated
 
-    def _rotate(self, cred: Credential, new_token: str, on_step: Callable[[str], None]) -> None:
-        service = f"tokendesk/credential/{cred.uid}"
-        slot = _new_slot()
-        self.store.set(service, _refresh_key(slot), new_token)
+    def restore_tokens(self, name: str, before: Credential, tokens: dict[str, str],
+                       detail: str) -> None:
+        """Put back the access and ID tokens of before a refresh (``before`` and its
+        ``tokens``) whose answer failed a check, keeping the refresh token that answer brought:
+        the server has already retired the old one."""
+        cred = self.credential(name)
+        current = self._slot_tokens(cred)
+        doc = _slot_doc(current[REFRESH_TOKEN], tokens.get(ACCESS_TOKEN), tokens.get(ID_TOKEN))
+        fields: dict[str, Any] = {
+            "access_fp": before.access_fp, "id_fp": before.id_fp,
+            "has_access_token": before.has_access_token, "has_id_token": before.has_id_token,
+            "access_expires_at": before.access_expires_at,
+            "id_expires_at": before.id_expires_at}
+        if doc == current:
+            self.index.update_credential(name, **fields)
+            return
+        self._switch(cred, doc, False, fields, ("tokens put back", detail, self.actor),
+                     lambda _s: None, defer_delete=True)
+
+    def _write_slot(self, service: str, slot: str, doc: dict[str, str],
+                    on_step: Callable[[str], None]) -> None:
+        """Steps 1 and 2: write a new slot and read it back."""
+        packed = pack_slot(doc)
+        self.store.set(service, _refresh_key(slot), packed)
         on_step("written")
-        if self.store.get(service, _refresh_key(slot)) != new_token:
+        if self.store.get(service, _refresh_key(slot)) != packed:
             self.store.delete(service, _refresh_key(slot))
-            raise VaultCorrupt("the secret store did not return the new refresh token: the old "
-                               "one is kept")
+            raise VaultCorrupt("the secret store did not return the tokens just stored: the "
+                               "old ones are kept")
         on_step("read back")
-        old = self.index.switch_slot(cred.name, slot, fingerprint(new_token), rotation=True)
+
+    def _switch(self, cred: Credential, doc: dict[str, str], rotation: bool,
+                fields: dict[str, Any], audit: tuple[str, str, str],
+                on_step: Callable[[str], None], defer_delete: bool) -> None:
+        service = f"tokendesk/credential/{cred.uid}"
+        self._wait_deleting(cred.uid)
+        slot = _new_slot()
+        self._write_slot(service, slot, doc, on_step)
+        old = self.index.switch_slot(cred.name, slot, fingerprint(doc[REFRESH_TOKEN]),
+                                     rotation=rotation, fields=fields, audit=audit)
+        self._slots[cred.uid] = (slot, doc)
         on_step("switched")
-        self.store.delete(service, _refresh_key(old))
-        on_step("deleted")
-        self.index.clear_stale_slot(cred.name)
+
+        def delete_old() -> None:
+            try:
+                self.store.delete(service, _refresh_key(old))
+                self.store.delete(service, SESSION)  # the older layout's, if any
+                on_step("deleted")
+                self.index.clear_stale_slot(cred.name, old)
+            except VaultError:
+                pass  # a locked or vanished store: collected when the vault opens next
+
+        if not defer_delete:
+            delete_old()
+            return
+        thread = threading.Thread(target=delete_old, name=f"tokendesk-delete-{cred.uid}",
+                                  daemon=True)
+        self._deleting[cred.uid] = thread
+        thread.start()
+
+    def _wait_deleting(self, uid: str) -> None:
+        thread = self._deleting.pop(uid, None)
+        if thread is not None:
+            thread.join(30)
+
+    def finish_pending(self) -> None:
+        """Wait for old slots still being deleted in the background."""
+        for uid in list(self._deleting):
+            self._wait_deleting(uid)
 
     def collect_stale_slots(self) -> int:
         """Delete refresh-token slots a crash left behind (step 4 of a rotation)."""
@@ -387,8 +516,10 @@ class Vault:
         """Delete the local copy (whatever a server said about revocation)."""
         cred = self.credential(name)
         service = f"tokendesk/credential/{cred.uid}"
+        self._wait_deleting(cred.uid)
         for key in (_refresh_key(cred.slot), SESSION):
             self.store.delete(service, key)
+        self._slots.pop(cred.uid, None)
         self.index.remove_credential(name)
         self.index.audit("deleted", name, detail or f"refresh {cred.refresh_fp}", self.actor)
 

@@ -20,35 +20,24 @@ class ExchangeController(QObject):
     history_ready = Signal(str, object)  # credential, list of history entries
     device_started = Signal(object)  # DeviceAuthorization: the code to show
 
-    def __init__(self, tasks: TaskRunner, vault: VaultController, *,
-                 http_factory: Callable[[], Any] | None = None,
+    def __init__(self, tasks: TaskRunner, vault: VaultController, session: Any, *,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self.vault = vault
-        self._http_factory = http_factory
-        self._exchange: Any = None
-        #: The refresh token each credential had before its last refresh here (memory only),
-        #: for the "replay the previous refresh token" QA tool.
-        self._previous: dict[str, str] = {}
+        self.session = session
         #: The last token a client grant issued (memory only), for the Inspector.
         self.last_issued: str | None = None
 
     def exchange(self) -> Any:
-        if self._exchange is None or self._exchange.vault is not self.vault.vault:
-            from tokendesk.core.oauth.exchange import Exchange
-            from tokendesk.core.oauth.http import HttpClient
-
-            http = self._http_factory() if self._http_factory else HttpClient()
-            self._exchange = Exchange(self.vault.vault, http, clock=self.vault.vault.clock)
-        return self._exchange
+        return self.session.exchange
 
     def shutdown(self) -> None:
-        if self._exchange is not None:
-            self._exchange.http.close()
-            self._exchange = None
+        self.cancel()
 
-    def _run(self, operation: str, what: str, work: Callable[[], Any]) -> None:
+    def _run(self, operation: str, key: str, what: str, work: Callable[[], Any]) -> None:
+        """Run an exchange: it has side effects at a server, so it is never superseded or
+        dropped, and its outcome always reaches the user (DESIGN.md "Threading")."""
         if self.vault.vault is None:
             self.failed.emit(operation, "open the Vault first (it holds the credentials)")
             return
@@ -58,95 +47,69 @@ class ExchangeController(QObject):
             self.finished.emit(operation, result)
 
         def error(exc: BaseException) -> None:
-            from tokendesk.core.errors import TokendeskError
+            self.failed.emit(operation, _message(operation, exc))
+            self.vault.list()  # a failed exchange may still have changed a status
 
-            self.failed.emit(operation, exc.message if isinstance(exc, TokendeskError)
-                             else f"{operation} failed ({type(exc).__name__})")
-
-        self.tasks.submit(f"exchange-{operation}", work, done, error)
+        self.tasks.submit(key, work, done, error, keep=True)
 
     # -- operations ---------------------------------------------------------------------------
     def refresh(self, name: str, scope: str | None = None) -> None:
         def work() -> dict[str, Any]:
-            ex = self.exchange()
-            before_access = ex.vault.token(name, "access_token")
-            before_id = ex.vault.token(name, "id_token")
-            self._previous[name] = ex.vault.refresh_token(name)
-            result = ex.refresh(name, scope=scope or None)
-            return {"result": result.to_dict(),
-                    "diff": _diffs(before_access, ex.vault.token(name, "access_token"),
-                                   before_id, ex.vault.token(name, "id_token"))}
+            result = self.exchange().refresh(name, scope=scope or None)
+            return {"result": result.to_dict(), "diff": result.diff}
 
-        self._run("refresh", f"Refreshing {name}…", work)
+        self._run("refresh", f"refresh:{name}", f"Refreshing {name}…", work)
+
+    def auto_refresh(self, name: str, lead: float, on_done: Callable[[Any], None],
+                     on_error: Callable[[BaseException], None]) -> None:
+        """A scheduled refresh (the Expiry controller's): ``on_done`` gets (refreshed, the
+        access token's new expiry). Same resource key as a manual refresh: neither drops the
+        other's outcome."""
+        def work() -> tuple[bool, float | None]:
+            ex = self.exchange()
+            result = ex.refresh_if_needed(name, lead, automatic=True)
+            if result is not None:
+                return True, result.access_expires_at
+            return False, ex.vault.credential(name).access_expires_at
+
+        self.tasks.submit(f"refresh:{name}", work, on_done, on_error, keep=True)
 
     def revoke(self, name: str) -> None:
-        self._run("revoke", f"Revoking {name}…", lambda: {"report": self.exchange().revoke(name)})
+        self._run("revoke", f"refresh:{name}", f"Revoking {name}…",
+                  lambda: {"report": self.exchange().revoke(name)})
 
     def introspect(self, name: str) -> None:
-        self._run("introspect", f"Introspecting {name}…",
+        self._run("introspect", f"introspect:{name}", f"Introspecting {name}…",
                   lambda: {"introspection": self.exchange().introspect(name)})
 
     def userinfo(self, name: str) -> None:
-        self._run("userinfo", f"Calling userinfo for {name}…",
+        self._run("userinfo", f"refresh:{name}", f"Calling userinfo for {name}…",
                   lambda: {"userinfo": self.exchange().userinfo(name)})
 
     def replay_previous(self, name: str) -> None:
-        """QA: present the refresh token from before the last refresh (reuse detection)."""
-        previous = self._previous.get(name)
-        if previous is None:
+        """QA: present the refresh token from before the last rotation (reuse detection)."""
+        if name not in self.session.previous:
             self.failed.emit("replay", "refresh once here first: the previous token is kept in "
                                        "memory only, never stored")
             return
 
         def work() -> dict[str, Any]:
-            from tokendesk.core.errors import ProviderError
+            from tokendesk.core.oauth.qa import replay
 
-            ex = self.exchange()
-            oauth = ex.client_for(ex.vault.credential(name).client)
-            try:
-                response = oauth.refresh(previous)
-            except ProviderError as exc:
-                ex.vault.audit("replayed", name, f"the server refused the replay: {exc.error}")
-                return {"replay": f"refused: {exc.message}",
-                        "meaning": "the server detected the reuse; it may have revoked the "
-                                   "whole token family (refresh to see)"}
-            ex.vault.audit("replayed", name, "the server ACCEPTED a used refresh token")
-            return {"replay": "ACCEPTED: the server did not detect the reuse",
-                    "response": response.redacted()}
+            return {"qa": replay(self.exchange(), name).to_dict()}
 
-        self._run("replay", f"Replaying the previous refresh token of {name}…", work)
+        self._run("replay", f"refresh:{name}",
+                  f"Replaying the previous refresh token of {name}…", work)
 
     def refresh_twice_at_once(self, name: str) -> None:
-        """QA: two refreshes with the same token at the same moment, bypassing our own lock."""
+        """QA: two refreshes with the same token at the same moment, bypassing our own
+        single flight."""
         def work() -> dict[str, Any]:
-            import threading
+            from tokendesk.core.oauth.qa import race
 
-            from tokendesk.core.errors import ProviderError
+            return {"qa": race(self.exchange(), name, 2).to_dict()}
 
-            ex = self.exchange()
-            oauth = ex.client_for(ex.vault.credential(name).client)
-            token = ex.vault.refresh_token(name)
-            outcomes: list[str] = []
-
-            def one() -> None:
-                try:
-                    response = oauth.refresh(token)
-                    outcomes.append("accepted" + (" (rotated)" if response.refresh_token
-                                                  else ""))
-                except ProviderError as exc:
-                    outcomes.append(f"refused: {exc.error}")
-
-            threads = [threading.Thread(target=one) for _ in range(2)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            ex.vault.audit("refreshed twice at once", name, "; ".join(outcomes))
-            return {"outcomes": outcomes,
-                    "note": "the stored token was not replaced: refresh normally to see "
-                            "whether the family survived"}
-
-        self._run("twice", f"Refreshing {name} twice at once…", work)
+        self._run("twice", f"refresh:{name}", f"Refreshing {name} twice at once…", work)
 
     def client_grant(self, client: str, *, subject_token: str | None = None,
                      audience: str | None = None, scope: str | None = None) -> None:
@@ -164,7 +127,7 @@ class ExchangeController(QObject):
             self.last_issued = response.access_token
             return {"grant": what, "response": response.redacted()}
 
-        self._run("client grant", f"Asking {client} for a token…", work)
+        self._run("client grant", f"grant:{client}", f"Asking {client} for a token…", work)
 
     # -- signing in ---------------------------------------------------------------------------
     def sign_in(self, client: str, name: str, scope: str | None = None) -> None:
@@ -175,7 +138,7 @@ class ExchangeController(QObject):
 
         self._cancel = threading.Event()
         cancel = self._cancel
-        self._run("sign-in", "Waiting for the sign-in in your browser…",
+        self._run("sign-in", f"sign-in:{name}", "Waiting for the sign-in in your browser…",
                   lambda: {"signed_in": sign_in(self.exchange(), client, name, scope=scope,
                                                 cancel=cancel).to_dict()})
 
@@ -196,17 +159,16 @@ class ExchangeController(QObject):
 
         def started(device: Any) -> None:
             self.device_started.emit(device)
-            self._run("device sign-in", "Waiting for the approval on the other device…",
+            self._run("device sign-in", f"sign-in:{name}",
+                      "Waiting for the approval on the other device…",
                       lambda: {"signed_in": finish_device(self.exchange(), client, name, device,
                                                           cancel=cancel).to_dict()})
 
         def error(exc: BaseException) -> None:
-            from tokendesk.core.errors import TokendeskError
 
-            self.failed.emit("device sign-in", exc.message if isinstance(exc, TokendeskError)
-                             else type(exc).__name__)
+            self.failed.emit("device sign-in", _message("device sign-in", exc))
 
-        self.tasks.submit("exchange-device-start", begin, started, error)
+        self.tasks.submit(f"sign-in:{name}", begin, started, error, keep=True)
 
     def cancel(self) -> None:
         cancel = getattr(self, "_cancel", None)
@@ -217,23 +179,12 @@ class ExchangeController(QObject):
         vault = self.vault.vault
         if vault is None:
             return
-        self.tasks.submit("exchange-history", lambda: vault.index.exchanges(name),
+        self.tasks.submit(f"history:{name}", lambda: vault.index.exchanges(name),
                           lambda rows: self.history_ready.emit(name, rows), lambda _e: None)
 
 
-def _diffs(access_before: str | None, access_after: str | None, id_before: str | None,
-           id_after: str | None) -> dict[str, Any]:
-    from tokendesk.core import decode
-    from tokendesk.core.tokens.compare import diff_claims
+def _message(operation: str, exc: BaseException) -> str:
+    from tokendesk.core.errors import TokendeskError
 
-    out: dict[str, Any] = {}
-    for label, before, after in (("access token", access_before, access_after),
-                                 ("ID token", id_before, id_after)):
-        a = decode(before).claims if before else None
-        b = decode(after).claims if after else None
-        if a is None and b is None:
-            continue
-        changes = [{"claim": c.name, "change": str(c.change), "before": c.before,
-                    "after": c.after} for c in diff_claims(a, b)]
-        out[label] = changes or "unchanged"
-    return out
+    return exc.message if isinstance(exc, TokendeskError) else (
+        f"{operation} failed ({type(exc).__name__})")

@@ -267,6 +267,11 @@ class InspectorController(QObject):
         if self.tasks.cancel("verify"):
             self.verification_cancelled.emit()
 
+    def configure_network(self, timeout: float, ca_bundle: str | None) -> None:
+        """New network settings (the Preferences): the next key fetch uses them."""
+        if (timeout, ca_bundle) != (self._remote.timeout, self._remote.ca_bundle):
+            self._remote = _Remote(timeout, ca_bundle)  # the old client ends with its fetch
+
     def shutdown(self) -> None:
         """Drop running work and close the network client (the window is closing)."""
         self._reverify.stop()

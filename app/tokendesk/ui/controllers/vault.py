@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -24,21 +23,22 @@ class VaultController(QObject):
     secret_ready = Signal(str, str, object)  # credential, kind, value (or None)
     detail_ready = Signal(object, object)  # Credential (full), list[AuditEntry]
 
-    def __init__(self, tasks: TaskRunner, home: Path | None = None, *,
-                 store_factory: Callable[[Path], Any] | None = None,
+    def __init__(self, tasks: TaskRunner, session: Any, *,
                  clock: Callable[[], float] = time.time, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tasks = tasks
-        self._home = home
-        self._store_factory = store_factory
+        self.session = session  # tokendesk.core.session.Session: it owns the vault
         self.clock = clock
-        self.vault: Any = None
         self.search = ""
         self.environment: str | None = None
         self.order = "expiry"
         #: Lock the encrypted file store after this many idle seconds (0: never).
         self.auto_lock_s = 15 * 60
         self.last_activity = clock()
+
+    @property
+    def vault(self) -> Any:
+        return self.session.vault
 
     def touch(self) -> None:
         self.last_activity = self.clock()
@@ -58,21 +58,23 @@ class VaultController(QObject):
 
     # -- opening ------------------------------------------------------------------------------
     def open(self) -> None:
+        """Open the vault (off the GUI thread: the keyring, a key derivation); ``opened`` is
+        emitted when it is, or at once when it already is."""
         if self.vault is not None:
             self.opened.emit(self.vault.store.description)
             self.list()
             return
-        self.tasks.submit("vault-open", self._open, self._on_open, self._error)
+        if self.tasks.is_running("vault-open"):
+            return  # already opening: one ``opened`` will come
+        self.tasks.submit("vault-open", self._open, self._on_open, self._error, keep=True)
 
     def _open(self) -> Any:
-        from tokendesk.core.paths import home
-        from tokendesk.core.vault import FileStore, Vault, open_store
+        from tokendesk.core.vault import FileStore
 
-        root = self._home or home()
-        store = self._store_factory(root) if self._store_factory else open_store(root)
+        store = self.session.open_store()
         if isinstance(store, FileStore) and store.locked:
             return store
-        return Vault(root, store, clock=self.clock)
+        return self.session.open(store)
 
     def _on_open(self, result: Any) -> None:
         from tokendesk.core.vault import FileStore
@@ -81,7 +83,6 @@ class VaultController(QObject):
             self._file_store = result
             self.needs_passphrase.emit(not result.exists)
             return
-        self.vault = result
         self.opened.emit(result.store.description)
         self.list()
 
@@ -89,16 +90,13 @@ class VaultController(QObject):
         store = self._file_store
 
         def work() -> Any:
-            from tokendesk.core.paths import home
-            from tokendesk.core.vault import Vault
-
             if create:
                 store.create(passphrase)
             else:
                 store.unlock(passphrase)
-            return Vault(self._home or home(), store, clock=self.clock)
+            return self.session.open(store)
 
-        self.tasks.submit("vault-open", work, self._on_open, self._error)
+        self.tasks.submit("vault-open", work, self._on_open, self._error, keep=True)
 
     def lock(self) -> None:
         from tokendesk.core.vault import FileStore
@@ -106,8 +104,7 @@ class VaultController(QObject):
         if self.vault is not None and isinstance(self.vault.store, FileStore):
             self._file_store = self.vault.store
             self.vault.store.lock()
-            self.vault.close()
-            self.vault = None
+            self.session.close_vault()
             self.listed.emit([])
             self.needs_passphrase.emit(False)
 
@@ -158,50 +155,49 @@ class VaultController(QObject):
             self._error(exc)
             self.list()  # a failed change may still have changed a status
 
-        self.tasks.submit(key, work, done, error)
+        self.tasks.submit(key, work, done, error, keep=True)
 
     def add_client(self, client: Any, secret: str | None) -> None:
-        vault = self.vault
-        self._change("vault-add-client", lambda: vault.add_client(client, secret),
-                     f"Added the client {client.name}.")
+        vault, session = self.vault, self.session
+
+        def work() -> Any:
+            added = vault.add_client(client, secret)
+            session.clients_changed()
+            return added
+
+        self._change(f"client:{client.name}", work, f"Added the client {client.name}.")
 
     def add_credential(self, name: str, client: str, tokens: Any, notes: str = "") -> None:
         vault = self.vault
-        self._change("vault-add", lambda: vault.add_credential(name, client, tokens, notes=notes),
+        self._change(f"refresh:{name}",
+                     lambda: vault.add_credential(name, client, tokens, notes=notes),
                      f"Stored {name} in {vault.store.description}.")
 
     def remove(self, name: str, *, revoke: bool = False) -> None:
         vault = self.vault
         if not revoke:
-            self._change("vault-remove", lambda: vault.remove_credential(name),
+            self._change(f"refresh:{name}", lambda: vault.remove_credential(name),
                          f"Deleted the local copy of {name}.")
             return
-
-        def revoke_then_remove() -> Any:
-            from tokendesk.core.oauth.exchange import Exchange
-            from tokendesk.core.oauth.http import HttpClient
-
-            with HttpClient() as http:
-                return Exchange(vault, http).remove(name, revoke=True)
-
-        self._change("vault-remove", revoke_then_remove,
+        session = self.session
+        self._change(f"refresh:{name}", lambda: session.exchange.remove(name, revoke=True),
                      f"Revoked {name} at its server and deleted the local copy.")
 
     def update_client(self, client: Any, secret: str | None) -> None:
-        vault = self.vault
-        self._change("vault-edit-client", lambda: vault.update_client(client, secret),
+        session = self.session
+        self._change(f"client:{client.name}", lambda: session.update_client(client, secret),
                      f"Changed the client {client.name}.")
 
     def set_auto_refresh(self, name: str, before: float | None) -> None:
         vault = self.vault
-        self._change(f"auto-{name}", lambda: vault.set_auto_refresh(name, before),
+        self._change(f"auto:{name}", lambda: vault.set_auto_refresh(name, before),
                      f"Auto-refresh of {name} is "
                      + (f"on, {before:g} s before the access token expires." if before
                         else "off."))
 
     def set_notes(self, name: str, notes: str) -> None:
         vault = self.vault
-        self._change("vault-notes", lambda: vault.set_notes(name, notes),
+        self._change(f"notes:{name}", lambda: vault.set_notes(name, notes),
                      f"Changed the notes of {name}.")
 
     def _error(self, exc: BaseException) -> None:

@@ -6,7 +6,6 @@ over the visible rows of two columns: its cost does not grow with the number of 
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +13,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tokendesk.core.expiry import (
-    DEFAULT_WARN_BEFORE,
     ExpiryRow,
     State,
+    Timeline,
     lifetime_left,
     state_of,
     time_left,
@@ -54,8 +53,7 @@ class ExpiryModel(TableModel):
         #: (time-left text, state) per row, for the current tick: each cell asks data() for
         #: several roles, and the text and state need computing once.
         self._cache: dict[int, tuple[str, State]] = {}
-        self._times: list[float] = []
-        self._max_warn = self._min_warn = DEFAULT_WARN_BEFORE
+        self._timeline = Timeline()
         self._ticks = 0
         #: Credentials with auto-refresh on (their access-token rows say so).
         self.auto: set[str] = set()
@@ -63,36 +61,16 @@ class ExpiryModel(TableModel):
     def set_rows(self, rows: list[ExpiryRow], now: float) -> None:
         self.beginResetModel()
         self._rows = rows
-        # rows come sorted by expiry, unknown last (expiry_rows): the known times are a sorted
-        # prefix, so counts and the warning window are found by bisection, not by a scan
-        self._times = [r.expires_at for r in rows if r.expires_at is not None]
-        self._max_warn = max((r.warn_before for r in rows), default=DEFAULT_WARN_BEFORE)
-        self._min_warn = min((r.warn_before for r in rows), default=DEFAULT_WARN_BEFORE)
+        self._timeline = Timeline(rows)
         self.now = now
         self._cache.clear()
         self.endResetModel()
 
     def warning_window(self, now: float) -> Sequence[int]:
-        """Indexes of the rows that expire within their warning time (not yet expired): found
-        by bisection alone when every row warns equally early (O(log n)), else by bisection up
-        to the longest warning time and then each row's own."""
-        at = now
-        first = bisect_right(self._times, at)
-        if self._min_warn == self._max_warn:
-            return range(first, bisect_right(self._times, at + self._max_warn))
-        rows = self._rows
-        return [i for i in range(first, bisect_right(self._times, at + self._max_warn))
-                if rows[i].expires_at - at <= rows[i].warn_before]  # type: ignore[operator]
+        return self._timeline.warning_window(now)
 
     def counts(self, now: float) -> dict[State, int]:
-        """How many rows are in each state at ``now`` (bisection, then only the rows near their
-        warning time are looked at)."""
-        at = now
-        expired = bisect_right(self._times, at)
-        expiring = len(self.warning_window(now))
-        return {State.EXPIRED: expired, State.EXPIRING: expiring,
-                State.FRESH: len(self._times) - expired - expiring,
-                State.UNKNOWN: len(self._rows) - len(self._times)}
+        return self._timeline.counts(now)
 
     def row(self, index: int) -> ExpiryRow:
         return self._rows[index]

@@ -294,8 +294,10 @@ class ExchangeView(QWidget):
             detail += f", {r['duration_ms']:.0f} ms"
         elif operation == "introspect":
             detail = ": active" if result["introspection"]["active"] else ": INACTIVE"
-        elif operation == "replay":
-            detail = f": {result['replay']}"
+        elif operation in ("replay", "twice"):
+            qa = result["qa"]
+            first = f"{qa['outcomes'][0]['result']}. " if operation == "replay" else ""
+            detail = f": {first}{qa['summary']} {qa['unknown']}".rstrip()
         elif operation == "client grant":
             detail = f" by {result['grant']}: {result['response'].get('access_token')}"
             self._issued = self.controller.last_issued
@@ -303,7 +305,9 @@ class ExchangeView(QWidget):
             signed = result["signed_in"]
             detail = f" as {signed['subject'] or '?'}; stored {signed['name']}"
         self.outcome.setText(words + detail)
-        self.outcome.setStyleSheet(f"color: {theme.ok};")
+        # a QA probe's result is an observation, neither good nor bad news: not in green
+        color = theme.warn if operation in ("replay", "twice") else theme.ok
+        self.outcome.setStyleSheet(f"color: {color};")
         self.result.show_value(result)
         self.status_message.emit(words + detail)
         self.controller.vault.list()
