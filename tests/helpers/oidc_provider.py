@@ -16,7 +16,10 @@ CLIENTS = {
     "tokendesk-post": ("post-secret-for-tests-0123456789", "client_secret_post"),
     "tokendesk-public": (None, "none"),
     "tokendesk-machine": ("machine-secret-for-tests-0123456789", "client_secret_basic"),
+    "tokendesk-short": ("short-secret-for-tests-0123456789", "client_secret_basic"),
 }
+#: How long the tokendesk-short client's access and ID tokens live (tests/oidc/server.mjs).
+SHORT_TTL = 20
 
 
 def free_port() -> int:
@@ -55,6 +58,13 @@ class OidcProvider:
                              params={"client_id": client_id, "sub": sub, "scope": scope})
         response.raise_for_status()
         return str(response.json()["refresh_token"])
+
+    def granted(self, client_id: str, grant_type: str = "refresh_token") -> int:
+        """How many token requests of ``grant_type`` the provider granted to ``client_id``."""
+        response = httpx.get(f"{self.issuer}/test/count",
+                             params={"client_id": client_id, "grant_type": grant_type})
+        response.raise_for_status()
+        return int(response.json()["count"])
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -7,6 +7,11 @@
 //   tokendesk-post     confidential, client_secret_post, same grants
 //   tokendesk-public   public (PKCE), authorization_code + refresh_token + device_code
 //   tokendesk-machine  client_credentials only
+//   tokendesk-short    like tokendesk-basic, but its access and ID tokens live SHORT_TTL seconds
+//                      (for auto-refresh tests that must see several lifetimes pass)
+//
+// /test/count?client_id=…&grant_type=… answers how many token requests of that grant the
+// provider granted to that client (a count at the server, for storm and race tests).
 //
 // Refresh tokens rotate on every use (rotateRefreshToken: true); presenting a used one revokes
 // the whole grant ("refresh token already used"). A test-only route, /test/mint, issues a refresh
@@ -20,6 +25,8 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 const issuer = `http://127.0.0.1:${port}`;
 const redirect = 'http://127.0.0.1/callback';
+const SHORT_TTL = 20;
+const granted = new Map(); // "client grant_type" -> count
 const codeGrants = ['authorization_code', 'refresh_token'];
 
 const configuration = {
@@ -40,6 +47,11 @@ const configuration = {
       response_types: ['code'], redirect_uris: [redirect], application_type: 'native',
     },
     {
+      client_id: 'tokendesk-short', client_secret: 'short-secret-for-tests-0123456789',
+      token_endpoint_auth_method: 'client_secret_basic', grant_types: codeGrants,
+      response_types: ['code'], redirect_uris: [redirect], application_type: 'native',
+    },
+    {
       client_id: 'tokendesk-machine', client_secret: 'machine-secret-for-tests-0123456789',
       token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'],
       response_types: [], redirect_uris: [],
@@ -55,7 +67,14 @@ const configuration = {
   },
   rotateRefreshToken: true,
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
-  ttl: { AccessToken: 300, IdToken: 300, RefreshToken: 86400, ClientCredentials: 300 },
+  ttl: {
+    AccessToken: (ctx, token, client) => (client && client.clientId === 'tokendesk-short'
+      ? SHORT_TTL : 300),
+    IdToken: (ctx, token, client) => (client && client.clientId === 'tokendesk-short'
+      ? SHORT_TTL : 300),
+    RefreshToken: 86400,
+    ClientCredentials: 300,
+  },
   scopes: ['openid', 'offline_access', 'email', 'profile', 'api:read'],
   claims: { email: ['email', 'email_verified'], profile: ['name'] },
   async findAccount(ctx, id) {
@@ -70,7 +89,16 @@ const configuration = {
 
 const provider = new Provider(issuer, configuration);
 
+provider.on('grant.success', (ctx) => {
+  const key = `${ctx.oidc.client?.clientId} ${ctx.oidc.params?.grant_type}`;
+  granted.set(key, (granted.get(key) || 0) + 1);
+});
+
 provider.use(async (ctx, next) => {
+  if (ctx.path === '/test/count' && ctx.method === 'GET') {
+    ctx.body = { count: granted.get(`${ctx.query.client_id} ${ctx.query.grant_type}`) || 0 };
+    return;
+  }
   if (ctx.path === '/test/mint' && ctx.method === 'GET') {
     const clientId = ctx.query.client_id || 'tokendesk-basic';
     const accountId = ctx.query.sub || 'alice';

@@ -14,11 +14,19 @@ from .vault_cmd import open_cli_vault
 
 
 def _exchange(args: argparse.Namespace) -> Any:
-    from tokendesk.core.oauth.exchange import Exchange
-    from tokendesk.core.oauth.http import HttpClient
+    """The command's exchange, from its one Session (DESIGN.md "One session")."""
+    from tokendesk.core.session import NetworkSettings, Session
 
-    return Exchange(open_cli_vault(), HttpClient(timeout=args.timeout,
-                                                 ca_bundle=args.ca_bundle))
+    session = Session(network=NetworkSettings(args.timeout, args.ca_bundle))
+    session.adopt(open_cli_vault())
+    return session.exchange
+
+
+def _close(exchange: Any) -> None:
+    """Close the vault (old token slots still being deleted are waited for) and the
+    network client."""
+    exchange.vault.close()
+    exchange.http.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             return _COMMANDS[args.command](exchange, args)
         finally:
-            exchange.http.close()
+            _close(exchange)
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
 
@@ -95,7 +103,7 @@ def run_login(args: argparse.Namespace) -> int:
                 cred = sign_in(exchange, args.client, args.name, scope=args.scope,
                                timeout=args.wait)
         finally:
-            exchange.http.close()
+            _close(exchange)
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
     print(f"signed in as {cred.subject or '?'}; stored {cred.name} "
@@ -124,7 +132,7 @@ def run_grant(args: argparse.Namespace) -> int:
             exchange.vault.audit(what, args.client,
                                  f"issued {response.redacted().get('access_token')}")
         finally:
-            exchange.http.close()
+            _close(exchange)
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
     if args.json:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NetworkError, ProviderError, TokendeskError, VaultError
+from ..errors import NetworkError, ProviderError, ResponseError, TokendeskError, VaultError
 from ..vault.model import Status, fingerprint
 from ..vault.vault import TokenSet
 from .client import TokenResponse
@@ -65,6 +65,8 @@ def _classify(exc: BaseException) -> tuple[str, str]:
         return "refused", exc.message
     if isinstance(exc, NetworkError):
         return "network error", exc.message
+    if isinstance(exc, ResponseError) and (exc.status or 0) >= 500:
+        return "server error", exc.message
     if isinstance(exc, TokendeskError):
         return "bad answer", exc.message
     return "bad answer", type(exc).__name__
