@@ -39,6 +39,7 @@ def open_cli_vault() -> Any:
                                  "or run this in a terminal to be asked")
             passphrase = getpass.getpass("Vault passphrase: ")
         store.unlock(passphrase)
+        vault.recover_pending_slots()
         vault.collect_stale_slots()
     return vault
 

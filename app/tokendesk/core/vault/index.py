@@ -91,8 +91,14 @@ def _v3(db: sqlite3.Connection) -> None:
     """)
 
 
+def _v4(db: sqlite3.Connection) -> None:
+    """The slot a rotation is writing, named before the secret store is written: a crash
+    between writing the server's new token and switching to it leaves it findable."""
+    _run(db, "ALTER TABLE credentials ADD COLUMN pending_slot TEXT")
+
+
 #: MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _CREDENTIAL_COLUMNS = (
@@ -482,6 +488,7 @@ class Index:
                 raise VaultError(f"no credential named {name!r}")
             old = str(row[0])
             db.execute("UPDATE credentials SET slot=?, stale_slot=?, refresh_fp=?, "
+                       "pending_slot=NULL, "
                        "rotation_count = rotation_count + ? WHERE name=?",
                        (new_slot, old, refresh_fp, 1 if rotation else 0, name))
             if fields:
@@ -499,6 +506,17 @@ class Index:
         else:
             self.db.execute("UPDATE credentials SET stale_slot=NULL WHERE name=? AND "
                             "stale_slot=?", (name, slot))
+
+    @_mapped
+    def set_pending_slot(self, name: str, slot: str | None) -> None:
+        """Name the slot a rotation is about to write (``None``: forget it)."""
+        self.db.execute("UPDATE credentials SET pending_slot=? WHERE name=?", (slot, name))
+
+    @_mapped
+    def pending_slots(self) -> list[tuple[str, str, str]]:
+        """(name, uid, pending slot) of credentials whose rotation stopped before its switch."""
+        return list(self.db.execute(
+            "SELECT name, uid, pending_slot FROM credentials WHERE pending_slot IS NOT NULL"))
 
     @_mapped
     def stale_slots(self) -> list[tuple[str, str, str]]:

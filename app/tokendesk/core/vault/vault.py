@@ -5,14 +5,18 @@ A credential's tokens sit in a *slot* (``refresh_token@<slot>``): one secret hol
 token with the access and ID tokens that came with it, so a refresh costs one keyring write, not
 two. A slot is never written over (DESIGN.md "Storage", SECURITY.md 19 and 29):
 
-1. write the new tokens to a new slot;
+0. name the new slot in the index as *pending*;
+1. write the new tokens to it;
 2. read it back and compare;
 3. switch the index to the new slot in one transaction (the old slot is remembered as stale);
 4. delete the old slot, then forget it (for an exchange, on a background thread: the answer does
    not wait for it, and the next rotation of the same credential waits for it first).
 
-A crash before 3 leaves the index on the old, intact slot; after 3 on the new, verified one; a
-stale slot left by a crash between 3 and 4 is deleted the next time the vault opens.
+A crash before 1 leaves the index on the old, intact slot. A crash between 1 and 3 leaves the
+server's new token in the pending slot: the next time the vault opens it is read, checked and
+switched to (the server has already retired the old token, so the new one is the one to keep);
+after 3 the index is on the new, verified slot; a stale slot left by a crash between 3 and 4 is
+deleted the next time the vault opens.
 
 Slots written before this layout hold the bare refresh token, with the access and ID tokens in a
 separate ``session`` secret; both are still read.
@@ -188,6 +192,7 @@ class Vault:
         #: Old slots being deleted in the background (uid -> thread).
         self._deleting: dict[str, threading.Thread] = {}
         self.actor = _actor()
+        self.recover_pending_slots()
         self.collect_stale_slots()
 
     def close(self) -> None:
@@ -468,7 +473,12 @@ class Vault:
         service = f"tokendesk/credential/{cred.uid}"
         self._wait_deleting(cred.uid)
         slot = _new_slot()
-        self._write_slot(service, slot, doc, on_step)
+        self.index.set_pending_slot(cred.name, slot)  # findable if a crash comes next
+        try:
+            self._write_slot(service, slot, doc, on_step)
+        except VaultError:
+            self.index.set_pending_slot(cred.name, None)
+            raise
         old = self.index.switch_slot(cred.name, slot, fingerprint(doc[REFRESH_TOKEN]),
                                      rotation=rotation, fields=fields, audit=audit)
         self._slots[cred.uid] = (slot, doc)
@@ -500,6 +510,47 @@ class Vault:
         """Wait for old slots still being deleted in the background."""
         for uid in list(self._deleting):
             self._wait_deleting(uid)
+
+    def recover_pending_slots(self) -> int:
+        """Finish rotations a crash stopped between writing the new slot and switching to it:
+        a pending slot that holds tokens is switched to (the server issued them after
+        retiring the old ones); an empty one is forgotten."""
+        recovered = 0
+        for name, uid, slot in self.index.pending_slots():
+            service = f"tokendesk/credential/{uid}"
+            try:
+                value = self.store.get(service, _refresh_key(slot))
+                doc = unpack_slot(value) if value and value.startswith(_SLOT) else None
+            except VaultCorrupt:
+                doc = None
+            except VaultError:
+                return recovered  # a locked store: try again next time
+            if doc is None:
+                self.index.set_pending_slot(name, None)
+                continue
+            cred = self.credential(name)
+            old = self.index.switch_slot(
+                name, slot, fingerprint(doc[REFRESH_TOKEN]),
+                rotation=doc[REFRESH_TOKEN] != self._slot_tokens(cred)[REFRESH_TOKEN]
+                if self._readable(cred) else True,
+                fields={"status": Status.ACTIVE},
+                audit=("recovered", "a rotation stopped by a crash was finished: the new "
+                       f"refresh token {fingerprint(doc[REFRESH_TOKEN])} is in use", self.actor))
+            self._slots[uid] = (slot, doc)
+            try:
+                self.store.delete(service, _refresh_key(old))
+                self.index.clear_stale_slot(name, old)
+            except VaultError:
+                pass
+            recovered += 1
+        return recovered
+
+    def _readable(self, cred: Credential) -> bool:
+        try:
+            self._slot_tokens(cred)
+        except VaultError:
+            return False
+        return True
 
     def collect_stale_slots(self) -> int:
         """Delete refresh-token slots a crash left behind (step 4 of a rotation)."""
