@@ -189,6 +189,8 @@ class Vault:
         #: A slot is never written over, so a cached slot stays true; another process's
         #: rotation changes the index's slot, and the next read goes to the store.
         self._slots: dict[str, tuple[str, dict[str, str]]] = {}
+        #: Credentials whose current slot has the older layout (a separate session secret).
+        self._legacy: set[str] = set()
         #: Old slots being deleted in the background (uid -> thread).
         self._deleting: dict[str, threading.Thread] = {}
         self.actor = _actor()
@@ -361,6 +363,9 @@ class Vault:
         tokens = unpack_slot(value)
         if not value.startswith(_SLOT):  # the older layout: access and ID tokens apart
             tokens = {**self._legacy_session(service), **tokens}
+            self._legacy.add(cred.uid)
+        else:
+            self._legacy.discard(cred.uid)
         self._slots[cred.uid] = (cred.slot, tokens)
         return tokens
 
@@ -471,6 +476,7 @@ class Vault:
                 fields: dict[str, Any], audit: tuple[str, str, str],
                 on_step: Callable[[str], None], defer_delete: bool) -> None:
         service = f"tokendesk/credential/{cred.uid}"
+        legacy = cred.uid in self._legacy  # (its slot was read just before: store_tokens)
         self._wait_deleting(cred.uid)
         slot = _new_slot()
         self.index.set_pending_slot(cred.name, slot)  # findable if a crash comes next
@@ -482,12 +488,16 @@ class Vault:
         old = self.index.switch_slot(cred.name, slot, fingerprint(doc[REFRESH_TOKEN]),
                                      rotation=rotation, fields=fields, audit=audit)
         self._slots[cred.uid] = (slot, doc)
+        self._legacy.discard(cred.uid)
         on_step("switched")
 
         def delete_old() -> None:
             try:
+                # the switch must survive a power loss before the token it replaced is gone
+                self.index.make_durable()
                 self.store.delete(service, _refresh_key(old))
-                self.store.delete(service, SESSION)  # the older layout's, if any
+                if legacy:
+                    self.store.delete(service, SESSION)  # the older layout's, if any
                 on_step("deleted")
                 self.index.clear_stale_slot(cred.name, old)
             except VaultError:
