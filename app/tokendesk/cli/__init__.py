@@ -38,6 +38,7 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "userinfo": ("tokendesk.cli.exchange_cmd", "run"),
     "token": ("tokendesk.cli.exchange_cmd", "run"),
     "exchange": ("tokendesk.cli.exchange_cmd", "run_grant"),
+    "qa": ("tokendesk.cli.qa_cmd", "run"),
     "support": ("tokendesk.cli.support_cmd", "run"),
     "gui": ("tokendesk.cli.gui_cmd", "run"),
 }

@@ -274,6 +274,27 @@ def _support_args(p: argparse.ArgumentParser) -> None:
         _network_args(q)
 
 
+def _qa_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    replay = sub.add_parser("replay", help="refresh, then present the refresh token that "
+                            "refresh retired (reuse detection)")
+    race = sub.add_parser("race", help="refresh with the same token several times at once")
+    race.add_argument("--count", type=int, default=2, choices=range(2, 21), metavar="N",
+                      help="requests at once (2 to 20, default 2)")
+    rot = sub.add_parser("rotation", help="refresh, replay the retired token, refresh again: "
+                         "does the server rotate, refuse reuse, revoke the family?")
+    for flag, what in (("--expect-rotation", "the server rotates refresh tokens"),
+                       ("--expect-reuse-detection", "a replayed token revokes the family")):
+        rot.add_argument(flag, choices=("yes", "no"),
+                         help=f"exit 1 unless this holds: {what}")
+    for q in (replay, race, rot):
+        q.add_argument("name", help="the stored credential (it may be revoked by the test)")
+        q.add_argument("--yes", action="store_true",
+                       help="do not ask: these requests may make the server revoke the token")
+        q.add_argument("--json", action="store_true")
+        _network_args(q)
+
+
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
     "verify": ("verify a token's signature and claims", _verify_args),
@@ -290,6 +311,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "userinfo": ("call the userinfo endpoint with a valid access token", _name_args),
     "token": ("print a valid access token, refreshing first when needed", _token_args),
     "exchange": ("client credentials or token exchange (RFC 8693) for a client", _grant_args),
+    "qa": ("test a server's rotation and reuse detection (replay, race, rotation)", _qa_args),
     "support": ("find a customer at the provider and revoke their tokens (admin API)",
                 _support_args),
     "gui": ("open the desktop app (the default)", _gui_args),

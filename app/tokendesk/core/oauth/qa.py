@@ -24,7 +24,7 @@ from ..vault.vault import TokenSet
 from .client import TokenResponse
 from .exchange import Exchange
 
-__all__ = ["Outcome", "QaReport", "race", "replay"]
+__all__ = ["Outcome", "QaReport", "RotationReport", "race", "replay", "rotation"]
 
 
 @dataclass(frozen=True)
@@ -222,3 +222,46 @@ def race(exchange: Exchange, name: str, count: int = 2) -> QaReport:
     vault.audit("refreshed twice at once" if count == 2 else f"refreshed {count} times at "
                 "once", name, "; ".join(f"{o.request}: {o.result}" for o in outcomes))
     return QaReport("race", tuple(outcomes), summary, unknown)
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    """What ``qa rotation`` observed: each answer ``None`` when it could not be told."""
+
+    rotated: bool
+    old_refused: bool | None  # the replay of the rotated-out token was refused
+    family_revoked: bool | None  # the refresh after the replay was refused (reuse detection)
+    steps: tuple[str, ...]  # what was done and what came back, in order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rotated": self.rotated, "old_token_refused": self.old_refused,
+                "family_revoked": self.family_revoked, "steps": list(self.steps)}
+
+
+def rotation(exchange: Exchange, name: str) -> RotationReport:
+    """Refresh, replay the token that refresh retired, then refresh again: whether the server
+    rotates, refuses a used token, and revokes the whole family when it sees one. This may end
+    the credential (a server with reuse detection revokes it): it is a test, not a chore."""
+    from ..errors import InvalidGrant
+
+    first = exchange.refresh(name)
+    steps = [f"refresh: {'rotated' if first.rotated else 'refresh token kept'} "
+             f"({first.old_fp} -> {first.new_fp})"]
+    if not first.rotated:
+        steps.append("no replay: the server did not rotate, so there is no retired token")
+        return RotationReport(False, None, None, tuple(steps))
+    replayed = replay(exchange, name).outcomes[0]
+    steps.append(f"replay of {first.old_fp}: {replayed.result} ({replayed.detail})")
+    old_refused = {"refused": True, "accepted": False}.get(replayed.result)
+    try:
+        again = exchange.refresh(name)
+    except InvalidGrant as exc:
+        steps.append(f"refresh with the current token: refused ({exc.message})")
+        family: bool | None = True
+    except TokendeskError as exc:
+        steps.append(f"refresh with the current token: no verdict ({exc.message})")
+        family = None
+    else:
+        steps.append(f"refresh with the current token: accepted ({again.new_fp})")
+        family = False
+    return RotationReport(True, old_refused, family, tuple(steps))
