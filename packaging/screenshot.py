@@ -45,6 +45,7 @@ def main(out_dir: str) -> int:
     window = MainWindow(store_factory=lambda _home: store)
     window.resize(1360, 860)
     window.show()
+    window.start_background()  # as the app does after its first paint
     token, jwks = sample()
 
     def wait(ms: int) -> None:

@@ -56,7 +56,8 @@ class ExchangeController(QObject):
     def refresh(self, name: str, scope: str | None = None) -> None:
         def work() -> dict[str, Any]:
             result = self.exchange().refresh(name, scope=scope or None)
-            return {"result": result.to_dict(), "diff": result.diff}
+            shown = {k: v for k, v in result.to_dict().items() if k != "diff"}
+            return {"result": shown, "diff": result.diff}  # the claims' changes once, below
 
         self._run("refresh", f"refresh:{name}", f"Refreshing {name}…", work)
 

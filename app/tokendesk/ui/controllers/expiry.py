@@ -115,8 +115,8 @@ class ExpiryController(QObject):
                                  and (client is None or c.client == client)], clients)
         self.model.auto = set(self.auto_leads)
         self.model.set_rows(shown, self.clock())
+        self.check_warnings()  # (the summary the view shows is computed here)
         self.loaded.emit(clients)
-        self.check_warnings()
 
     # -- the tick -------------------------------------------------------------------------------
     @Slot()
