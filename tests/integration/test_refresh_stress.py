@@ -332,16 +332,7 @@ def test_a_refresh_killed_before_the_switch_keeps_the_token_the_server_issued(
         vault.close()
 
 
-_RECOVERS_A_LIVE_ROTATION = pytest.mark.xfail(reason=(
-    "Vault() runs recover_pending_slots() without the credential's refresh lock: it takes the "
-    "live process's pending slot for a crashed one, switches to it and deletes the old slot; "
-    "the refreshing process then switches again (its 'old' slot is now its new one, rotation "
-    "counted twice) and its background delete removes the new slot: no token is left"))
-
-
-@pytest.mark.parametrize("step", [pytest.param("written", marks=_RECOVERS_A_LIVE_ROTATION),
-                                  pytest.param("read back", marks=_RECOVERS_A_LIVE_ROTATION),
-                                  "switched"])
+@pytest.mark.parametrize("step", ["written", "read back", "switched"])
 def test_a_vault_opened_while_another_process_rotates_leaves_that_rotation_alone(
         home, kind, oidc_provider, step):
     """The CLI opens the vault (and finishes rotations a crash stopped) while the app is in the

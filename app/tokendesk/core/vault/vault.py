@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import VaultCorrupt, VaultError
+from ..errors import VaultCorrupt, VaultError, VaultLocked
 from .index import Index
 from .locking import file_lock
 from .model import AUTH_METHODS, Client, Credential, Status, fingerprint
@@ -524,36 +524,49 @@ class Vault:
     def recover_pending_slots(self) -> int:
         """Finish rotations a crash stopped between writing the new slot and switching to it:
         a pending slot that holds tokens is switched to (the server issued them after
-        retiring the old ones); an empty one is forgotten."""
+        retiring the old ones); an empty one is forgotten. A rotation still running in another
+        process or thread (it holds the credential's refresh lock) is left alone."""
         recovered = 0
-        for name, uid, slot in self.index.pending_slots():
-            service = f"tokendesk/credential/{uid}"
+        for name, _uid, _slot in self.index.pending_slots():
             try:
-                value = self.store.get(service, _refresh_key(slot))
-                doc = unpack_slot(value) if value and value.startswith(_SLOT) else None
-            except VaultCorrupt:
-                doc = None
-            except VaultError:
+                with self.refresh_lock(name, timeout=0):
+                    recovered += self._recover(name)
+            except VaultLocked:
                 return recovered  # a locked store: try again next time
-            if doc is None:
-                self.index.set_pending_slot(name, None)
-                continue
-            cred = self.credential(name)
-            old = self.index.switch_slot(
-                name, slot, fingerprint(doc[REFRESH_TOKEN]),
-                rotation=doc[REFRESH_TOKEN] != self._slot_tokens(cred)[REFRESH_TOKEN]
-                if self._readable(cred) else True,
-                fields={"status": Status.ACTIVE},
-                audit=("recovered", "a rotation stopped by a crash was finished: the new "
-                       f"refresh token {fingerprint(doc[REFRESH_TOKEN])} is in use", self.actor))
-            self._slots[uid] = (slot, doc)
-            try:
-                self.store.delete(service, _refresh_key(old))
-                self.index.clear_stale_slot(name, old)
             except VaultError:
-                pass
-            recovered += 1
+                continue  # its rotation is alive elsewhere (or it is gone): not ours to finish
         return recovered
+
+    def _recover(self, name: str) -> int:
+        """Under the credential's refresh lock: finish its stopped rotation, if it still is."""
+        pending = [p for p in self.index.pending_slots() if p[0] == name]
+        if not pending:
+            return 0  # finished meanwhile
+        _name, uid, slot = pending[0]
+        service = f"tokendesk/credential/{uid}"
+        try:
+            value = self.store.get(service, _refresh_key(slot))
+            doc = unpack_slot(value) if value and value.startswith(_SLOT) else None
+        except VaultCorrupt:
+            doc = None
+        if doc is None:
+            self.index.set_pending_slot(name, None)
+            return 0
+        cred = self.credential(name)
+        old_refresh = self._slot_tokens(cred)[REFRESH_TOKEN] if self._readable(cred) else None
+        old = self.index.switch_slot(
+            name, slot, fingerprint(doc[REFRESH_TOKEN]),
+            rotation=doc[REFRESH_TOKEN] != old_refresh, fields={"status": Status.ACTIVE},
+            audit=("recovered", "a rotation stopped by a crash was finished: the new refresh "
+                   f"token {fingerprint(doc[REFRESH_TOKEN])} is in use", self.actor))
+        self._slots[uid] = (slot, doc)
+        try:
+            self.index.make_durable()
+            self.store.delete(service, _refresh_key(old))
+            self.index.clear_stale_slot(name, old)
+        except VaultError:
+            pass  # collected as a stale slot next time
+        return 1
 
     def _readable(self, cred: Credential) -> bool:
         try:
