@@ -49,7 +49,8 @@ def test_a_first_client_from_a_preset_with_discovery(win, oidc_provider, qtbot):
     assert "token_endpoint" in seen["endpoints"]
     client = win.vault_controller.vault.client("local-op")
     assert client.issuer == oidc_provider.issuer and client.auth_method == "none"
-    assert client.endpoints["token_endpoint"].startswith(oidc_provider.issuer)
+    assert "(from discovery, OpenID document)" in seen["endpoints"]
+    assert client.endpoints == {}  # discovered endpoints follow the provider: not pinned
     assert "offline_access" in client.scope
     assert "Added the client local-op" in win.status_text.text()
 

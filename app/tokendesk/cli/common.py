@@ -68,12 +68,14 @@ def print_json(data: Any) -> None:
 def fail(exc: Exception, *, default: int = 2) -> int:
     """Print a person's message for a known error; return the exit code it means.
 
-    Usage and local problems (bad file, bad key) are 2; the network or a server that is down is
-    3; a server that said no is 1; other core errors take ``default``.
+    Usage and local problems (bad file, bad key, an endpoint the client has no URL for, so
+    nothing was sent) are 2; the network or a server that is down is 3; a server that said no
+    is 1; other core errors take ``default``.
     """
     from tokendesk.core.errors import (
         AdminError,
         KeyProblem,
+        MissingEndpoint,
         NetworkError,
         ProviderError,
         ResponseError,
@@ -85,6 +87,9 @@ def fail(exc: Exception, *, default: int = 2) -> int:
         return 2
     if isinstance(exc, KeyProblem):
         error(f"key: {exc.message}")
+        return 2
+    if isinstance(exc, MissingEndpoint):  # nothing was sent: a local problem to fix
+        error(exc.message)
         return 2
     if isinstance(exc, NetworkError):
         error(exc.message)

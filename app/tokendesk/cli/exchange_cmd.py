@@ -85,7 +85,7 @@ _COMMANDS = {"refresh": _refresh, "revoke": _revoke, "introspect": _introspect,
 
 
 def run_login(args: argparse.Namespace) -> int:
-    from tokendesk.core.oauth.signin import finish_device, sign_in, start_device
+    from tokendesk.core.oauth.signin import finish_device, identity, sign_in, start_device
 
     try:
         exchange = _exchange(args)
@@ -102,12 +102,12 @@ def run_login(args: argparse.Namespace) -> int:
                       f"{args.wait:.0f} s)…", file=sys.stderr)
                 cred = sign_in(exchange, args.client, args.name, scope=args.scope,
                                timeout=args.wait)
+            who = identity(exchange, cred)
         finally:
             _close(exchange)
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
-    print(f"signed in as {cred.subject or '?'}; stored {cred.name} "
-          f"(refresh token {cred.refresh_fp})")
+    print(f"{who}; stored {cred.name} (refresh token {cred.refresh_fp})")
     return EXIT_OK
 
 

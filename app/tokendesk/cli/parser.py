@@ -132,6 +132,10 @@ def _client_args(p: argparse.ArgumentParser) -> None:
                           "comes from client credentials)")
     add.add_argument("--admin-api", metavar="URL",
                      help="the admin API's base URL, when it is not derived from the issuer")
+    from .client_cmd import add_edit_parser, add_endpoint_args  # issue 14: endpoints by hand
+
+    add_endpoint_args(add, skip=("token_endpoint",))  # issue 14: endpoints by hand
+    add_edit_parser(sub)  # issue 14: endpoints by hand
     for name in ("list", "show", "rm"):
         q = sub.add_parser(name, help={"list": "list clients", "show": "show one client",
                                        "rm": "delete a client and its secret"}[name])

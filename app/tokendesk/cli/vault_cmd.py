@@ -66,6 +66,9 @@ def _when(epoch: float | None) -> str:
 def run_client(args: argparse.Namespace) -> int:
     from tokendesk.core.vault import Client
 
+    from .client_cmd import run_edit, with_endpoint_args  # issue 14: endpoints by hand
+    from .client_cmd import show as show_client  # issue 14: endpoints by hand
+
     try:
         vault = open_cli_vault()
         if args.action == "add":
@@ -79,7 +82,8 @@ def run_client(args: argparse.Namespace) -> int:
                                            ("admin_api", args.admin_api)) if v}
             client = vault.add_client(Client(
                 args.name, args.issuer, args.client_id, args.auth_method, args.scope or "",
-                args.audience or "", args.discovery_url or "", endpoints,
+                args.audience or "", args.discovery_url or "",
+                with_endpoint_args(endpoints, args),  # issue 14: endpoints by hand
                 environment=args.environment or "", admin_provider=args.admin or ""),
                 secret, key)
             print(f"added client {client.name} ({client.issuer}); secrets are in "
@@ -93,12 +97,9 @@ def run_client(args: argparse.Namespace) -> int:
                     env = f" [{c.environment}]" if c.environment else ""
                     print(f"{c.name}{env}  {c.issuer}  {c.client_id}  {c.auth_method}")
         elif args.action == "show":
-            client = vault.client(args.name)
-            if args.json:
-                print_json(client.to_dict())
-            else:
-                for key, value in client.to_dict().items():
-                    print(f"{key:15} {value}")
+            return show_client(vault, args)  # issue 14: endpoints by hand
+        elif args.action == "edit":
+            return run_edit(vault, args)  # issue 14: endpoints by hand
         elif args.action == "rm":
             if not _confirm(args, f"Delete the client {args.name!r} and its secret?"):
                 return EXIT_USAGE

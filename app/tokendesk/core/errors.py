@@ -9,6 +9,7 @@
      ├─ DecryptionFailed
      ├─ VaultError ─────── KeyringUnavailable, VaultLocked, WrongPassphrase, VaultCorrupt
      └─ OAuthError ─────── NetworkError (retryable) ── OutcomeUnknown
+                           MissingEndpoint(endpoint, client) ── nothing sent (exit 2)
                            ResponseError ── KeptAfterRefusal, InsecureEndpoint,
                            ProviderError(code, description, status) ── InvalidGrant
                                                                       └ RotationLost
@@ -116,6 +117,26 @@ class OutcomeUnknown(NetworkError):
     acted on it. A refresh is retried once with the same token (SECURITY.md 24)."""
 
     code = "outcome_unknown"
+
+
+class MissingEndpoint(OAuthError):
+    """No request was sent: the client has no URL for an endpoint (neither discovery document
+    publishes one and none was set by hand). A local problem, not the server's answer: the
+    message names the endpoint and how to set it."""
+
+    code = "missing_endpoint"
+
+    def __init__(self, endpoint: str, client: str = "", issuer: str = "") -> None:
+        what = endpoint.removesuffix("_endpoint").replace("_", " ")
+        flag = "--" + endpoint.replace("_", "-")
+        where = f" of {issuer}" if issuer else ""
+        who = f"the client {client!r}" if client else "this client"
+        super().__init__(
+            f"no {what} endpoint is known for {who}: the discovery documents{where} publish "
+            f"none and none was set by hand, so nothing was sent. Set it with: tokendesk client "
+            f"edit {client or 'NAME'} {flag} URL")
+        self.endpoint = endpoint
+        self.client = client
 
 
 class InsecureEndpoint(OAuthError):

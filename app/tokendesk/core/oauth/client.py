@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import InvalidGrant, ProviderError, ResponseError
+from ..errors import InvalidGrant, MissingEndpoint, ProviderError, ResponseError
 from .http import HttpClient, JsonResponse
 
 __all__ = ["ClientConfig", "OAuthClient", "TokenResponse", "redact"]
@@ -47,6 +47,8 @@ class ClientConfig:
     userinfo_endpoint: str | None = None
     device_authorization_endpoint: str | None = None
     issuer: str = ""
+    #: The vault client's name (for messages that say how to set a missing endpoint).
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,14 @@ class OAuthClient:
                        "aud": audience, "jti": uuid.uuid4().hex, "iat": now, "exp": now + 60},
                       key)
 
+    def missing(self, endpoint: str) -> MissingEndpoint:
+        """The local error for an endpoint this client has no URL for (nothing is sent)."""
+        return MissingEndpoint(endpoint, self.config.name, self.config.issuer)
+
     def _post(self, url: str | None, what: str, data: dict[str, str], *,
               any_body: bool = False) -> JsonResponse:
         if not url:
-            raise ProviderError("unsupported", f"the server publishes no {what} endpoint")
+            raise self.missing(f"{what}_endpoint")
         body, auth = self._authenticate(data, self.config.token_endpoint or url)
         return self.http.request_json("POST", url, data=body, auth=auth,
                                       allow_any_body=any_body)
@@ -225,7 +231,7 @@ class OAuthClient:
     def userinfo(self, access_token: str) -> dict[str, Any]:
         url = self.config.userinfo_endpoint
         if not url:
-            raise ProviderError("unsupported", "the server publishes no userinfo endpoint")
+            raise self.missing("userinfo_endpoint")
         response = self.http.request_json("GET", url,
                                           headers={"Authorization": f"Bearer {access_token}"})
         if response.status == 401:

@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import (
     InvalidGrant,
     KeptAfterRefusal,
+    MissingEndpoint,
     NetworkError,
     OutcomeUnknown,
     ProviderError,
@@ -36,6 +37,7 @@ from ..vault.model import Client, Status, fingerprint
 from ..vault.vault import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, TokenSet, Vault
 from .client import ClientConfig, OAuthClient, TokenResponse
 from .discovery import Discovery
+from .endpoints import ResolvedEndpoints, resolve
 from .http import HttpClient
 
 __all__ = ["Exchange", "RefreshResult", "claim_diffs", "needs_refresh", "sendable",
@@ -136,6 +138,7 @@ class Exchange:
         #: (the secret read once). A changed record (an edit here or in another process)
         #: builds it again; :meth:`forget_clients` drops them all.
         self._clients: dict[str, tuple[Client, OAuthClient]] = {}
+        self._endpoints: dict[str, tuple[Client, ResolvedEndpoints]] = {}
         #: The refresh token each credential had before its last rotation here (memory only),
         #: for the "replay the previous refresh token" QA tool.
         self.previous: dict[str, str] = {}
@@ -144,31 +147,37 @@ class Exchange:
     def forget_clients(self) -> None:
         """Drop every configured client: the next request reads the vault again."""
         self._clients.clear()
+        self._endpoints.clear()
 
     def client_for(self, client_name: str) -> OAuthClient:
         """The configured client (its secret read once from the store, and again after the
-        client changes)."""
+        client changes). Endpoints set by hand win; the others come from discovery."""
         client = self.vault.client(client_name)
         cached = self._clients.get(client_name)
         if cached is not None and cached[0] == client:
             return cached[1]
-        endpoints = dict(client.endpoints)
-        needed = ("token_endpoint", "revocation_endpoint", "introspection_endpoint",
-                  "userinfo_endpoint", "device_authorization_endpoint")
-        if "token_endpoint" not in endpoints:
-            meta = self.discovery.get(client.issuer)
-            endpoints.update({n: meta.raw[n] for n in needed if isinstance(meta.raw.get(n), str)
-                              and n not in endpoints})
-        if "token_endpoint" not in endpoints:
-            raise ProviderError("invalid_client", f"{client.issuer} publishes no token endpoint")
+        found = self.endpoints(client_name)
+        token = found.url("token_endpoint")
+        if not token:
+            raise MissingEndpoint("token_endpoint", client_name, client.issuer)
         oauth = OAuthClient(self.http, ClientConfig(
             client.client_id, client.auth_method, self.vault.client_secret(client_name),
             self.vault.client_private_key(client_name) if client.auth_method == "private_key_jwt"
-            else None, endpoints["token_endpoint"], endpoints.get("revocation_endpoint"),
-            endpoints.get("introspection_endpoint"), endpoints.get("userinfo_endpoint"),
-            endpoints.get("device_authorization_endpoint"), client.issuer))
+            else None, token, found.url("revocation_endpoint"),
+            found.url("introspection_endpoint"), found.url("userinfo_endpoint"),
+            found.url("device_authorization_endpoint"), client.issuer, client_name))
         self._clients[client_name] = (client, oauth)
         return oauth
+
+    def endpoints(self, client_name: str, *, refresh: bool = False) -> ResolvedEndpoints:
+        """Each endpoint of the client with its source ("set by hand", "from discovery")."""
+        client = self.vault.client(client_name)
+        cached = self._endpoints.get(client_name)
+        if cached is not None and cached[0] == client and not refresh:
+            return cached[1]
+        found = resolve(client, self.discovery, refresh=refresh)
+        self._endpoints[client_name] = (client, found)
+        return found
 
     # -- refresh ------------------------------------------------------------------------------
     def refresh(self, name: str, *, scope: str | None = None,
@@ -375,8 +384,10 @@ class Exchange:
         return result
 
     def userinfo(self, name: str) -> dict[str, Any]:
-        return self.client_for(self.vault.credential(name).client).userinfo(
-            self.access_token(name))
+        oauth = self.client_for(self.vault.credential(name).client)
+        if not oauth.config.userinfo_endpoint:  # before a refresh: nothing is sent at all
+            raise oauth.missing("userinfo_endpoint")
+        return oauth.userinfo(self.access_token(name))
 
     def client_credentials(self, client_name: str, **options: Any) -> TokenResponse:
         response = self.client_for(client_name).client_credentials(**options)

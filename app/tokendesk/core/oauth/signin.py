@@ -20,9 +20,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..errors import OAuthError, ProviderError, ResponseError
+from ..errors import MissingEndpoint, OAuthError, ProviderError, ResponseError
 from ..vault.model import Credential
 from ..vault.vault import TokenSet
+from .endpoints import BY_HAND
 from .exchange import Exchange
 
 __all__ = ["AuthorizationRequest", "LoopbackReceiver", "sign_in"]
@@ -120,11 +121,10 @@ def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | Non
             cancel: threading.Event | None = None) -> Credential:
     """Sign in with the system browser and store the resulting credential as ``name``."""
     client = exchange.vault.client(client_name)
-    meta = exchange.discovery.get(client.issuer)
-    authorize = client.endpoints.get("authorization_endpoint") or meta.endpoint(
-        "authorization_endpoint")
+    found = exchange.endpoints(client_name)
+    authorize = found.url("authorization_endpoint")
     if not authorize:
-        raise ProviderError("unsupported", f"{client.issuer} publishes no authorization endpoint")
+        raise MissingEndpoint("authorization_endpoint", client_name, client.issuer)
     receiver = LoopbackReceiver()
     try:
         verifier, challenge = pkce_pair()
@@ -158,8 +158,10 @@ def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | Non
     if response.id_token:
         from ..tokens.remote import RemoteKeys
 
+        jwks = found.endpoints["jwks_uri"]
         check = RemoteKeys(exchange.http, discovery=exchange.discovery).verify(
-            response.id_token, issuer=client.issuer, expected_kind="id_token",
+            response.id_token, issuer=client.issuer,
+            jwks_url=jwks.url if jwks.source == BY_HAND else None, expected_kind="id_token",
             client_id=client.client_id, nonce=request.nonce,
             access_token=response.access_token, code=code, leeway=30)
         if not check.valid:
@@ -189,7 +191,7 @@ def start_device(exchange: Exchange, client_name: str, *,
     oauth = exchange.client_for(client_name)
     url = oauth.config.device_authorization_endpoint
     if not url:
-        raise ProviderError("unsupported", f"{client.issuer} offers no device sign-in")
+        raise oauth.missing("device_authorization_endpoint")
     body, auth = oauth._authenticate({"scope": scope or client.scope or "openid offline_access"},
                                      oauth.config.token_endpoint)
     response = exchange.http.request_json("POST", url, data={**body,
@@ -241,3 +243,20 @@ def finish_device(exchange: Exchange, client_name: str, name: str, device: Devic
             raise ResponseError("the server issued no refresh token (ask for offline_access)")
         return exchange.vault.add_credential(name, client_name, tokens)
     raise ProviderError("expired_token", "the device code expired before it was approved")
+
+
+def identity(exchange: Exchange, cred: Credential) -> str:
+    """What is known of who signed in, in words: the subject from the ID token or a JWT access
+    token, else from userinfo (when the client has that endpoint), else that it is not known.
+    Never raises: the credential is already stored."""
+    if cred.subject:
+        return f"signed in as {cred.subject}"
+    try:
+        oauth = exchange.client_for(cred.client)
+        if oauth.config.userinfo_endpoint:
+            sub = exchange.userinfo(cred.name).get("sub")
+            if isinstance(sub, str) and sub:
+                return f"signed in as {sub} (from userinfo)"
+    except Exception:  # noqa: BLE001, S110 - only a nicety on top of a stored credential
+        pass
+    return "signed in (no ID token, and no subject in the access token or userinfo)"

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..theme import current_theme
+from .endpoint_section import ENDPOINT_LABELS, EndpointSection
 
 __all__ = ["AddClientDialog", "AddCredentialDialog", "PassphraseDialog"]
 
@@ -111,7 +112,10 @@ class AddClientDialog(_Form):
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
             self.form.addRow(label, widget)
+        self.advanced = EndpointSection()
+        self.form.addRow(self.advanced)
         if client is not None:
+            self.advanced.set_endpoints(client.endpoints, client.discovery_url)
             self.name.setText(client.name)
             self.name.setReadOnly(True)
             self.issuer.setText(client.issuer)
@@ -136,11 +140,11 @@ class AddClientDialog(_Form):
             return "The issuer must be an https:// URL (http only for localhost)."
         if not self.client_id.text().strip():
             return "Give the client_id."
-        return None
+        return self.advanced.validate()
 
     def client(self) -> Any:
-        """The client as the form says; when editing, what the form does not show (endpoints,
-        parameters, the measured clock skew) is kept."""
+        """The client as the form says; when editing, what the form does not show (extra
+        parameters, the admin API URL, the measured clock skew) is kept."""
         from dataclasses import replace
 
         from tokendesk.core.vault.model import Client
@@ -153,7 +157,11 @@ class AddClientDialog(_Form):
             warn_minutes=float(self.warn_minutes.value()),
             refresh_lifetime=float(lifetime) if lifetime else None,
             refresh_lifetime_kind=self.lifetime_kind.currentData() if lifetime else "",
-            admin_provider=self.admin.currentData())
+            admin_provider=self.admin.currentData(),
+            discovery_url=self.advanced.discovery_url.text().strip())
+        others = {k: v for k, v in (self._original.endpoints if self._original else {}).items()
+                  if k not in ENDPOINT_LABELS}  # admin_api and the like: kept as they were
+        fields["endpoints"] = {**others, **self.advanced.endpoints()}
         if self._original is not None:
             return replace(self._original, **fields)
         return Client(self.name.text().strip(), **fields)

@@ -51,7 +51,6 @@ class WelcomeDialog(QDialog):
         self.window_ = window
         self.setWindowTitle("Welcome to Tokendesk")
         self.setMinimumWidth(620)
-        self._endpoints: dict[str, str] = {}
         from tokendesk.core.paths import home
 
         vault = window.vault_controller.vault
@@ -100,7 +99,8 @@ class WelcomeDialog(QDialog):
         self.note.setWordWrap(True)
         self.note.setEnabled(False)
         self.fetch = QPushButton("Fetch endpoints (discovery)")
-        self.fetch.setToolTip("Asks the issuer for its /.well-known/openid-configuration")
+        self.fetch.setToolTip("Asks the issuer for its /.well-known/openid-configuration and "
+                              "/.well-known/oauth-authorization-server (RFC 8414)")
         self.endpoints = QLabel("Not fetched: endpoints are looked up when first needed, or now "
                                 "if you ask.")
         self.endpoints.setAccessibleName("Endpoints")
@@ -158,7 +158,6 @@ class WelcomeDialog(QDialog):
         return issuer_for(self.provider.currentData(), self.where.text())
 
     def _update_issuer(self) -> None:
-        self._endpoints = {}
         try:
             self.issuer.setText(self.current_issuer())
             self.message.setText("")
@@ -177,19 +176,19 @@ class WelcomeDialog(QDialog):
         self.fetch.setEnabled(False)
 
         def work() -> dict[str, str]:
-            from tokendesk.core.oauth.discovery import Discovery
+            from tokendesk.core.oauth.discovery import ENDPOINTS, OAUTH, Discovery
             from tokendesk.core.oauth.http import HttpClient
 
             with HttpClient(timeout=float(self.window_.settings.get("network/timeout_s"))) as h:
-                raw = Discovery(h).get(issuer).raw
-            names = ("token_endpoint", "authorization_endpoint", "revocation_endpoint",
-                     "introspection_endpoint", "userinfo_endpoint",
-                     "device_authorization_endpoint", "jwks_uri")
-            return {n: raw[n] for n in names if isinstance(raw.get(n), str)}
+                meta = Discovery(h).get(issuer)
+            return {n: f"{meta.endpoint(n)} (from discovery, "
+                       f"{'RFC 8414' if meta.source(n) == OAUTH else 'OpenID'} document)"
+                    for n in ENDPOINTS if meta.endpoint(n)}
 
         def done(found: dict[str, str]) -> None:
             self.fetch.setEnabled(True)
-            self._endpoints = found
+            # shown, not stored: endpoints from discovery follow the provider; only endpoints
+            # set by hand (the client dialog's advanced section) are kept with the client
             self.endpoints.setText("\n".join(f"{k}: {v}" for k, v in found.items())
                                    or "The issuer publishes no endpoints.")
 
@@ -221,7 +220,6 @@ class WelcomeDialog(QDialog):
         secret = self.secret.text() or None
         client = Client(self.name.text().strip(), issuer, self.client_id.text().strip(),
                         "client_secret_basic" if secret else "none", p.scope,
-                        endpoints={k: v for k, v in self._endpoints.items() if k != "jwks_uri"},
                         extra_params=dict(p.extra_params), environment="dev")
         vault = self.window_.vault_controller
         if vault.vault is None:
