@@ -116,21 +116,18 @@ def run_grant(args: argparse.Namespace) -> int:
     try:
         exchange = _exchange(args)
         try:
-            oauth = exchange.client_for(args.client)
-            if args.client_credentials:
-                response = oauth.client_credentials(scope=args.scope, audience=args.audience,
-                                                    resource=args.resource)
-                what = "client credentials"
-            else:
+            subject = None
+            if not args.client_credentials:
                 subject = sys.stdin.read().strip() if sys.stdin else ""
                 if not subject:
                     raise UsageError("give the subject token on standard input")
-                response = oauth.token_exchange(subject, subject_token_type=args.subject_type,
-                                                audience=args.audience, scope=args.scope,
-                                                requested_token_type=args.requested_type)
-                what = "token exchange"
-            exchange.vault.audit(what, args.client,
-                                 f"issued {response.redacted().get('access_token')}")
+            # audited, and a history row under the client's name (issue 14)
+            _what, response = exchange.client_grant(
+                args.client, subject_token=subject,
+                subject_token_type=args.subject_type if subject else None,
+                audience=args.audience, scope=args.scope,
+                resource=None if subject else args.resource,
+                requested_token_type=args.requested_type if subject else None)
         finally:
             _close(exchange)
     except (UsageError, TokendeskError) as exc:

@@ -38,6 +38,7 @@ from ..vault.vault import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, TokenSet, Vault
 from .client import ClientConfig, OAuthClient, TokenResponse
 from .discovery import Discovery
 from .endpoints import ResolvedEndpoints, resolve
+from .history import Recorded
 from .http import HttpClient
 
 __all__ = ["Exchange", "RefreshResult", "claim_diffs", "needs_refresh", "sendable",
@@ -330,11 +331,21 @@ class Exchange:
     # -- revocation, introspection, userinfo --------------------------------------------------
     def revoke(self, name: str) -> list[str]:
         """Revoke the refresh token and the access token (RFC 7009). Returns what happened, in
-        words. A revocation that could not be sent leaves the credential 'revoke pending'."""
+        words. A revocation that could not be sent leaves the credential 'revoke pending'.
+        One history row, with the outcome."""
         cred = self.vault.credential(name)
+        with Recorded(self.vault, name, "revoke", old_fp=cred.refresh_fp,
+                      request={"token": f"<{cred.refresh_fp}>",
+                               "token_type_hint": "refresh_token"}) as row:
+            report = self._revoke(name, cred, row)
+            row.status = "revoked: " + "; ".join(report)
+        return report
+
+    def _revoke(self, name: str, cred: Any, row: Recorded) -> list[str]:
         report = []
         try:
             oauth = self.client_for(cred.client)
+            row.endpoint = oauth.config.revocation_endpoint or ""
             oauth.revoke(self.vault.refresh_token(name), "refresh_token")
             report.append(f"refresh token {cred.refresh_fp} revoked")
             access = self.vault.token(name, ACCESS_TOKEN)
@@ -377,20 +388,56 @@ class Exchange:
         cred = self.vault.credential(name)
         token = (self.vault.refresh_token(name) if kind == "refresh_token"
                  else self.vault.token(name, kind))
-        if not token:
-            raise VaultError(f"{name} has no {kind.replace('_', ' ')} stored")
-        result = self.client_for(cred.client).introspect(token, kind)
+        with Recorded(self.vault, name, "introspect",
+                      request={"token": f"<{fingerprint(token)}>",
+                               "token_type_hint": kind}) as row:
+            if not token:
+                raise VaultError(f"{name} has no {kind.replace('_', ' ')} stored")
+            oauth = self.client_for(cred.client)
+            row.endpoint = oauth.config.introspection_endpoint or ""
+            result = oauth.introspect(token, kind)
+            row.status = "active" if result["active"] else "inactive"
+            row.response = {k: v for k, v in result.items()
+                            if k in ("active", "scope", "client_id", "sub", "exp", "token_type")}
         self.vault.audit("introspected", name, f"{kind}: active={result['active']}")
         return result
 
     def userinfo(self, name: str) -> dict[str, Any]:
-        oauth = self.client_for(self.vault.credential(name).client)
-        if not oauth.config.userinfo_endpoint:  # before a refresh: nothing is sent at all
-            raise oauth.missing("userinfo_endpoint")
-        return oauth.userinfo(self.access_token(name))
+        with Recorded(self.vault, name, "userinfo") as row:
+            oauth = self.client_for(self.vault.credential(name).client)
+            row.endpoint = oauth.config.userinfo_endpoint or ""
+            if not oauth.config.userinfo_endpoint:  # before a refresh: nothing is sent at all
+                raise oauth.missing("userinfo_endpoint")
+            info = oauth.userinfo(self.access_token(name))
+            row.status = "200 OK"
+            row.response = {"sub": info.get("sub"), "members": sorted(info)}
+        return info
 
     def client_credentials(self, client_name: str, **options: Any) -> TokenResponse:
-        response = self.client_for(client_name).client_credentials(**options)
-        self.vault.audit("client credentials", client_name,
-                         f"access token {fingerprint(response.access_token)}")
-        return response
+        return self.client_grant(client_name, **options)[1]
+
+    def client_grant(self, client_name: str, *, subject_token: str | None = None,
+                     subject_token_type: str | None = None, audience: str | None = None,
+                     scope: str | None = None, resource: str | None = None,
+                     requested_token_type: str | None = None) -> tuple[str, TokenResponse]:
+        """Client credentials, or (with ``subject_token``) token exchange (RFC 8693), for a
+        client: audited, and a history row under the client's name."""
+        what = "token exchange" if subject_token else "client credentials"
+        request: dict[str, Any] = {"grant_type": what.replace(" ", "_"),
+                                   **({"scope": scope} if scope else {}),
+                                   **({"audience": audience} if audience else {})}
+        with Recorded(self.vault, client_name, "client grant", request=request) as row:
+            oauth = self.client_for(client_name)
+            row.endpoint = oauth.config.token_endpoint
+            if subject_token:
+                response = oauth.token_exchange(
+                    subject_token, **({"subject_token_type": subject_token_type}
+                                      if subject_token_type else {}),
+                    audience=audience, scope=scope, requested_token_type=requested_token_type)
+            else:
+                response = oauth.client_credentials(scope=scope, audience=audience,
+                                                    resource=resource)
+            row.status = f"{response.status} OK: {what}"
+            row.response = response.redacted()
+        self.vault.audit(what, client_name, f"issued {response.redacted().get('access_token')}")
+        return what, response

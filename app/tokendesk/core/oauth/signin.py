@@ -25,6 +25,7 @@ from ..vault.model import Credential
 from ..vault.vault import TokenSet
 from .endpoints import BY_HAND
 from .exchange import Exchange
+from .history import Recorded
 
 __all__ = ["AuthorizationRequest", "LoopbackReceiver", "sign_in"]
 
@@ -119,7 +120,21 @@ def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | Non
             open_browser: Callable[[str], object] | None = None,
             timeout: float = 300.0, prompt: str | None = "consent",
             cancel: threading.Event | None = None) -> Credential:
-    """Sign in with the system browser and store the resulting credential as ``name``."""
+    """Sign in with the system browser and store the resulting credential as ``name`` (one
+    history row, with the outcome)."""
+    with Recorded(exchange.vault, name, "sign-in",
+                  request={"grant_type": "authorization_code", "client": client_name,
+                           "code_challenge_method": "S256"}) as row:
+        cred = _sign_in(exchange, client_name, name, scope, open_browser, timeout, prompt,
+                        cancel)
+        row.endpoint = exchange.client_for(client_name).config.token_endpoint
+        row.status, row.new_fp = "signed in", cred.refresh_fp
+    return cred
+
+
+def _sign_in(exchange: Exchange, client_name: str, name: str, scope: str | None,
+             open_browser: Callable[[str], object] | None, timeout: float, prompt: str | None,
+             cancel: threading.Event | None) -> Credential:
     client = exchange.vault.client(client_name)
     found = exchange.endpoints(client_name)
     authorize = found.url("authorization_endpoint")
@@ -212,7 +227,21 @@ def finish_device(exchange: Exchange, client_name: str, name: str, device: Devic
                   *, sleep: Callable[[float], None] | None = None,
                   on_wait: Callable[[float], None] | None = None,
                   cancel: threading.Event | None = None) -> Credential:
-    """Poll the token endpoint until the person approved (RFC 8628 §3.4–3.5)."""
+    """Poll the token endpoint until the person approved (RFC 8628 §3.4–3.5); one history row
+    with the outcome."""
+    with Recorded(exchange.vault, name, "device sign-in",
+                  request={"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                           "client": client_name}) as row:
+        row.endpoint = exchange.client_for(client_name).config.token_endpoint
+        cred = _finish_device(exchange, client_name, name, device, sleep, on_wait, cancel)
+        row.status, row.new_fp = "signed in", cred.refresh_fp
+    return cred
+
+
+def _finish_device(exchange: Exchange, client_name: str, name: str,
+                   device: DeviceAuthorization, sleep: Callable[[float], None] | None,
+                   on_wait: Callable[[float], None] | None,
+                   cancel: threading.Event | None) -> Credential:
     import time
 
     pause = sleep or time.sleep
