@@ -101,3 +101,15 @@ def oidc_provider():
     provider = OidcProvider().start()
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def dot_providers():
+    """Django OAuth Toolkit on 127.0.0.1 for the whole run, one process per configuration
+    (rotation on/off, reuse protection on/off, OpenID Connect on/off): see
+    tests/helpers/dot_provider.py."""
+    from tests.helpers.dot_provider import DotProviders
+
+    providers = DotProviders().start()
+    yield providers
+    providers.stop()
