@@ -41,6 +41,16 @@ class Check(NamedTuple):
     name: str  # "format", "algorithm", "crit", "key", "signature", "exp", "aud", ...
     passed: bool
     reason: str
+    #: False for a "not checked" row: a check nobody asked for (no expected issuer, audience,
+    #: nonce or access token). It never makes a verdict invalid, and is shown as such.
+    checked: bool = True
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed`` or ``not checked``."""
+        if not self.checked:
+            return NOT_CHECKED
+        return "passed" if self.passed else "failed"
 
 
 class Verification(NamedTuple):
@@ -90,12 +100,20 @@ class Verification(NamedTuple):
         return tuple(c for c in self.checks if not c.passed)
 
     @property
+    def not_checked(self) -> tuple[Check, ...]:
+        """The checks nobody asked for (issuer, audience, nonce, at_hash)."""
+        return tuple(c for c in self.checks if not c.checked)
+
+    @property
     def reason(self) -> str:
         """The first failure's reason, or a summary when valid."""
         failed = self.failures
         if failed:
             return failed[0].reason
-        return f"signature and claims verified ({len(self.checks)} checks)"
+        performed = sum(1 for c in self.checks if c.checked)
+        skipped = ", ".join(_PLAIN.get(c.name, c.name) for c in self.not_checked)
+        return (f"signature and claims verified ({performed} checks"
+                + (f"; not checked: {skipped})" if skipped else ")"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,11 +125,16 @@ class Verification(NamedTuple):
             "issuer_trusted": self.issuer_trusted,
             "leeway": self.leeway,
             "now": self.now,
-            "checks": [{"name": c.name, "passed": c.passed, "reason": c.reason}
-                       for c in self.checks],
+            "checks": [{"name": c.name, "passed": c.passed if c.checked else None,
+                        "status": c.status, "reason": c.reason} for c in self.checks],
+            "not_checked": [c.name for c in self.not_checked],
             "warnings": [f.message for f in self.findings],
         }
 
+
+NOT_CHECKED = "not checked"
+#: The checks that get a "not checked" row when not asked for, in words.
+_PLAIN = {"iss": "issuer", "aud": "audience", "nonce": "nonce", "at_hash": "at_hash"}
 
 _NOT_NUMBER = "{} is not a JSON number ({!r}): refused (RFC 7519 NumericDate)"
 _NOT_FINITE = "{} is not a finite number ({!r}): refused (RFC 7519 NumericDate)"
@@ -259,6 +282,7 @@ def _verify(
             _check_kind(checks, header, claims, TokenKind(expected_kind))
             if TokenKind(expected_kind) is TokenKind.ID_TOKEN:
                 _check_id_token(checks, claims, alg, client_id, nonce, access_token, code)
+        _add_not_checked(checks, claims, issuer, audience, client_id, nonce, access_token)
     valid = all(c.passed for c in checks)
     return Verification(valid, tuple(checks), alg, chosen, header, claims, now, leeway)
 
@@ -447,6 +471,32 @@ def left_half_hash(value: str, alg: str) -> str:
     return base64.urlsafe_b64encode(half).rstrip(b"=").decode("ascii")
 
 
+def _add_not_checked(checks: list[Check], claims: dict[str, Any], issuer: str | None,
+                     audience: str | Sequence[str] | None, client_id: str | None,
+                     nonce: str | None, access_token: str | None) -> None:
+    """A "not checked" row for each of issuer, audience, nonce and at_hash nobody asked for,
+    so a VALID verdict never hides what it did not look at."""
+    done = {c.name for c in checks}
+
+    def says(name: str) -> str:
+        value = claims.get(name)
+        return f" (the token says {value!r})" if isinstance(value, str | list) and value else ""
+
+    rows = []
+    if issuer is None and "iss" not in done:
+        rows.append(("iss", f"no expected issuer was given{says('iss')}"))
+    if audience is None and client_id is None and "aud" not in done:
+        rows.append(("aud", f"no expected audience was given{says('aud')}"))
+    if nonce is None and "nonce" not in done:
+        rows.append(("nonce", "no nonce was given" + (" (the token carries one)"
+                                                        if "nonce" in claims else "")))
+    if "at_hash" not in done:
+        rows.append(("at_hash", "no access token was given to compare with"
+                     if access_token is None else "the token has no at_hash"))
+    checks.extend(Check(name, True, f"{NOT_CHECKED}: {why}", checked=False)
+                  for name, why in rows)
+
+
 def _check_id_token(
     checks: list[Check],
     claims: dict[str, Any],
@@ -456,9 +506,12 @@ def _check_id_token(
     access_token: str | None,
     code: str | None,
 ) -> None:
-    for name in ("iss", "sub", "aud", "exp", "iat"):
-        if name not in claims:
-            checks.append(Check(name, False, f"an ID token must carry {name} (OIDC Core §2)"))
+    missing = [name for name in ("iss", "sub", "aud", "exp", "iat") if name not in claims]
+    for name in missing:
+        checks.append(Check(name, False, f"an ID token must carry {name} (OIDC Core §2)"))
+    if not missing:
+        checks.append(Check("required claims", True, "iss, sub, aud, exp and iat are present "
+                            "(OIDC Core §2)"))
     aud = claims.get("aud")
     auds = [aud] if isinstance(aud, str) else (aud if isinstance(aud, list) else [])
     azp = claims.get("azp")
@@ -466,6 +519,8 @@ def _check_id_token(
         if client_id not in auds:
             checks.append(Check("aud", False, f"the audience does not include the client "
                                 f"{client_id!r}"))
+        else:
+            checks.append(Check("aud", True, f"the audience includes the client {client_id!r}"))
         if len(auds) > 1 and azp is None:
             checks.append(Check("azp", False, "several audiences and no azp: refused "
                                 "(OIDC Core §3.1.3.7)"))
@@ -515,9 +570,11 @@ def with_issuer_trust(verification: Verification, issuer: str, *, trusted: bool)
 
 
 def describe(verification: Verification, headline: str | None = None) -> str:
-    """Several lines for a terminal: the verdict (or ``headline``), then each check."""
+    """Several lines for a terminal: the verdict (or ``headline``), then each check performed
+    (``ok``/``BAD``) and each not asked for (``---``, "not checked: ...")."""
     lines = [headline or verification.verdict]
-    lines += [f"  {'ok ' if c.passed else 'BAD'} {c.name}: {c.reason}" for c in verification.checks]
+    lines += [f"  {'---' if not c.checked else 'ok ' if c.passed else 'BAD'} {c.name}: "
+              f"{c.reason}" for c in verification.checks]
     lines += [f"  warning: {f.message}" for f in verification.findings]
     return "\n".join(lines)
 

@@ -44,6 +44,9 @@ ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS
           "ES256", "ES384", "ES512", "EdDSA")
 
 
+#: The checks that show a "not checked" row, in words for the verdict line.
+_PLAIN = {"iss": "issuer", "aud": "audience", "nonce": "nonce", "at_hash": "at_hash"}
+
 class VerifyPanel(QGroupBox):
     verify_requested = Signal(object)  # VerifyRequest without the token
     cancel_requested = Signal()
@@ -293,8 +296,11 @@ class VerifyPanel(QGroupBox):
 
     def show_result(self, verification: Any, described: str) -> None:
         theme = current_theme()
+        skipped = [c.name for c in verification.checks if not getattr(c, "checked", True)]
         if verification.valid:
-            self.verdict.setText(f"VALID — verified with {described}")
+            self.verdict.setText(f"VALID — verified with {described}" + (
+                f"; not checked: {', '.join(_PLAIN.get(n, n) for n in skipped)}" if skipped
+                else ""))
             self.verdict.setStyleSheet(f"color: {theme.ok};")
         elif verification.verdict == "UNTRUSTED":
             self.verdict.setText(f"UNTRUSTED — {verification.reason}")
@@ -304,6 +310,13 @@ class VerifyPanel(QGroupBox):
             self.verdict.setStyleSheet(f"color: {theme.bad};")
         self.checks.clear()
         for check in verification.checks:
+            if not getattr(check, "checked", True):  # asked for by nobody: said so
+                item = QTreeWidgetItem(["–", check.name, check.reason])
+                item.setForeground(0, theme.color("warn"))
+                item.setToolTip(2, check.reason)
+                item.setData(0, _ACCESSIBLE_TEXT_ROLE, "not checked")
+                self.checks.addTopLevelItem(item)
+                continue
             mark = "✔" if check.passed else "✘"
             item = QTreeWidgetItem([mark, check.name, check.reason])
             item.setForeground(0, theme.color("ok" if check.passed else "bad"))
