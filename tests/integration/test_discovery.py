@@ -210,3 +210,24 @@ def test_missing_endpoint_names_the_flag():
     exc = MissingEndpoint("revocation_endpoint", "dot", "https://as.example")
     assert "tokendesk client edit dot --revocation-endpoint URL" in exc.message
     assert exc.code == "missing_endpoint"
+
+
+def test_a_verdict_with_the_issuers_keys_says_when_the_documents_disagree(server, http,
+                                                                           rsa_private):
+    import jwt as pyjwt
+
+    from tests.conftest import NOW
+    from tokendesk.core.tokens.keys import jwk_from_public_key
+    from tokendesk.core.tokens.remote import RemoteKeys
+
+    issuer = _both(server, openid={"jwks_uri": server.url + "/jwks"},
+                   oauth={"jwks_uri": server.url + "/old-jwks"})
+    server.route("/jwks", Reply(body={"keys": [
+        {**jwk_from_public_key(rsa_private.public_key()), "kid": "k1", "use": "sig"}]}))
+    token = pyjwt.encode({"iss": issuer, "sub": "u", "exp": NOW + 60}, rsa_private,
+                         algorithm="RS256", headers={"kid": "k1"})
+    result = RemoteKeys(http).verify(token, issuer=issuer, now=NOW)
+    assert result.valid
+    note = next(c for c in result.checks if c.name == "discovery")
+    assert "jwks_uri" in note.reason and "the OpenID one is used" in note.reason
+    assert server.count("/old-jwks") == 0

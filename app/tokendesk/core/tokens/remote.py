@@ -16,7 +16,7 @@ from ..oauth.discovery import Discovery
 from ..oauth.http import HttpClient
 from ..timefmt import Clock
 from .keys import KeySet, load_keys
-from .verify import Verification, verify, with_issuer_trust
+from .verify import Check, Verification, verify, with_issuer_trust
 
 __all__ = ["RemoteKeys"]
 
@@ -72,6 +72,11 @@ class RemoteKeys:
             result = verify(token, self.from_url(url, refresh=True), **options)
         if issuer is not None and not jwks_url:
             result = with_issuer_trust(result, issuer, trusted=issuer_trusted)
+            conflicts = self._discovery.get(issuer).conflicts
+            if conflicts:  # the OpenID document won: the verdict says so
+                result = result._replace(checks=(*result.checks, Check(
+                    "discovery", True, "the issuer's OpenID and RFC 8414 documents disagree: "
+                    + "; ".join(c.describe() for c in conflicts))))
         return result
 
 
