@@ -260,3 +260,43 @@ def test_the_encrypted_file_locks_itself_when_idle(make_window, clock, tokendesk
     assert store.locked and controller.vault is None
     assert win.vault_view.unlock_button.isVisible()
     assert "locked after 15 idle minutes" in win.status_text.text()
+
+
+def test_the_client_dialog_shows_each_endpoints_source(vault_window, qtbot):
+    """Issue 14: the edit dialog's advanced section lists each endpoint with "set by hand" or
+    "from discovery" and what the issuer's documents publish (both of them, merged)."""
+    from dataclasses import replace
+
+    from tests.helpers.http_server import LocalServer, Reply
+
+    with LocalServer() as server:
+        server.route("/.well-known/openid-configuration", Reply(body={
+            "issuer": server.url, "token_endpoint": server.url + "/token"}))
+        server.route("/.well-known/oauth-authorization-server", Reply(body={
+            "issuer": server.url, "revocation_endpoint": server.url + "/revoke"}))
+        view = vault_window.vault_view
+        add_client(vault_window)
+        add_credential(vault_window)
+        vault = vault_window.vault_controller.vault
+        vault.update_client(replace(vault.client("dev"), issuer=server.url, endpoints={
+            "device_authorization_endpoint": server.url + "/device"}))
+        vault_window.vault_controller.list()
+        view.table.selectRow(0)
+        seen = {}
+
+        def look(dialog):
+            section = dialog.advanced
+            qtbot.waitUntil(lambda: "/revoke" in section.source("revocation_endpoint"),
+                            timeout=5000)
+            seen.update({m: section.source(m) for m in section.fields})
+            section.fields["userinfo_endpoint"].setText(server.url + "/me")
+            dialog.buttons.accepted.emit()
+        drive(look)
+        view.edit_client()
+    assert seen["device_authorization_endpoint"] == "set by hand"
+    assert seen["revocation_endpoint"] == f"from discovery: {server.url}/revoke"
+    assert seen["token_endpoint"] == f"from discovery: {server.url}/token"
+    assert seen["introspection_endpoint"] == "from discovery"
+    assert vault.client("dev").endpoints == {
+        "device_authorization_endpoint": server.url + "/device",
+        "userinfo_endpoint": server.url + "/me"}

@@ -22,6 +22,8 @@ class VaultController(QObject):
     failed = Signal(str)
     secret_ready = Signal(str, str, object)  # credential, kind, value (or None)
     detail_ready = Signal(object, object)  # Credential (full), list[AuditEntry]
+    #: client name, {endpoint member: URL} from discovery, or the reason discovery failed
+    endpoints_found = Signal(str, object)
 
     def __init__(self, tasks: TaskRunner, session: Any, *,
                  clock: Callable[[], float] = time.time, parent: QObject | None = None) -> None:
@@ -187,6 +189,27 @@ class VaultController(QObject):
         session = self.session
         self._change(f"client:{client.name}", lambda: session.update_client(client, secret),
                      f"Changed the client {client.name}.")
+
+    def discover_endpoints(self, client: Any) -> None:
+        """What the issuer's discovery documents publish for ``client`` (a pure read, shown
+        beside the client dialog's endpoint fields): ``endpoints_found`` carries it."""
+        session, name = self.session, client.name
+
+        def work() -> dict[str, str]:
+            from tokendesk.core.oauth.discovery import ENDPOINTS, Discovery
+
+            meta = Discovery(session.http).get(client.issuer,
+                                               discovery_url=client.discovery_url or None)
+            return {m: url for m in ENDPOINTS if (url := meta.endpoint(m))}
+
+        def error(exc: BaseException) -> None:
+            from tokendesk.core.errors import TokendeskError
+
+            self.endpoints_found.emit(name, exc.message if isinstance(exc, TokendeskError)
+                                      else type(exc).__name__)
+
+        self.tasks.submit(f"discovery:{name}", work,
+                          lambda found: self.endpoints_found.emit(name, found), error)
 
     def set_auto_refresh(self, name: str, before: float | None) -> None:
         vault = self.vault

@@ -71,6 +71,12 @@ class EndpointSection(QWidget):
             form.addRow(label, row)
             self.fields[member] = edit
             self.sources[member] = source
+        self.discovery_note = QLabel()
+        self.discovery_note.setWordWrap(True)
+        self.discovery_note.setAccessibleName("Discovery note")
+        form.addRow(self.discovery_note)
+        #: the client whose discovered endpoints :meth:`on_discovered` accepts
+        self.client_name = ""
         self.box.setVisible(False)
         layout.addWidget(self.box)
 
@@ -96,6 +102,18 @@ class EndpointSection(QWidget):
         if any(endpoints.get(m) for m in self.fields) or discovery_url:
             self.toggle.setChecked(True)
         self._update()
+
+    @Slot(str, object)
+    def on_discovered(self, name: str, found: object) -> None:
+        """The controller's answer for ``client_name``: the URLs, or why discovery failed."""
+        if name != self.client_name:
+            return
+        if isinstance(found, dict):
+            self.discovery_note.setText("")
+            self.set_discovered(found)
+        else:
+            self.discovery_note.setText(f"Discovery failed: {found}. Endpoints left empty are "
+                                        "looked up when needed.")
 
     def set_discovered(self, discovered: dict[str, str]) -> None:
         """What discovery found (shown beside the fields left empty)."""

@@ -350,7 +350,15 @@ class VaultView(QWidget):
             self.status_message.emit("Add a client first.")
             return
         dialog = AddClientDialog(self, client)
-        if dialog.exec():
+        # beside each endpoint left to discovery: what the issuer publishes now
+        dialog.advanced.client_name = client.name
+        self.controller.endpoints_found.connect(dialog.advanced.on_discovered)
+        try:
+            self.controller.discover_endpoints(client)
+            accepted = dialog.exec()
+        finally:
+            self.controller.endpoints_found.disconnect(dialog.advanced.on_discovered)
+        if accepted:
             self.controller.update_client(dialog.client(), dialog.client_secret())
 
     def edit_notes(self) -> None:
