@@ -231,3 +231,21 @@ def test_a_verdict_with_the_issuers_keys_says_when_the_documents_disagree(server
     note = next(c for c in result.checks if c.name == "discovery")
     assert "jwks_uri" in note.reason and "the OpenID one is used" in note.reason
     assert server.count("/old-jwks") == 0
+
+
+def test_a_clients_discovery_url_is_used(server, cli, capsys):
+    issuer = server.url + "/realm"
+    server.route("/meta/openid", Reply(body={"issuer": issuer,
+                                             "token_endpoint": server.url + "/t",
+                                             "revocation_endpoint": server.url + "/r"}))
+    assert cli("client", "add", "c", "--issuer", issuer, "--client-id", "id",
+               "--auth-method", "none", "--discovery-url", server.url + "/meta/openid") == 0
+    capsys.readouterr()
+    assert cli("client", "show", "c", "--json") == 0
+    doc = json.loads(capsys.readouterr().out)["resolved"]
+    assert doc["discovery"]["documents"]["openid-configuration"] == server.url + "/meta/openid"
+    assert doc["endpoints"]["revocation_endpoint"]["url"] == server.url + "/r"
+    assert server.count("/realm/.well-known/openid-configuration") == 0
+    assert cli("vault", "add", "a", "--client", "c", "--refresh-token-stdin", stdin="rt") == 0
+    server.route("/r", Reply(200, ""))
+    assert cli("revoke", "a") == 0 and server.count("/r") == 1

@@ -23,7 +23,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from ..errors import MissingEndpoint, OAuthError, ProviderError, ResponseError
 from ..vault.model import Credential
 from ..vault.vault import TokenSet
-from .endpoints import BY_HAND
 from .exchange import Exchange
 from .history import Recorded
 
@@ -173,10 +172,10 @@ def _sign_in(exchange: Exchange, client_name: str, name: str, scope: str | None,
     if response.id_token:
         from ..tokens.remote import RemoteKeys
 
-        jwks = found.endpoints["jwks_uri"]
+        # the client's JWKS: set by hand, or from its discovery (its discovery_url honoured)
         check = RemoteKeys(exchange.http, discovery=exchange.discovery).verify(
-            response.id_token, issuer=client.issuer,
-            jwks_url=jwks.url if jwks.source == BY_HAND else None, expected_kind="id_token",
+            response.id_token, issuer=client.issuer, jwks_url=found.url("jwks_uri"),
+            expected_kind="id_token",
             client_id=client.client_id, nonce=request.nonce,
             access_token=response.access_token, code=code, leeway=30)
         if not check.valid:
