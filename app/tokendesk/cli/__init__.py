@@ -61,6 +61,8 @@ def _quick_decode_args(args: list[str]) -> Any:
                 ns.now = float(next(rest))
             except (StopIteration, ValueError):
                 return None
+            if ns.now != ns.now or ns.now in (float("inf"), float("-inf")):
+                return None  # argparse refuses it with a message
         elif arg == "-" or not arg.startswith("-"):
             positional.append(arg)
         else:
@@ -73,8 +75,72 @@ def _quick_decode_args(args: list[str]) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The console script. Returns the exit code (also callable in-process)."""
+    """The console script. Returns the exit code (also callable in-process).
+
+    Whatever the input, the outcome is an exit code and at most a one-line ``tokendesk: …``
+    message on stderr, never a traceback (issue 13, SECURITY.md 34): arguments that are not
+    text are refused, text that cannot be encoded is printed escaped, and a closed pipe
+    (``tokendesk decode … | head``) ends the command quietly."""
     args_list = sys.argv[1:] if argv is None else list(argv)
+    _escape_unencodable_output()
+    unreadable = next((i for i, arg in enumerate(args_list) if not _is_text(arg)), None)
+    if unreadable is not None:
+        print(f"tokendesk: argument {unreadable + 1} is not valid text (invalid UTF-8 or a "
+              "lone surrogate); nothing was done", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        code = _run(args_list)
+        sys.stdout.flush()  # a closed pipe often shows only here, when the buffer is written
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+def _is_text(arg: str) -> bool:
+    """False for an argument with a lone surrogate: Python's stand-in for bytes of an argv
+    that were not UTF-8 (PEP 383), which no file, keyring or sqlite can take."""
+    if arg.isascii():
+        return True
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escape_unencodable_output() -> None:
+    """Print what the terminal's encoding cannot show (a lone surrogate from a JSON escape in a
+    token, say) as a backslash escape instead of failing half-way through the output."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that refuses
+                pass
+
+
+def _discard_stdout() -> None:
+    """The reader went away (EPIPE): send the rest of the output, and the interpreter's final
+    flush, to /dev/null so that nothing is reported on the way out."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # in-process: a capture, nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _run(args_list: list[str]) -> int:
     quick = _quick_decode_args(args_list)
     if quick is not None:
         from .decode_cmd import run
@@ -105,10 +171,4 @@ def main(argv: list[str] | None = None) -> int:
 
     handler: Callable[[Any], int] = getattr(
         importlib.import_module(module_name), func_name)
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    return handler(args)

@@ -30,19 +30,23 @@ def run(args: argparse.Namespace) -> int:
     if first.format is TokenFormat.EMPTY:
         error("nothing to decode: give a token, or pipe one on standard input")
         return EXIT_USAGE
+    # What the pasted text held (every token's label, the response's other members) is the
+    # same for each token: with --all it is shown once, so the output stays linear in the input.
     if args.json:
-        docs = [to_json(t, now) for t in tokens]
+        docs = [to_json(t, now, surroundings=not i) for i, t in enumerate(tokens)]
         print_json(docs if args.all else docs[0])
     else:
         for i, token in enumerate(tokens):
             if i:
                 print()
-            print(render_text(token, now))
+            print(render_text(token, now, surroundings=not i))
     return EXIT_OK if all(t.ok and t.format is not TokenFormat.MALFORMED for t in tokens) \
         else EXIT_REFUSED
 
 
-def to_json(token: DecodedToken, now: float) -> dict[str, Any]:
+def to_json(token: DecodedToken, now: float, *, surroundings: bool = True) -> dict[str, Any]:
+    """The JSON form of a decoded token; without ``surroundings``, ``found`` and ``context``
+    (the same for every token of one text) are null."""
     claims = token.claims
     return {
         "verified": False,
@@ -65,16 +69,16 @@ def to_json(token: DecodedToken, now: float) -> dict[str, Any]:
                       "message": p.message} for p in token.problems],
         "warnings": [{"code": f.code, "message": f.message, "severity": f.severity}
                      for f in token.findings],
-        "found": [f.label for f in token.found],
-        "context": token.context,
+        "found": [f.label for f in token.found] if surroundings else None,
+        "context": token.context if surroundings else None,
         "nested": to_json(token.nested, now) if token.nested else None,
     }
 
 
-def render_text(token: DecodedToken, now: float) -> str:
+def render_text(token: DecodedToken, now: float, *, surroundings: bool = True) -> str:
     lines = [f"{token.kind.label} — {token.format.value} — UNVERIFIED (decoded only, "
              "signature not checked)"]
-    if len(token.found) > 1:
+    if surroundings and len(token.found) > 1:
         lines.append("found: " + ", ".join(f.label for f in token.found)
                      + f" (showing {token.source}; --all shows every one)")
     lines += [f"  · {r}" for r in token.reasons]
@@ -94,7 +98,7 @@ def render_text(token: DecodedToken, now: float) -> str:
         for c in explain_claims(token.claims, now):
             lines.append(f"  {c.name:<14} {c.display}")
             lines.append(f"  {'':<14} {c.info.meaning} [{c.info.source}]")
-    if token.context:
+    if surroundings and token.context:
         lines += ["", "Response:"] + [f"  {k}: {v}" for k, v in token.context.items()]
     if token.findings:
         lines += ["", "Warnings:"] + [f"  ! {f.message}" for f in token.findings]

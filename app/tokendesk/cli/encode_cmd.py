@@ -34,7 +34,7 @@ def _claims(args: argparse.Namespace) -> Any:
                 raise UsageError(f"--set takes NAME=VALUE, not {item!r}")
             try:
                 claims[name] = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 claims[name] = raw
         if args.expires_in is not None:
             now = int(time.time())

@@ -11,9 +11,54 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        """One line, like every other refusal (issue 13), pointing to the command's help."""
+        command = self.prog.removeprefix("tokendesk").strip()
+        where = f"{command}: " if command else ""
+        print(f"tokendesk: {where}{message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+
+def _finite(text: str) -> float:
+    """A number that is finite: ``nan``, ``inf`` and ``1e400`` are refused (SECURITY.md 35)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A duration: finite and not negative."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; give seconds, 0 or more")
+    return value
+
+
+#: The longest wait a command accepts (a day): sockets and timers refuse far larger values.
+MAX_WAIT_SECONDS = 86_400.0
+
+
+def _timeout(text: str) -> float:
+    """A network timeout or wait: more than 0 and at most a day."""
+    value = _seconds(text)
+    if not 0 < value <= MAX_WAIT_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range; give more than 0 and at most {MAX_WAIT_SECONDS:,.0f} s")
+    return value
+
+
+def _existing_file(text: str) -> str:
+    """A file that exists now (a CA bundle): refused up front rather than deep in TLS set-up."""
+    import os
+
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} is a directory, not a file")
+    return text
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -33,7 +78,7 @@ def _decode_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("token", nargs="?", default="-",
                    help="a token, header, JSON response or URL; - (default) reads stdin")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--now", type=float, help="the clock, as epoch seconds (default: now)")
+    p.add_argument("--now", type=_finite, help="the clock, as epoch seconds (default: now)")
     p.add_argument("--all", action="store_true",
                    help="decode every token found in the input, not only the first")
 
@@ -56,14 +101,15 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--client", metavar="NAME",
                    help="expect the issuer of this vault client (as --iss does)")
     p.add_argument("--aud", metavar="AUD", help="expected audience")
-    p.add_argument("--now", type=float, metavar="EPOCH", help="the clock (default: now)")
-    p.add_argument("--leeway", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--now", type=_finite, metavar="EPOCH", help="the clock (default: now)")
+    p.add_argument("--leeway", type=_seconds, default=0.0, metavar="SECONDS",
                    help="tolerated clock skew (default 0)")
     p.add_argument("--expect", choices=("id_token", "access_token", "logout_token",
                                         "refresh_token"), help="what kind of token it must be")
     p.add_argument("--client-id", help="ID token: the client it must be issued to")
     p.add_argument("--nonce", help="ID token: the nonce that was sent")
-    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for fetching keys")
+    p.add_argument("--ca-bundle", metavar="FILE", type=_existing_file,
+                   help="CA bundle for fetching keys")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -179,7 +225,7 @@ def _vault_args(p: argparse.ArgumentParser) -> None:
                                                "access token expires")
     auto.add_argument("name")
     when = auto.add_mutually_exclusive_group(required=True)
-    when.add_argument("--before", type=float, metavar="SECONDS",
+    when.add_argument("--before", type=_seconds, metavar="SECONDS",
                       help="refresh this long before the access token expires")
     when.add_argument("--off", action="store_true")
     sub.add_parser("create-file-store",
@@ -194,8 +240,9 @@ def _audit_args(p: argparse.ArgumentParser) -> None:
 
 
 def _network_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
-    p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for TLS verification")
+    p.add_argument("--timeout", type=_timeout, default=10.0, metavar="SECONDS")
+    p.add_argument("--ca-bundle", metavar="FILE", type=_existing_file,
+                   help="CA bundle for TLS verification")
 
 
 def _refresh_args(p: argparse.ArgumentParser) -> None:
@@ -220,7 +267,7 @@ def _introspect_args(p: argparse.ArgumentParser) -> None:
 
 def _token_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="the stored credential")
-    p.add_argument("--min-ttl", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--min-ttl", type=_seconds, default=60.0, metavar="SECONDS",
                    help="refresh first if the access token has less left (default 60)")
     _network_args(p)
 
@@ -231,7 +278,7 @@ def _login_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", action="store_true",
                    help="device sign-in (RFC 8628): a code to type on another device")
     p.add_argument("--scope", help="scope to ask for (default: the client's)")
-    p.add_argument("--wait", type=float, default=300.0, metavar="SECONDS",
+    p.add_argument("--wait", type=_timeout, default=300.0, metavar="SECONDS",
                    help="how long to wait for the browser (default 300)")
     _network_args(p)
 

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from tokendesk.core.errors import TokendeskError, VaultLocked
@@ -76,8 +77,7 @@ def run_client(args: argparse.Namespace) -> int:
             if args.auth_method in ("client_secret_basic", "client_secret_post") and not secret:
                 print("note: no client secret given; add one with --client-secret-stdin, or use "
                       "--auth-method none for a public client", file=sys.stderr)
-            key = read_file(args.private_key, "--private-key").decode() if args.private_key \
-                else None
+            key = _text_file(args.private_key, "--private-key") if args.private_key else None
             endpoints = {k: v for k, v in (("token_endpoint", args.token_endpoint),
                                            ("admin_api", args.admin_api)) if v}
             client = vault.add_client(Client(
@@ -108,6 +108,15 @@ def run_client(args: argparse.Namespace) -> int:
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
     return EXIT_OK
+
+
+def _text_file(path: str, what: str) -> str:
+    """A key file's text: a binary file (DER, a picture chosen by mistake) is refused."""
+    try:
+        return read_file(path, what).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what}: {path} is not a text file (byte {exc.start} is not UTF-8); "
+                         "give a PEM or JWK private key") from None
 
 
 def _confirm(args: argparse.Namespace, question: str) -> bool:
@@ -150,8 +159,9 @@ def _add(vault: Any, args: argparse.Namespace) -> int:
     if text.startswith("{"):
         try:
             tokens = TokenSet.from_response(json.loads(text))
-        except ValueError:
-            raise UsageError("standard input looks like JSON but is not valid JSON") from None
+        except (ValueError, RecursionError):
+            raise UsageError("standard input looks like JSON but is not valid JSON (or is "
+                             "nested too deeply)") from None
     if tokens is None:
         tokens = TokenSet(text)
     cred = vault.add_credential(args.name, args.client, tokens, notes=args.notes or "")
@@ -232,6 +242,9 @@ def _export(vault: Any, args: argparse.Namespace) -> int:
     from tokendesk.core.vault.export import export_metadata, export_vault
     from tokendesk.core.vault.secrets import atomic_write
 
+    target = Path(args.file)
+    if args.file != "-" and not target.parent.is_dir():  # never create directories for a typo
+        raise UsageError(f"no such directory: {target.parent} (nothing was written)")
     names = args.names or None
     if args.metadata:
         data = json.dumps(export_metadata(vault, names), indent=2).encode()
@@ -240,9 +253,10 @@ def _export(vault: Any, args: argparse.Namespace) -> int:
     if args.file == "-":
         sys.stdout.write(data.decode() + "\n")
     else:
-        from pathlib import Path
-
-        atomic_write(Path(args.file), data)
+        try:
+            atomic_write(target, data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.file} ({exc.strerror or exc})") from None
         print(f"wrote {args.file}" + (" (no secrets)" if args.metadata else " (encrypted)"),
               file=sys.stderr)
     return EXIT_OK

@@ -7,6 +7,7 @@ register it in :data:`tokendesk.core.support.CONNECTORS`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -15,7 +16,11 @@ from ..errors import AdminError, NotFound
 from .api import AdminApi
 from .model import AdminItem, AdminUser, Outcome, Progress, Revocation
 
-__all__ = ["ACTIONS", "Connector"]
+__all__ = ["ACTIONS", "MAX_PAGES", "Connector"]
+
+#: Pages of one listing followed at most: a provider that always says "next" (or repeats a
+#: cursor) must not keep the console listing forever (SECURITY.md 35).
+MAX_PAGES = 1000
 
 #: action -> what it does, in words (for confirmations, the CLI and the audit log).
 ACTIONS = {
@@ -147,8 +152,19 @@ class Connector:
         (records, next cursor or None)."""
         records, cursor = first()
         count, page = len(records), 1
+        seen: set[bytes] = set()
         yield from records
         while cursor is not None and records:
+            # a cursor may be an int (a page number), a token or a URL; keep only its digest
+            key = hashlib.sha256(repr(cursor).encode("utf-8", "backslashreplace")).digest()
+            if key in seen:
+                raise AdminError(f"{self.provider} sent the same next-page cursor twice while "
+                                 f"listing {label} (after {page} pages, {count} records): "
+                                 "stopped, the listing would never end")
+            if page >= MAX_PAGES:
+                raise AdminError(f"{self.provider} still had more {label} after {MAX_PAGES:,} "
+                                 f"pages ({count} records): stopped; narrow the search")
+            seen.add(key)
             page += 1
             if progress:
                 progress(f"{self.provider}: {label}, page {page} ({count} so far)")

@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from ..errors import UnsupportedAlgorithm, UnusableKey
+from ..errors import InvalidInput, UnsupportedAlgorithm, UnusableKey
 from .b64 import b64url_encode
 from .jwe import load_decryption_key
 from .keycheck import jwk_from_public_key, thumbprint
@@ -25,6 +25,10 @@ from .signatures import sign
 __all__ = ["SigningKey", "encode", "generate_key", "load_signing_key", "resign"]
 
 _KEY_TYPES = ("RSA", "EC", "Ed25519", "Ed448", "HMAC")
+#: Caps on what a key generation may cost (SECURITY.md 35): an RSA key of 16,384 bits already
+#: takes minutes; no HMAC algorithm uses more than a 1 KiB secret.
+MAX_RSA_BITS = 16_384
+MAX_HMAC_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,9 @@ def generate_key(kind: str = "RSA", *, size: int | None = None, curve: str = "P-
         bits = size or 2048
         if bits < 2048:
             raise UnusableKey("RSA keys must be at least 2048 bits")
+        if bits > MAX_RSA_BITS:
+            raise UnusableKey(f"RSA keys are generated with at most {MAX_RSA_BITS:,} bits "
+                              f"(asked for {bits:,})")
         key: Any = rsa.generate_private_key(65537, bits)
         chosen = alg or "RS256"
         if chosen not in RSA_ALGS:
@@ -116,6 +123,9 @@ def generate_key(kind: str = "RSA", *, size: int | None = None, curve: str = "P-
         length = size or HMAC_ALGS[chosen]
         if length < HMAC_ALGS[chosen]:
             raise UnusableKey(f"{chosen} needs at least {HMAC_ALGS[chosen]} bytes")
+        if length > MAX_HMAC_BYTES:
+            raise UnusableKey(f"HMAC secrets are generated with at most {MAX_HMAC_BYTES:,} "
+                              f"bytes (asked for {length:,})")
         return SigningKey(chosen, os.urandom(length), kid)
     else:
         raise UnusableKey(f"unknown key type {kind!r} ({', '.join(_KEY_TYPES)})")
@@ -155,14 +165,28 @@ def encode(claims: Any, key: SigningKey | None, *, header: dict[str, Any] | None
     if header:
         head.update(header)
         head["alg"] = key.alg if key else "none"
-    body = payload_bytes if payload_bytes is not None else json.dumps(
-        claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    signing_input = (b64url_encode(json.dumps(head, separators=(",", ":")).encode())
-                     + "." + b64url_encode(body))
+    body = payload_bytes if payload_bytes is not None else _json_bytes(claims, "the claims")
+    signing_input = b64url_encode(_json_bytes(head, "the header")) + "." + b64url_encode(body)
     if key is None:
         return signing_input + "."
     signature = sign(key.alg, key.private, signing_input.encode("ascii"))
     return signing_input + "." + b64url_encode(signature)
+
+
+def _json_bytes(value: Any, what: str) -> bytes:
+    """Compact UTF-8 JSON, refusing what no JSON reader should be handed: NaN and Infinity
+    (SECURITY.md 35) and lone surrogates (not text)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:  # a ValueError too: caught first
+        raise InvalidInput(f"{what}: a string holds a lone surrogate (such as \\ud800), "
+                           "which is not text: refused") from None
+    except ValueError:
+        raise InvalidInput(f"{what}: a number is not finite (NaN, Infinity, or one as large "
+                           "as 1e400): refused") from None
+    except RecursionError:
+        raise InvalidInput(f"{what}: nested too deeply") from None
 
 
 def resign(token: str, key: SigningKey | None, *, claims: Any = None,

@@ -68,7 +68,7 @@ def load_decryption_key(data: str | bytes | dict[str, Any]) -> Any:
                 raise UnusableKey(f"the PEM private key could not be read ({exc})") from None
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UnusableKey("the decryption key must be a private JWK or a PEM private key") \
                 from None
     if not isinstance(data, dict):

@@ -85,7 +85,7 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
 
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise VaultCorrupt("this is not a Tokendesk export (not JSON)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise VaultCorrupt("this is not an encrypted Tokendesk export")

@@ -1,0 +1,394 @@
+"""Every CLI command against hostile input (issue 13, SECURITY.md 34-36): an exit code of 1, 2
+or 3 and one line ``tokendesk: …`` on stderr, never a traceback; every cost the input chooses
+is bounded.
+
+Commands run in-process through ``tokendesk.cli.main`` (capsys), or as a real process where
+pipes, argv bytes or resource limits matter. Each test has its own ``TOKENDESK_HOME`` with an
+encrypted file store (no keyring needed), a client ``dev`` and a credential ``carol``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tokendesk.cli import main
+from tokendesk.core.tokens.b64 import b64url_encode
+
+PASSPHRASE = "hostile-input-passphrase"
+SECRET = "a-shared-secret-of-at-least-32-bytes!"
+DEEP = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a":' * 100_000 + "1" + "}" * 100_000
+
+
+def _b64(text: str) -> str:
+    return b64url_encode(text.encode("utf-8", "surrogatepass"))
+
+
+def _token(header: str, payload: str, secret: str = SECRET) -> str:
+    signing_input = f"{_b64(header)}.{_b64(payload)}"
+    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url_encode(mac)}"
+
+
+def run(capsys, monkeypatch, *argv: str, stdin: str | bytes = b""):
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_refused(code: int, out: str, err: str, message: str | None = None) -> None:
+    """Exit 1, 2 or 3 with exactly one ``tokendesk:`` line on stderr and no traceback."""
+    assert code in (1, 2, 3), (code, out, err)
+    assert "Traceback" not in out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tokendesk: "), err
+    if message is not None:
+        assert message in lines[0], lines[0]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    monkeypatch.setenv("TOKENDESK_HOME", str(home))
+    monkeypatch.setenv("TOKENDESK_VAULT_PASSPHRASE", PASSPHRASE)
+    assert run(capsys, monkeypatch, "vault", "create-file-store", stdin=PASSPHRASE)[0] == 0
+    code, _, err = run(capsys, monkeypatch, "client", "add", "dev", "--issuer",
+                       "http://127.0.0.1:9/", "--client-id", "c1", "--client-secret-stdin",
+                       "--token-endpoint", "http://127.0.0.1:9/token", stdin="client-secret")
+    assert code == 0, err
+    code, _, err = run(capsys, monkeypatch, "vault", "add", "carol", "--client", "dev",
+                       "--refresh-token-stdin", stdin="refresh-token-of-carol")
+    assert code == 0, err
+    return home
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Hostile files by name: deep JSON, binary, an empty directory."""
+    made = {
+        "deep.json": DEEP, "deep-object.json": DEEP_OBJECT,
+        "binary.key": bytes(range(256)) * 8, "deep-jwk.json": '{"kty":"oct","k":' + DEEP + "}",
+    }
+    for name, content in made.items():
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return tmp_path
+
+
+# -- refused: exit 1-3 and one line ---------------------------------------------------------------
+
+NAN_EXP = _token('{"alg":"HS256"}', '{"sub":"a","exp":NaN}')
+
+REFUSED = {
+    # arguments that are not text: Python's surrogateescape of invalid UTF-8 argv bytes
+    "decode surrogate argument": (["decode", "\udcff"], "", "argument 2 is not valid text"),
+    "decode --json surrogate argument": (["decode", "--json", "a\udc80b"], "", "not valid text"),
+    "verify surrogate argument": (["verify", "\udcff", "--secret", SECRET], "",
+                                  "argument 2 is not valid text"),
+    "vault show surrogate name": (["vault", "show", "\udcff"], "", "not valid text"),
+    "client add surrogate name": (["client", "add", "\ud800", "--issuer", "https://x",
+                                   "--client-id", "c"], "", "not valid text"),
+    "decode stdin not UTF-8": (["decode", "-"], b"\xff\xfe", "not UTF-8"),
+    # numbers that are not finite, or negative, where a time or a duration is wanted
+    "verify --leeway nan": (["verify", NAN_EXP, "--secret", SECRET, "--leeway", "nan"], "",
+                            "not a finite number"),
+    "verify --leeway -1": (["verify", NAN_EXP, "--secret", SECRET, "--leeway", "-1"], "",
+                           "negative"),
+    "verify --leeway inf": (["verify", NAN_EXP, "--secret", SECRET, "--leeway", "inf"], "",
+                            "not a finite number"),
+    "verify --now 1e400": (["verify", NAN_EXP, "--secret", SECRET, "--now", "1e400"], "",
+                           "not a finite number"),
+    "decode --now nan": (["decode", NAN_EXP, "--now", "nan"], "", "not a finite number"),
+    "refresh --timeout nan": (["refresh", "carol", "--timeout", "nan"], "", "not a finite"),
+    "refresh --timeout -1": (["refresh", "carol", "--timeout", "-1"], "", "negative"),
+    "refresh --timeout 1e300": (["refresh", "carol", "--timeout", "1e300"], "", "out of range"),
+    "token --min-ttl nan": (["token", "carol", "--min-ttl", "nan"], "", "not a finite"),
+    "login --wait inf": (["login", "dev", "--name", "x", "--wait", "inf"], "", "not a finite"),
+    "support find --timeout nan": (["support", "find", "dev", "q", "--timeout", "nan"], "",
+                                   "not a finite"),
+    "auto-refresh --before nan": (["vault", "auto-refresh", "carol", "--before", "nan"], "",
+                                  "not a finite"),
+    "auto-refresh --before -5": (["vault", "auto-refresh", "carol", "--before", "-5"], "",
+                                 "negative"),
+    # a CA bundle that is not there
+    "refresh --ca-bundle missing": (["refresh", "carol", "--ca-bundle", "/nonexistent/ca.pem"],
+                                    "", "no such file"),
+    "verify --ca-bundle missing": (["verify", NAN_EXP, "--jwks-url", "https://127.0.0.1:9/j",
+                                    "--ca-bundle", "/nonexistent/ca.pem"], "", "no such file"),
+    "support tokens --ca-bundle dir": (["support", "tokens", "dev", "u", "--ca-bundle", "/"], "",
+                                       "is a directory"),
+    # 100,000-deep JSON wherever JSON is read
+    "vault add deep JSON": (["vault", "add", "x", "--client", "dev", "--refresh-token-stdin"],
+                            "{" + DEEP_OBJECT[1:], "not valid JSON"),
+    "encode --claims deep": (["encode", "--claims", DEEP, "--secret", SECRET], "",
+                             "--claims is not valid JSON"),
+    "encode --claims deep stdin": (["encode", "--claims", "-", "--secret", SECRET], DEEP,
+                                   "--claims is not valid JSON"),
+    "encode --header deep": (["encode", "--header", DEEP_OBJECT, "--secret", SECRET], "",
+                             "--header is not valid JSON"),
+    # what no JSON reader should be handed
+    "encode exp 1e400": (["encode", "--claims", '{"exp":1e400}', "--secret", SECRET], "",
+                         "not finite"),
+    "encode NaN claim": (["encode", "--claims", '{"a":NaN}', "--secret", SECRET], "",
+                         "not finite"),
+    "encode surrogate claim": (["encode", "--claims", '{"a":"\\ud800"}', "--secret", SECRET],
+                               "", "lone surrogate"),
+    "encode --set surrogate": (["encode", "--set", 'a="\\udcff"', "--secret", SECRET], "",
+                               "lone surrogate"),
+    # key sizes chosen by the input (also run under resource limits below)
+    "keygen RSA 5000-digit size": (["keygen", "--size", "9" * 5000], "", "invalid int"),
+}
+
+
+@pytest.mark.parametrize("argv,stdin,message", REFUSED.values(), ids=REFUSED.keys())
+def test_hostile_input_is_refused_in_one_line(home, capsys, monkeypatch, argv, stdin, message):
+    code, out, err = run(capsys, monkeypatch, *argv, stdin=stdin)
+    assert_refused(code, out, err, message)
+
+
+FILE_CASES = {
+    "vault import deep JSON": (["vault", "import", "{dir}/deep.json"], PASSPHRASE,
+                               "not a Tokendesk export"),
+    "encode --key deep JWK": (["encode", "--key", "{dir}/deep-jwk.json"], "",
+                              "private JWK or a PEM"),
+    "encode --claims @deep": (["encode", "--claims", "@{dir}/deep.json", "--secret", SECRET], "",
+                              "not valid JSON"),
+    "decrypt --key deep JWK": (["decrypt", "a.b.c.d.e", "--key", "{dir}/deep-jwk.json"], "",
+                               "private JWK or a PEM"),
+    "verify --key deep JSON": (["verify", NAN_EXP, "--key", "{dir}/deep-object.json"], "", None),
+    "verify --key binary": (["verify", NAN_EXP, "--key", "{dir}/binary.key"], "", None),
+    "client add binary --private-key": (["client", "add", "pkj", "--issuer", "https://op.example",
+                                         "--client-id", "c", "--auth-method", "private_key_jwt",
+                                         "--private-key", "{dir}/binary.key"], "",
+                                        "not a text file"),
+    "vault export to a missing directory": (["vault", "export", "{dir}/missing/sub/out.json",
+                                             "--metadata"], "", "no such directory"),
+    "vault export encrypted to a missing directory": (
+        ["vault", "export", "{dir}/missing/out.json"], PASSPHRASE, "no such directory"),
+}
+
+
+@pytest.mark.parametrize("argv,stdin,message", FILE_CASES.values(), ids=FILE_CASES.keys())
+def test_hostile_files_are_refused_in_one_line(home, files, capsys, monkeypatch, argv, stdin,
+                                               message):
+    argv = [a.replace("{dir}", str(files)) for a in argv]
+    code, out, err = run(capsys, monkeypatch, *argv, stdin=stdin)
+    assert_refused(code, out, err, message)
+    assert not (files / "missing").exists()  # export never creates directories
+
+
+# -- shown: decoded, with what is wrong said in words --------------------------------------------
+
+SHOWN = {
+    "exp 1e400": _token('{"alg":"HS256"}', '{"exp":1e400,"iat":0}'),
+    "exp NaN": NAN_EXP,
+    "exp Infinity, nbf -Infinity": _token('{"alg":"HS256"}', '{"exp":Infinity,"nbf":-Infinity}'),
+    "exp with 400 digits": _token('{"alg":"HS256"}', '{"exp":' + "9" * 400 + ',"iat":0}'),
+    "escaped lone surrogate in a claim": _token('{"alg":"HS256"}', '{"sub":"\\ud800x"}'),
+    "escaped lone surrogate in the header": _token('{"alg":"HS256","kid":"\\udcff"}', "{}"),
+    "duplicate header member then trailing data": _b64('{"alg":"HS256","alg":"none"}x')
+    + ".e30.AAAA",
+    "5000-digit number in the header": _b64('{"alg":"HS256","n":' + "9" * 5000 + "}")
+    + ".e30.AAAA",
+    "non-canonical signature": _token('{"alg":"HS256"}', "{}")[:-1] + "B",
+}
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--all"]], ids=["text", "json", "all"])
+@pytest.mark.parametrize("token", SHOWN.values(), ids=SHOWN.keys())
+def test_hostile_tokens_are_decoded_without_a_traceback(capsys, monkeypatch, token, extra):
+    code, out, err = run(capsys, monkeypatch, "decode", token, *extra)
+    assert code in (0, 1), err
+    assert "Traceback" not in out + err and out
+    if "--json" in extra:
+        json.loads(out)  # still JSON (NaN and Infinity as Python writes them)
+    # the same token on stdin
+    code, out, err = run(capsys, monkeypatch, "decode", *extra, stdin=token)
+    assert code in (0, 1) and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("name", ["exp 1e400", "exp NaN", "exp Infinity, nbf -Infinity"])
+def test_non_finite_times_are_shown_as_such(capsys, monkeypatch, name):
+    code, out, _ = run(capsys, monkeypatch, "decode", SHOWN[name])
+    assert "not a finite number" in out
+    assert "UTC" not in out.split("Claims:")[1].split("\n")[1]  # never shown as a time
+
+
+def test_a_lone_surrogate_in_a_claim_is_printed_escaped(capsys, monkeypatch):
+    code, out, err = run(capsys, monkeypatch, "decode",
+                         SHOWN["escaped lone surrogate in a claim"])
+    assert code == 0 and "\\ud800" in out and not err
+
+
+def test_verify_refuses_a_non_canonical_spelling_of_a_valid_token(capsys, monkeypatch):
+    good = _token('{"alg":"HS256"}', '{"sub":"a"}')
+    assert run(capsys, monkeypatch, "verify", good, "--secret", SECRET)[0] == 0
+    code, out, err = run(capsys, monkeypatch, "verify", SHOWN["non-canonical signature"],
+                         "--secret", SECRET)
+    assert code == 1 and "canonical" in out and "Traceback" not in err
+
+
+def test_verify_refuses_a_nan_exp(capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "verify", NAN_EXP, "--secret", SECRET, "--json")
+    doc = json.loads(out)
+    assert code == 1 and not doc["valid"]
+    assert any(c["name"] == "exp" and "not a finite number" in c["reason"] for c in doc["checks"])
+
+
+# -- output linear in the input --------------------------------------------------------------------
+
+def test_decode_all_output_grows_linearly_with_the_number_of_tokens(capsys, monkeypatch):
+    token = _token('{"alg":"HS256"}', '{"sub":"a"}')
+    sizes = {}
+    for count in (50, 200):
+        for extra in ([], ["--json"]):
+            code, out, _ = run(capsys, monkeypatch, "decode", "--all", *extra,
+                               stdin=" ".join([token] * count))
+            assert code == 0
+            sizes[count, bool(extra)] = len(out)
+    for json_out in (False, True):
+        ratio = sizes[200, json_out] / sizes[50, json_out]
+        assert ratio < 4.5, f"output grew {ratio:.1f}x for 4x the tokens"
+
+
+def test_decode_all_still_lists_what_was_found_once(capsys, monkeypatch):
+    token = _token('{"alg":"HS256"}', '{"sub":"a"}')
+    response = json.dumps({"access_token": token, "id_token": token, "expires_in": 60})
+    code, out, _ = run(capsys, monkeypatch, "decode", "--all", response)
+    assert code == 0 and out.count("found: access_token, id_token") == 1
+    code, out, _ = run(capsys, monkeypatch, "decode", "--all", "--json", response)
+    docs = json.loads(out)
+    assert docs[0]["found"] == ["access_token", "id_token"] and docs[1]["found"] is None
+
+
+# -- support: a provider that always says "next" ----------------------------------------------------
+
+def test_support_tokens_stops_at_a_repeated_cursor(home, capsys, monkeypatch):
+    from tests.helpers.fake_admin import FakeAuth0
+    from tests.helpers.http_server import Reply
+
+    class EndlessAuth0(FakeAuth0):
+        def _rt_list(self, req, uid):  # noqa: ARG002 - the fake's route signature
+            self.pages = getattr(self, "pages", 0) + 1
+            if self.pages > 50:  # a regression must fail this test, not hang it
+                return Reply(500, {"error": "the test's page budget is spent"})
+            token = {"id": f"rt_{self.pages}", "user_id": "auth0|alice", "client_id": "app",
+                     "created_at": "2026-01-01T00:00:00.000Z"}
+            return Reply(200, {"refresh_tokens": [token], "next": "always-the-same"})
+
+    with EndlessAuth0() as fake:
+        fake.add_user("auth0|alice", "alice@example.com", "Alice")
+        code, _, err = run(capsys, monkeypatch, "client", "add", "adm", "--issuer",
+                           fake.url + "/", "--client-id", fake.CLIENT_ID, "--auth-method",
+                           "client_secret_post", "--client-secret-stdin", "--token-endpoint",
+                           fake.url + fake.TOKEN_PATH, "--admin", "auth0",
+                           stdin=fake.CLIENT_SECRET)
+        assert code == 0, err
+        code, out, err = run(capsys, monkeypatch, "support", "tokens", "adm", "auth0|alice")
+    assert_refused(code, out, err, "same next-page cursor twice")
+    assert fake.pages == 2
+
+
+def test_pagination_is_capped_at_max_pages():
+    from tokendesk.core.errors import AdminError
+    from tokendesk.core.support.connector import MAX_PAGES, Connector
+
+    calls = []
+
+    def following(cursor):
+        calls.append(cursor)
+        return [cursor], cursor + 1  # a new cursor every time, forever
+
+    with pytest.raises(AdminError, match=f"after {MAX_PAGES:,} pages"):
+        list(Connector(api=None)._pages(lambda: ([0], 1), following, "users", None))
+    assert len(calls) == MAX_PAGES - 1
+
+
+# -- real processes: pipes, argv bytes, resource limits ---------------------------------------------
+
+def _cli(*argv: str | bytes, stdin: bytes = b"", env: dict[str, str] | None = None,
+         limit_memory: int | None = None, limit_cpu: int = 120) -> subprocess.CompletedProcess:
+    """The CLI as a real process, with its CPU seconds (and address space) capped, so that a
+    cost that is no longer bounded fails the test instead of hanging it."""
+    def limits() -> None:  # pragma: no cover - runs in the child
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CPU, (limit_cpu, limit_cpu))
+        if limit_memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
+
+    return subprocess.run([sys.executable, "-m", "tokendesk", *argv], input=stdin,
+                          capture_output=True, env={**os.environ, **(env or {})},
+                          preexec_fn=limits, check=False)
+
+
+def test_invalid_utf8_argv_is_refused_in_one_line():
+    result = _cli("decode", b"\xff\xfe")
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert err.strip() == "tokendesk: argument 2 is not valid text (invalid UTF-8 or a lone " \
+        "surrogate); nothing was done"
+
+
+@pytest.mark.parametrize("read", [0, 10], ids=["| true", "| head -c 10"])
+def test_a_closed_pipe_ends_decode_quietly(read, tmp_path):
+    token = _token('{"alg":"HS256"}', '{"sub":"a","exp":NaN}')
+    source = tmp_path / "in"
+    source.write_text(" ".join([token] * 2000))  # far more output than a pipe buffer holds
+    with source.open("rb") as stdin:
+        child = subprocess.Popen([sys.executable, "-m", "tokendesk", "decode", "--all", "-"],
+                                 stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.read(read)
+        child.stdout.close()  # the reader goes away, as `true` or `head` does
+        err = child.stderr.read().decode()
+        child.stderr.close()
+        code = child.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err and err == "", err
+    assert code == 0
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--type", "HMAC", "--size", "1000000000"], "at most 1,024 bytes"),
+    (["--type", "HMAC", "--size", "1025"], "at most 1,024 bytes"),
+    (["--type", "RSA", "--size", "100000"], "at most 16,384 bits"),
+    (["--type", "RSA", "--size", "16385"], "at most 16,384 bits"),
+], ids=["HMAC 1e9 bytes", "HMAC 1025 bytes", "RSA 100000 bits", "RSA 16385 bits"])
+def test_keygen_refuses_huge_keys_within_a_small_budget(argv, message):
+    result = _cli("keygen", *argv, limit_memory=512 << 20, limit_cpu=20)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert err.strip().startswith("tokendesk: ") and message in err
+
+
+def test_a_huge_decode_input_is_refused_within_a_small_memory_budget(tmp_path):
+    big = b"eyJ" + b"A" * (10 << 20)
+    result = _cli("decode", "-", stdin=big, limit_memory=1 << 30)
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 1 and "at most" in out and "Traceback" not in err
+
+
+def test_deep_json_on_a_real_process_is_one_line(tmp_path):
+    home = tmp_path / "home"
+    env = {"TOKENDESK_HOME": str(home), "TOKENDESK_VAULT_PASSPHRASE": PASSPHRASE}
+    assert _cli("vault", "create-file-store", stdin=PASSPHRASE.encode(), env=env).returncode == 0
+    result = _cli("vault", "add", "x", "--client", "dev", "--refresh-token-stdin",
+                  stdin=DEEP_OBJECT.encode(), env=env, limit_memory=1 << 30)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not list(Path(home).glob("*.tmp"))
