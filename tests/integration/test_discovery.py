@@ -249,3 +249,20 @@ def test_a_clients_discovery_url_is_used(server, cli, capsys):
     assert cli("vault", "add", "a", "--client", "c", "--refresh-token-stdin", stdin="rt") == 0
     server.route("/r", Reply(200, ""))
     assert cli("revoke", "a") == 0 and server.count("/r") == 1
+
+
+def test_an_issuer_without_discovery_needs_endpoints_by_hand(server, cli, capsys):
+    assert cli("client", "add", "c", "--issuer", server.url, "--client-id", "id",
+               "--auth-method", "none") == 0
+    assert cli("vault", "add", "a", "--client", "c", "--refresh-token-stdin", stdin="rt") == 0
+    capsys.readouterr()
+    assert cli("refresh", "a") == 2  # no document, no token endpoint: nothing was sent
+    assert "tokendesk client edit c --token-endpoint URL" in capsys.readouterr().err
+    server.route("/token", Reply(200, {"access_token": "at", "token_type": "Bearer",
+                                       "expires_in": 60}))
+    assert cli("client", "edit", "c", "--token-endpoint", server.url + "/token") == 0
+    assert cli("refresh", "a") == 0
+    capsys.readouterr()
+    assert cli("client", "show", "c") == 0
+    out = capsys.readouterr().out
+    assert "(discovery failed: no metadata for" in out and "(set by hand)" in out

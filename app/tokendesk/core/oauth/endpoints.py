@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NetworkError, OAuthError
+from ..errors import NetworkError, OAuthError, ResponseError
 from .discovery import ENDPOINTS, OAUTH, Discovery, ProviderMetadata
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def hand_set(client: Client) -> dict[str, str]:
 
 def resolve(client: Client, discovery: Discovery, *, refresh: bool = False) -> ResolvedEndpoints:
     """Each endpoint's URL and source. Raises the discovery error only when the token endpoint
-    is not set by hand either."""
+    is not set by hand either (an issuer with no discovery document at all is not an error:
+    its endpoints are then "not known" until set by hand)."""
     by_hand = hand_set(client)
     meta: ProviderMetadata | None = None
     problem: str | None = None
@@ -88,6 +89,12 @@ def resolve(client: Client, discovery: Discovery, *, refresh: bool = False) -> R
         try:
             meta = discovery.get(client.issuer, refresh=refresh,
                                  discovery_url=client.discovery_url or None)
+        except ResponseError as exc:
+            # neither document exists: every endpoint must then be set by hand, and a missing
+            # one is the client's to fix (MissingEndpoint, exit 2), not the server's answer
+            if exc.status != 404 and "token_endpoint" not in by_hand:
+                raise
+            problem = exc.message
         except (NetworkError, OAuthError) as exc:
             if "token_endpoint" not in by_hand:
                 raise
