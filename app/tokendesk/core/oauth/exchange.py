@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import (
@@ -155,7 +155,8 @@ class Exchange:
         client changes). Endpoints set by hand win; the others come from discovery."""
         client = self.vault.client(client_name)
         cached = self._clients.get(client_name)
-        if cached is not None and cached[0] == client:
+        # the measured clock skew does not configure the client: a new one rebuilds nothing
+        if cached is not None and cached[0] == replace(client, clock_skew=cached[0].clock_skew):
             return cached[1]
         found = self.endpoints(client_name)
         token = found.url("token_endpoint")

@@ -180,6 +180,10 @@ class KeyringStore(_LargeValues):
             raise KeyringUnavailable("no keyring is available") from None
         except errors.KeyringError as exc:
             raise VaultError(f"the keyring refused to {what} ({type(exc).__name__})") from None
+        except Exception as exc:  # noqa: BLE001 - a backend's own errors escape keyring's tree
+            # (secretstorage's, D-Bus replies): an item another process deleted mid-search, a
+            # daemon that went away. The core raises only its own errors.
+            raise VaultError(f"the keyring refused to {what} ({type(exc).__name__})") from None
 
     def _raw_get(self, service: str, key: str) -> str | None:
         value = self._call("read a secret", self._backend.get_password, service, key)
@@ -196,6 +200,9 @@ class KeyringStore(_LargeValues):
                 self._backend.delete_password(service, key)
             except errors.PasswordDeleteError:
                 pass  # already gone: deleting is done
+            except Exception as exc:
+                if type(exc).__name__ != "ItemNotFoundException":  # deleted by another process
+                    raise  # between the backend's search and its delete: done too
 
         self._call("delete a secret", delete_if_present)
 
@@ -251,6 +258,7 @@ class SecretServiceStore(_LargeValues):
 
     def _do(self, what: str, fn: Any) -> Any:
         import secretstorage
+        from jeepney.wrappers import DBusErrorResponse
 
         with self._lock:
             try:
@@ -263,31 +271,118 @@ class SecretServiceStore(_LargeValues):
             except secretstorage.exceptions.SecretStorageException as exc:
                 raise VaultError(f"the keyring refused to {what} ({type(exc).__name__})") \
                     from None
+            except DBusErrorResponse as exc:
+                if "IsLocked" in str(exc.name):
+                    raise VaultLocked("the keyring is locked: unlock it and try again") \
+                        from None
+                raise VaultError(f"the keyring refused to {what} ({exc.name})") from None
             except (OSError, ConnectionError) as exc:
                 raise KeyringUnavailable(f"the Secret Service went away ({type(exc).__name__})") \
                     from None
 
-    def _items(self, service: str, key: str) -> list[Any]:
-        return list(self._collection.search_items({"service": service, "username": key}))
+    # Each call below is one D-Bus round trip to the daemon where secretstorage's Item and
+    # Collection objects make three or four (a Locked check, a Label read per item found, a
+    # search before every read and delete): the path of each item this store wrote or found
+    # is remembered. A path another process deleted answers "no such object", and the item
+    # is searched for again; the daemon keeps one item per attributes (replace=True).
+
+    def _wire(self) -> tuple[Any, Any]:
+        """The collection's D-Bus address and the (encrypted) transfer session, opened once."""
+        if getattr(self, "_coll", None) is None:
+            from secretstorage.collection import COLLECTION_IFACE
+            from secretstorage.util import DBusAddressWrapper, open_session
+
+            if not self._collection.session:
+                self._collection.session = open_session(self._conn)
+            self._coll = DBusAddressWrapper(self._collection.collection_path, COLLECTION_IFACE,
+                                            self._conn)
+            self._paths: dict[tuple[str, str], str] = {}
+        return self._coll, self._collection.session
+
+    def _item(self, path: str) -> Any:
+        from secretstorage.item import ITEM_IFACE
+        from secretstorage.util import DBusAddressWrapper
+
+        return DBusAddressWrapper(path, ITEM_IFACE, self._conn)
+
+    def _search(self, service: str, key: str) -> list[str]:
+        coll, _session = self._wire()
+        found, = coll.call("SearchItems", "a{ss}", {"service": service, "username": key})
+        return [str(p) for p in found]
+
+    def _secret_at(self, path: str) -> str:
+        _coll, session = self._wire()
+        secret, = self._item(path).call("GetSecret", "o", session.object_path)
+        data = bytes(secret[2])
+        if session.encrypted:
+            from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+            decryptor = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(secret[1]))
+                               ).decryptor()
+            padded = decryptor.update(data) + decryptor.finalize()
+            data = padded[:-padded[-1]]
+        return data.decode("utf-8")
 
     def _raw_get(self, service: str, key: str) -> str | None:
+        from secretstorage.exceptions import ItemNotFoundException
+
         def get() -> str | None:
-            for item in self._items(service, key):
-                return str(item.get_secret().decode("utf-8"))
+            self._wire()
+            path = self._paths.get((service, key))
+            if path is not None:
+                try:
+                    return self._secret_at(path)
+                except ItemNotFoundException:
+                    self._paths.pop((service, key), None)  # deleted elsewhere: search again
+            for path in self._search(service, key):
+                value = self._secret_at(path)
+                self._paths[(service, key)] = path
+                return value
             return None
 
         return self._do("read a secret", get)  # type: ignore[no-any-return]
 
     def _raw_set(self, service: str, key: str, value: str) -> None:
+        from secretstorage.defines import SS_PREFIX
+        from secretstorage.util import format_secret
+
         attributes = {"application": self.APPLICATION, "service": service, "username": key}
-        self._do("store a secret", lambda: self._collection.create_item(
-            f"Password for '{key}' on '{service}'", attributes, value.encode("utf-8"),
-            replace=True))
+        label = f"Password for '{key}' on '{service}'"
+
+        def put() -> None:
+            coll, session = self._wire()
+            properties = {SS_PREFIX + "Item.Label": ("s", label),
+                          SS_PREFIX + "Item.Attributes": ("a{ss}", attributes)}
+            path, _prompt = coll.call("CreateItem", "a{sv}(oayays)b", properties,
+                                      format_secret(session, value.encode("utf-8"),
+                                                    "text/plain"), True)
+            if len(path) <= 1:  # the daemon wants a prompt: secretstorage knows how
+                path = self._collection.create_item(label, attributes, value.encode("utf-8"),
+                                                    replace=True).item_path
+            self._paths[(service, key)] = str(path)
+
+        self._do("store a secret", put)
 
     def _raw_delete(self, service: str, key: str) -> None:
+        from secretstorage.exceptions import ItemNotFoundException
+        from secretstorage.item import Item
+
+        def delete_at(path: str) -> bool:
+            try:
+                prompt, = self._item(path).call("Delete", "")
+            except ItemNotFoundException:
+                return False
+            if prompt != "/":  # the daemon wants a prompt: secretstorage knows how
+                Item(self._conn, path, self._collection.session).delete()
+            return True
+
         def delete() -> None:
-            for item in self._items(service, key):
-                item.delete()
+            self._wire()
+            cached = self._paths.pop((service, key), None)
+            if cached is not None and delete_at(cached):
+                return
+            for path in self._search(service, key):  # (another process may have made it)
+                delete_at(path)
 
         self._do("delete a secret", delete)
 

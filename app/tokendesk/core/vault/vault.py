@@ -31,6 +31,7 @@ import contextlib
 import getpass
 import json
 import math
+import queue
 import secrets as _random
 import threading
 import time
@@ -191,14 +192,19 @@ class Vault:
         self._slots: dict[str, tuple[str, dict[str, str]]] = {}
         #: Credentials whose current slot has the older layout (a separate session secret).
         self._legacy: set[str] = set()
-        #: Old slots being deleted in the background (uid -> thread).
-        self._deleting: dict[str, threading.Thread] = {}
+        #: Old slots waiting to be deleted by the background worker (uid -> set when done).
+        self._deleting: dict[str, threading.Event] = {}
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None] | None \
+            = None
         self.actor = _actor()
         self.recover_pending_slots()
         self.collect_stale_slots()
 
     def close(self) -> None:
         self.finish_pending()
+        if self._jobs is not None:
+            self._jobs.put(None)  # the worker ends
+            self._jobs = None
         self._slots.clear()
         self.index.close()
         close_store = getattr(self.store, "close", None)
@@ -500,21 +506,38 @@ class Vault:
                     self.store.delete(service, SESSION)  # the older layout's, if any
                 on_step("deleted")
                 self.index.clear_stale_slot(cred.name, old)
-            except VaultError:
-                pass  # a locked or vanished store: collected when the vault opens next
+            except Exception:  # noqa: BLE001, S110 - never let a background thread raise:
+                pass  # the stale slot is recorded and collected when the vault opens next
 
         if not defer_delete:
             delete_old()
             return
-        thread = threading.Thread(target=delete_old, name=f"tokendesk-delete-{cred.uid}",
-                                  daemon=True)
-        self._deleting[cred.uid] = thread
-        thread.start()
+        done = threading.Event()
+        self._deleting[cred.uid] = done
+        self._worker().put((delete_old, done))
+
+    def _worker(self) -> queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None]:
+        """One long-lived thread deletes old slots, in order (a thread per rotation cost a
+        millisecond to start, and a new sqlite connection each)."""
+        if self._jobs is None:
+            jobs: queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None] = \
+                queue.SimpleQueue()
+
+            def work() -> None:
+                while (job := jobs.get()) is not None:
+                    try:
+                        job[0]()
+                    finally:
+                        job[1].set()
+
+            threading.Thread(target=work, name="tokendesk-slot-deleter", daemon=True).start()
+            self._jobs = jobs
+        return self._jobs
 
     def _wait_deleting(self, uid: str) -> None:
-        thread = self._deleting.pop(uid, None)
-        if thread is not None:
-            thread.join(30)
+        done = self._deleting.pop(uid, None)
+        if done is not None:
+            done.wait(30)
 
     def finish_pending(self) -> None:
         """Wait for old slots still being deleted in the background."""
