@@ -301,3 +301,28 @@ def test_client_show_names_where_each_endpoint_came_from(provider, tmp_path, mon
         assert ends["introspection_endpoint"]["document"] == "oauth-authorization-server"
         assert ends["device_authorization_endpoint"]["source"] == "set by hand"
         assert (ends["userinfo_endpoint"]["url"] is not None) is provider.oidc
+
+
+def test_qa_race_and_replay_report_one_outcome_per_request(exchange, provider):
+    """Concurrent refreshes of one token: each server answers with its own races (DOT may
+    accept both, refuse one, or fail one with a server error); Tokendesk reports one outcome per
+    request and stores one refresh token whatever happened."""
+    from tokendesk.core.oauth.qa import race, replay
+
+    name = _store(exchange, provider)
+    report = race(exchange, name, 3)
+    assert [o.request for o in report.outcomes] == [1, 2, 3]
+    assert all(o.result in ("accepted", "refused", "server error", "network error",
+                            "bad answer") for o in report.outcomes)
+    accepted = [o for o in report.outcomes if o.result == "accepted"]
+    assert accepted  # at least one of the three got through
+    if provider.rotation:  # of several new refresh tokens, one is the credential's now
+        assert sum(o.stored for o in report.outcomes) == 1
+    assert report.summary
+    rows = [r["operation"] for r in exchange.vault.index.exchanges(name)]
+    assert rows.count("race") == 3
+    if provider.rotation and exchange.vault.credential(name).status is Status.ACTIVE:
+        exchange.refresh(name)  # a token to retire, then present the retired one
+        again = replay(exchange, name)
+        assert len(again.outcomes) == 1
+        assert again.outcomes[0].result == "refused"  # both servers refuse a retired token
