@@ -149,6 +149,25 @@ REFUSED = {
                                "", "lone surrogate"),
     "encode --set surrogate": (["encode", "--set", 'a="\\udcff"', "--secret", SECRET], "",
                                "lone surrogate"),
+    # names that no file system or URL parser takes (found by a sweep over every command)
+    "client add unsplittable issuer": (["client", "add", "u", "--issuer", "http://[::1",
+                                        "--client-id", "c"], "", "is not a URL"),
+    "client add unsplittable token endpoint": (["client", "add", "u", "--issuer", "https://a",
+                                                "--client-id", "c", "--token-endpoint",
+                                                "https://[x/token"], "", "is not a URL"),
+    "vault export to an empty name": (["vault", "export", "", "--metadata"], "",
+                                      "not a file name"),
+    "vault export to /": (["vault", "export", "/", "--metadata"], "", "not a file name"),
+    "vault export to a NUL name": (["vault", "export", "a\x00b", "--metadata"], "",
+                                   "not a file name"),
+    "vault export to a name too long": (["vault", "export", "x" * 5000, "--metadata"], "",
+                                        "cannot write"),
+    "vault import a NUL name": (["vault", "import", "a\x00b"], PASSPHRASE, "not a file name"),
+    "verify --key a NUL name": (["verify", NAN_EXP, "--key", "a\x00b"], "", "not a file name"),
+    "decrypt --key a NUL name": (["decrypt", "a.b.c.d.e", "--key", "a\x00b"], "",
+                                 "not a file name"),
+    "keygen --out a NUL name": (["keygen", "--type", "EC", "--out", "a\x00b"], "",
+                                "cannot write"),
     # key sizes chosen by the input (also run under resource limits below)
     "keygen RSA 5000-digit size": (["keygen", "--size", "9" * 5000], "", "invalid int"),
 }
@@ -205,6 +224,7 @@ SHOWN = {
     "5000-digit number in the header": _b64('{"alg":"HS256","n":' + "9" * 5000 + "}")
     + ".e30.AAAA",
     "non-canonical signature": _token('{"alg":"HS256"}', "{}")[:-1] + "B",
+    "a URL with an unclosed IPv6 host": "http://[::1/cb#access_token=abc",
 }
 
 

@@ -41,6 +41,8 @@ def read_file(path: str, what: str) -> bytes:
         raise UsageError(f"{what}: {path} is a directory") from None
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {path} ({exc.strerror})") from None
+    except ValueError:  # a NUL character: no file can have that name
+        raise UsageError(f"{what}: {path!r} is not a file name") from None
     return data
 
 

@@ -95,8 +95,8 @@ def run_keygen(args: argparse.Namespace) -> int:
             if public is not None:
                 with open(args.out + ".pub", "w", encoding="utf-8") as handle:
                     handle.write(public + "\n")
-        except OSError as exc:
-            error(f"cannot write {args.out}.*: {exc.strerror}")
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+            error(f"cannot write {args.out!r}.*: {getattr(exc, 'strerror', None) or exc}")
             return EXIT_USAGE
         print(f"wrote {args.out}.key (private, mode 0600)"
               + (f" and {args.out}.pub" if public is not None else ""))

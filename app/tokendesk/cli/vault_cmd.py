@@ -73,6 +73,8 @@ def run_client(args: argparse.Namespace) -> int:
     try:
         vault = open_cli_vault()
         if args.action == "add":
+            for option in ("issuer", "token_endpoint", "discovery_url", "admin_api"):
+                _check_url(getattr(args, option), "--" + option.replace("_", "-"))
             secret = _stdin_secret("client secret") if args.client_secret_stdin else None
             if args.auth_method in ("client_secret_basic", "client_secret_post") and not secret:
                 print("note: no client secret given; add one with --client-secret-stdin, or use "
@@ -108,6 +110,19 @@ def run_client(args: argparse.Namespace) -> int:
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
     return EXIT_OK
+
+
+def _check_url(value: str | None, what: str) -> None:
+    """Refuse a URL that cannot even be split ("http://[::1"): stored, it would break every
+    later use of the client."""
+    if value is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(value)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {value[:200]!r} is not a URL ({exc})") from None
 
 
 def _text_file(path: str, what: str) -> str:
@@ -243,8 +258,14 @@ def _export(vault: Any, args: argparse.Namespace) -> int:
     from tokendesk.core.vault.secrets import atomic_write
 
     target = Path(args.file)
-    if args.file != "-" and not target.parent.is_dir():  # never create directories for a typo
-        raise UsageError(f"no such directory: {target.parent} (nothing was written)")
+    if args.file != "-":
+        try:
+            if "\x00" in args.file or not target.name or target.is_dir():
+                raise UsageError(f"{args.file[:200]!r} is not a file name to write to")
+            if not target.parent.is_dir():  # never create directories for a typo
+                raise UsageError(f"no such directory: {target.parent} (nothing was written)")
+        except OSError as exc:  # a name too long for the file system
+            raise UsageError(f"cannot write {args.file[:200]!r} ({exc.strerror})") from None
     names = args.names or None
     if args.metadata:
         data = json.dumps(export_metadata(vault, names), indent=2).encode()

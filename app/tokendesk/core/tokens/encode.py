@@ -107,7 +107,7 @@ def generate_key(kind: str = "RSA", *, size: int | None = None, curve: str = "P-
         key: Any = rsa.generate_private_key(65537, bits)
         chosen = alg or "RS256"
         if chosen not in RSA_ALGS:
-            raise UnsupportedAlgorithm(f"{chosen} does not fit an RSA key")
+            raise UnsupportedAlgorithm(f"{chosen!r} does not fit an RSA key")
     elif kind == "EC":
         if curve not in EC_CURVES:
             raise UnusableKey(f"unknown curve {curve!r} (P-256, P-384, P-521)")
@@ -119,7 +119,7 @@ def generate_key(kind: str = "RSA", *, size: int | None = None, curve: str = "P-
     elif kind in ("HMAC", "oct"):
         chosen = alg or "HS256"
         if chosen not in HMAC_ALGS:
-            raise UnsupportedAlgorithm(f"{chosen} is not an HMAC algorithm")
+            raise UnsupportedAlgorithm(f"{chosen!r} is not an HMAC algorithm")
         length = size or HMAC_ALGS[chosen]
         if length < HMAC_ALGS[chosen]:
             raise UnusableKey(f"{chosen} needs at least {HMAC_ALGS[chosen]} bytes")

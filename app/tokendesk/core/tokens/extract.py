@@ -160,7 +160,10 @@ def _looks_like_url(text: str) -> bool:
 def _from_url(text: str) -> Extraction | None:
     from urllib.parse import parse_qsl, urlsplit  # only here: it costs start-up time
 
-    parts = urlsplit(text if "://" in text else "x://x/" + text.lstrip("/"))
+    try:
+        parts = urlsplit(text if "://" in text else "x://x/" + text.lstrip("/"))
+    except ValueError:  # "http://[::1": an unclosed IPv6 host is not a URL to read
+        return None
     pairs = parse_qsl(parts.fragment, keep_blank_values=True) + parse_qsl(
         parts.query, keep_blank_values=True
     )

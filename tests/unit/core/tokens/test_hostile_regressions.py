@@ -54,6 +54,9 @@ HOSTILE_TOKENS = {
     + _b64('{"exp":NaN,"nbf":Infinity,"iat":-Infinity,"auth_time":1e400}') + ".AAAA",
     "integer beyond float range": _b64('{"alg":"HS256"}') + "."
     + _b64('{"exp":' + "9" * 400 + ',"iat":0}') + ".AAAA",
+    # urlsplit raises ValueError for an unclosed IPv6 host
+    "URL with an unclosed IPv6 host": "http://[::1/callback#access_token=abc&id_token=x.y.z",
+    "bare fragment with an unclosed IPv6 host": "[::1#access_token=abc",
 }
 
 
