@@ -412,3 +412,19 @@ def test_deep_json_on_a_real_process_is_one_line(tmp_path):
     assert result.returncode == 2 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not list(Path(home).glob("*.tmp"))
+
+
+# -- numbers a server chooses ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,expected", [(5, 5.0), ("7", 7.0), (0, 1.0), (-3, 1.0),
+                                            (1e300, 60.0), (10**400, None), (float("nan"), None),
+                                            (float("inf"), None), ("soon", None), (None, None),
+                                            ([], None)])
+def test_device_authorization_interval_is_bounded(value, expected):
+    from tokendesk.core.oauth.signin import _bounded
+
+    if expected is None:
+        with pytest.raises((TypeError, ValueError, OverflowError)):
+            _bounded(value, 1.0, 60.0)
+    else:
+        assert _bounded(value, 1.0, 60.0) == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import math
 import secrets
 import threading
 import webbrowser
@@ -216,10 +217,26 @@ def start_device(exchange: Exchange, client_name: str, *,
     try:
         return DeviceAuthorization(str(doc["user_code"]), str(doc["verification_uri"]),
                                    doc.get("verification_uri_complete"),
-                                   float(doc.get("expires_in", 600)),
-                                   float(doc.get("interval", 5)), str(doc["device_code"]))
-    except (KeyError, TypeError, ValueError):
+                                   _bounded(doc.get("expires_in", 600), 1.0, _MAX_DEVICE_WAIT),
+                                   _bounded(doc.get("interval", 5), 1.0, _MAX_INTERVAL),
+                                   str(doc["device_code"]))
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ResponseError("the device authorization answer is incomplete") from None
+
+
+#: What a device authorization answer may ask for (SECURITY.md 35): a server that says
+#: ``interval: 1e300`` or ``expires_in: NaN`` gets a sane wait, not a crash or an endless poll.
+_MAX_DEVICE_WAIT = 3600.0
+_MAX_INTERVAL = 60.0
+
+
+def _bounded(value: Any, low: float, high: float) -> float:
+    """A number from a server, clamped to [low, high]; NaN, Infinity and non-numbers refused
+    (TypeError, ValueError or OverflowError, which the caller turns into a ResponseError)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return min(max(number, low), high)
 
 
 def finish_device(exchange: Exchange, client_name: str, name: str, device: DeviceAuthorization,
