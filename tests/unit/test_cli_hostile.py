@@ -19,7 +19,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.unit.core.tokens.hostile import SECRET as HOSTILE_SECRET
+from tests.unit.core.tokens.hostile import hostile_token, signed_token
 from tokendesk.cli import main
 from tokendesk.core.tokens.b64 import b64url_encode
 
@@ -51,6 +55,7 @@ def assert_refused(code: int, out: str, err: str, message: str | None = None) ->
     """Exit 1, 2 or 3 with exactly one ``tokendesk:`` line on stderr and no traceback."""
     assert code in (1, 2, 3), (code, out, err)
     assert "Traceback" not in out + err
+    assert "unexpected error" not in err, err  # handled at its root, not by main's last resort
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("tokendesk: "), err
     if message is not None:
@@ -428,3 +433,60 @@ def test_device_authorization_interval_is_bounded(value, expected):
             _bounded(value, 1.0, 60.0)
     else:
         assert _bounded(value, 1.0, 60.0) == expected
+
+
+# -- main's last resort ------------------------------------------------------------------------------
+
+def test_an_unexpected_error_is_one_line_without_its_message(capsys, monkeypatch):
+    import tokendesk.cli.decode_cmd as decode_cmd
+
+    def broken(args):
+        raise TypeError("a message that might quote a secret-token-value")
+
+    monkeypatch.setattr(decode_cmd, "run", broken)
+    code, out, err = run(capsys, monkeypatch, "decode", "x")
+    assert code == 2 and err.startswith("tokendesk: unexpected error (TypeError)")
+    assert len(err.strip().splitlines()) == 1 and "secret-token-value" not in err
+    monkeypatch.setenv("TOKENDESK_DEBUG", "1")
+    with pytest.raises(TypeError):
+        main(["decode", "x"])
+
+
+# -- hypothesis over the commands themselves ---------------------------------------------------------
+
+def _real_stdout():
+    """A stdout like a terminal's: UTF-8 with strict errors (not capsys's, not a StringIO)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+
+
+def _written(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    return stream.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(hostile_token(), st.sampled_from([[], ["--json"], ["--all"], ["--all", "--json"]]))
+def test_decode_command_on_hostile_tokens(token, extra):
+    import contextlib
+
+    out, err = _real_stdout(), _real_stdout()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["decode", token, *extra])
+    text = _written(out) + _written(err)
+    assert "Traceback" not in text and "unexpected error" not in text
+    assert code in (0, 1, 2)
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.one_of(hostile_token(), signed_token()), st.sampled_from([[], ["--json"]]))
+def test_verify_command_on_hostile_tokens(token, extra):
+    import contextlib
+
+    out, err = _real_stdout(), _real_stdout()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["verify", token, "--secret", HOSTILE_SECRET.decode(), *extra])
+    text = _written(out) + _written(err)
+    assert "Traceback" not in text and "unexpected error" not in text
+    assert code in (0, 1, 2)

@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     Whatever the input, the outcome is an exit code and at most a one-line ``tokendesk: …``
     message on stderr, never a traceback (issue 13, SECURITY.md 34): arguments that are not
     text are refused, text that cannot be encoded is printed escaped, and a closed pipe
-    (``tokendesk decode … | head``) ends the command quietly."""
+    (``tokendesk decode … | head``) ends the command quietly. Each command turns the errors it
+    expects into words; anything else is a bug, still reported in one line (exit 2) unless
+    ``TOKENDESK_DEBUG`` is set, which lets the traceback through."""
     args_list = sys.argv[1:] if argv is None else list(argv)
     _escape_unencodable_output()
     unreadable = next((i for i, arg in enumerate(args_list) if not _is_text(arg)), None)
@@ -97,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: a bug, but never a traceback
+        import os
+
+        if os.environ.get("TOKENDESK_DEBUG"):
+            raise
+        # the type only: a library's message may quote what it was given (a token, a secret)
+        print(f"tokendesk: unexpected error ({type(exc).__name__}); this is a bug, please "
+              "report it (TOKENDESK_DEBUG=1 shows the details)", file=sys.stderr)
+        return EXIT_USAGE
     return code
 
 
