@@ -171,8 +171,8 @@ def _client_args(p: argparse.ArgumentParser) -> None:
     add.add_argument("--audience", metavar="A", help="audience or resource")
     add.add_argument("--discovery-url", metavar="URL")
     add.add_argument("--environment", choices=("dev", "staging", "prod"))
-    add.add_argument("--token-endpoint", metavar="URL",
-                     help="skip discovery and use this token endpoint")
+    add.add_argument("--token-endpoint", metavar="URL",  # issue 14: endpoints by hand
+                     help="the token endpoint (the others still come from discovery)")
     add.add_argument("--admin", choices=("auth0", "keycloak", "okta"),
                      help="an admin connection for the support console (its machine token "
                           "comes from client credentials)")
