@@ -233,6 +233,10 @@ SHOWN = {
 }
 
 
+def _not_json(name: str) -> None:
+    raise AssertionError(f"{name} is not JSON: jq and most readers refuse it")
+
+
 @pytest.mark.parametrize("extra", [[], ["--json"], ["--all"]], ids=["text", "json", "all"])
 @pytest.mark.parametrize("token", SHOWN.values(), ids=SHOWN.keys())
 def test_hostile_tokens_are_decoded_without_a_traceback(capsys, monkeypatch, token, extra):
@@ -240,7 +244,7 @@ def test_hostile_tokens_are_decoded_without_a_traceback(capsys, monkeypatch, tok
     assert code in (0, 1), err
     assert "Traceback" not in out + err and out
     if "--json" in extra:
-        json.loads(out)  # still JSON (NaN and Infinity as Python writes them)
+        json.loads(out, parse_constant=_not_json)  # strict JSON: no NaN or Infinity
     # the same token on stdin
     code, out, err = run(capsys, monkeypatch, "decode", *extra, stdin=token)
     assert code in (0, 1) and "Traceback" not in out + err
@@ -251,6 +255,11 @@ def test_non_finite_times_are_shown_as_such(capsys, monkeypatch, name):
     code, out, _ = run(capsys, monkeypatch, "decode", SHOWN[name])
     assert "not a finite number" in out
     assert "UTC" not in out.split("Claims:")[1].split("\n")[1]  # never shown as a time
+    code, out, _ = run(capsys, monkeypatch, "decode", SHOWN[name], "--json")
+    doc = json.loads(out, parse_constant=_not_json)
+    exp = next(c for c in doc["claims"] if c["name"] == "exp")
+    assert exp["value"] in ("NaN", "Infinity", "-Infinity") and exp["utc"] is None
+    assert exp["relative"] == "not a finite number"
 
 
 def test_a_lone_surrogate_in_a_claim_is_printed_escaped(capsys, monkeypatch):
@@ -269,7 +278,7 @@ def test_verify_refuses_a_non_canonical_spelling_of_a_valid_token(capsys, monkey
 
 def test_verify_refuses_a_nan_exp(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "verify", NAN_EXP, "--secret", SECRET, "--json")
-    doc = json.loads(out)
+    doc = json.loads(out, parse_constant=_not_json)
     assert code == 1 and not doc["valid"]
     assert any(c["name"] == "exp" and "not a finite number" in c["reason"] for c in doc["checks"])
 

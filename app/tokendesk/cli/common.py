@@ -64,7 +64,25 @@ def error(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Strict JSON (what jq and every other reader accept): a number that is not finite, which
+    only a hostile token can hold, is written as the string "NaN", "Infinity" or "-Infinity"."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite_only(data), indent=2, ensure_ascii=False, default=str)
+    print(text)
+
+
+def _finite_only(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, dict):
+        return {k: _finite_only(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_only(v) for v in value]
+    return value
 
 
 def fail(exc: Exception, *, default: int = 2) -> int:
