@@ -266,3 +266,16 @@ def test_an_issuer_without_discovery_needs_endpoints_by_hand(server, cli, capsys
     assert cli("client", "show", "c") == 0
     out = capsys.readouterr().out
     assert "(discovery failed: no metadata for" in out and "(set by hand)" in out
+
+
+@pytest.mark.parametrize("argv", [["--token-endpoint", "http://[::1"],
+                                  ["--revocation-endpoint", "http://h:port/x"],
+                                  ["--issuer", "not a url"], ["--client-id", " "],
+                                  ["--jwks-uri", "file:///etc/passwd"]])
+def test_client_edit_refuses_what_is_not_a_url(server, cli, capsys, argv):
+    assert cli("client", "add", "c", "--issuer", server.url, "--client-id", "id",
+               "--auth-method", "none") == 0
+    capsys.readouterr()
+    assert cli("client", "edit", "c", *argv) == 2
+    err = capsys.readouterr().err
+    assert "nothing was changed" in err and "Traceback" not in err

@@ -58,9 +58,15 @@ def add_edit_parser(sub: Any) -> None:
 def _check_url(flag: str, value: str) -> str:
     from urllib.parse import urlsplit
 
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {value[:200]!r} is not a URL ({exc}; nothing was "
+                         "changed)") from None
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise UsageError(f"{flag}: {value!r} is not an http(s) URL (nothing was changed)")
+        raise UsageError(f"{flag}: {value[:200]!r} is not an http(s) URL (nothing was "
+                         "changed)")
     return value
 
 
@@ -93,6 +99,10 @@ def run_edit(vault: Any, args: argparse.Namespace) -> int:
         value = getattr(args, field, None)
         if value is not None:
             changes[field] = value
+    if "issuer" in changes:
+        changes["issuer"] = _check_url("--issuer", changes["issuer"].strip())
+    if "client_id" in changes and not changes["client_id"].strip():
+        raise UsageError("--client-id: a client needs a client_id (nothing was changed)")
     if args.discovery_url is not None:
         changes["discovery_url"] = (_check_url("--discovery-url", args.discovery_url)
                                     if args.discovery_url else "")

@@ -175,7 +175,8 @@ class Exchange:
         """Each endpoint of the client with its source ("set by hand", "from discovery")."""
         client = self.vault.client(client_name)
         cached = self._endpoints.get(client_name)
-        if cached is not None and cached[0] == client and not refresh:
+        if cached is not None and not refresh and cached[0] == replace(
+                client, clock_skew=cached[0].clock_skew):  # the skew changes no endpoint
             return cached[1]
         found = resolve(client, self.discovery, refresh=refresh)
         self._endpoints[client_name] = (client, found)
