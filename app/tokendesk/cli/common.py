@@ -29,6 +29,17 @@ def read_token_arg(value: str | None) -> str:
     return value
 
 
+def stdin_text(what: str, *, line: bool = False) -> str:
+    """Standard input as text (all of it, or one ``line``); bytes that are not UTF-8 are a
+    usage error, not a UnicodeDecodeError."""
+    if sys.stdin is None or sys.stdin.closed:
+        raise UsageError(f"{what}: no standard input to read")
+    try:
+        return sys.stdin.readline() if line else sys.stdin.read()
+    except UnicodeDecodeError:
+        raise UsageError(f"{what}: standard input is not UTF-8 text") from None
+
+
 def read_file(path: str, what: str) -> bytes:
     if path == "-":
         return sys.stdin.buffer.read()
@@ -48,7 +59,7 @@ def read_file(path: str, what: str) -> bytes:
 
 def read_json_arg(value: str, what: str) -> Any:
     if value == "-":
-        text = sys.stdin.read()
+        text = stdin_text(what)
     elif value.startswith("@"):
         text = read_file(value[1:], what).decode("utf-8", "replace")
     else:

@@ -9,7 +9,7 @@ from typing import Any
 from tokendesk.core.errors import TokendeskError
 
 from . import EXIT_OK, EXIT_REFUSED
-from .common import UsageError, fail, print_json
+from .common import UsageError, fail, print_json, stdin_text
 from .vault_cmd import open_cli_vault
 
 
@@ -118,7 +118,7 @@ def run_grant(args: argparse.Namespace) -> int:
         try:
             subject = None
             if not args.client_credentials:
-                subject = sys.stdin.read().strip() if sys.stdin else ""
+                subject = stdin_text("the subject token").strip()
                 if not subject:
                     raise UsageError("give the subject token on standard input")
             # audited, and a history row under the client's name (issue 14)

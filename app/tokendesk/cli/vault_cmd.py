@@ -20,7 +20,7 @@ from typing import Any
 from tokendesk.core.errors import TokendeskError, VaultLocked
 
 from . import EXIT_OK, EXIT_USAGE
-from .common import UsageError, error, fail, print_json, read_file
+from .common import UsageError, error, fail, print_json, read_file, stdin_text
 
 
 def open_cli_vault() -> Any:
@@ -50,7 +50,7 @@ def _stdin_secret(what: str) -> str:
         raise UsageError(f"{what}: no standard input")
     if sys.stdin.isatty():
         return getpass.getpass(f"{what}: ")
-    value = sys.stdin.read().strip()
+    value = stdin_text(what).strip()
     if not value:
         raise UsageError(f"{what}: standard input was empty")
     return value

@@ -10,7 +10,7 @@ from tokendesk.core.errors import TokendeskError
 from tokendesk.core.tokens.extract import strip_transport
 
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from .common import UsageError, fail, print_json, read_file, read_token_arg
+from .common import UsageError, fail, print_json, read_file, read_token_arg, stdin_text
 
 if TYPE_CHECKING:
     from tokendesk.core.tokens.verify import Verification
@@ -107,7 +107,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
         token = strip_transport(read_token_arg(args.token))
         password = None
         if args.password_stdin:
-            password = sys.stdin.readline().rstrip("\n").encode()
+            password = stdin_text("--password-stdin", line=True).rstrip("\n").encode()
             key = None
         else:
             if not args.key:
