@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from tokendesk.core import TokenFormat, decode, load_keys, load_secret, verify
 from tokendesk.core.errors import TokendeskError
 from tokendesk.core.tokens.b64 import b64url_encode
+from tokendesk.core.tokens.claims import explain_claims
 from tokendesk.core.tokens.extract import extract
 
 CORPUS = Path(__file__).parent / "fuzz_corpus"
@@ -76,6 +77,9 @@ def test_corpus_regressions(path):
     data = path.read_bytes()
     token = decode(data)
     assert token.format in TokenFormat
+    token.findings  # noqa: B018 - computed on access
+    if token.claims:
+        explain_claims(token.claims, 0)
     assert not verify(data.decode("utf-8", "replace"), KEYS, now=0).valid
 
 
