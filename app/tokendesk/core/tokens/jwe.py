@@ -105,7 +105,7 @@ def _private_from_jwk(jwk: dict[str, Any]) -> Any:
             ).private_key()
         if kty == "EC":
             crv = jwk.get("crv")
-            if crv not in EC_CURVES:
+            if not isinstance(crv, str) or crv not in EC_CURVES:
                 raise UnusableKey(f"unsupported curve {crv!r}")
             curve = EC_CURVES[crv][0]()
             pub = ec.EllipticCurvePublicNumbers(_int(jwk, "x"), _int(jwk, "y"), curve)
@@ -244,7 +244,8 @@ def _ecdh(header: dict[str, Any], alg: str, enc: str, wrapped: bytes, key: Any) 
         raise DecryptionFailed("ECDH-ES needs the sender's epk in the header")
     if isinstance(key, ec.EllipticCurvePrivateKey):
         crv = epk.get("crv")
-        if crv not in EC_CURVES or EC_CURVES[crv][0]().name != key.curve.name:
+        if not isinstance(crv, str) or crv not in EC_CURVES \
+                or EC_CURVES[crv][0]().name != key.curve.name:
             raise DecryptionFailed("the epk curve does not match the private key's curve")
         peer = ec.EllipticCurvePublicNumbers(
             int.from_bytes(b64url_decode(epk["x"]), "big"),

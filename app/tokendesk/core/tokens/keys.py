@@ -200,7 +200,8 @@ def _from_jwk_inner(jwk: Any) -> Key:
     if use is not None and not isinstance(use, str):
         raise UnusableKey("the JWK use is not a string")
     ops = jwk.get("key_ops")
-    if ops is not None and (not isinstance(ops, list) or not ({"verify", "sign"} & set(ops))):
+    if ops is not None and (not isinstance(ops, list)
+                            or not any(op in ("verify", "sign") for op in ops)):
         use = use or "enc"  # key_ops without verify: not a signing key
     if use is not None and use != "sig":
         raise KeySetRejected(
@@ -220,7 +221,7 @@ def _from_jwk_inner(jwk: Any) -> Key:
         return asymmetric_key(public, "JWK", kid, alg, use)
     if kty == "EC":
         crv = jwk.get("crv")
-        if crv not in EC_CURVES:
+        if not isinstance(crv, str) or crv not in EC_CURVES:  # a list is not even hashable
             raise UnusableKey(f"the EC curve {crv!r} is not one JOSE signs with (P-256/384/521)")
         curve_cls, _, size = EC_CURVES[crv]
         x, y = _b64bytes(jwk, "x"), _b64bytes(jwk, "y")

@@ -177,3 +177,19 @@ def jwe_token(draw: st.DrawFn) -> str:
                 b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:])]
     segments = [_bend(draw, s) if draw(st.integers(0, 5)) == 0 else s for s in segments]
     return ".".join(segments)
+
+
+_JWK_MEMBERS = ["kty", "crv", "x", "y", "n", "e", "d", "k", "p", "q", "alg", "use", "key_ops",
+                "kid", "x5c"]
+_JWK_VALUES = ['"RSA"', '"EC"', '"OKP"', '"oct"', '"P-256"', '"Ed25519"', '"X25519"', '"AQAB"',
+               '"AA"', '"____"', '["verify"]', '"sig"', '"enc"', '[["verify"]]', '["P-256"]']
+
+
+def jwk_text() -> st.SearchStrategy[str]:
+    """A JWK or a JWKS whose members hold hostile values (lists where strings belong...)."""
+    member = st.tuples(st.sampled_from(_JWK_MEMBERS),
+                       st.one_of(json_text(3), st.sampled_from(_JWK_VALUES)))
+    jwk = st.lists(member, max_size=6).map(
+        lambda ms: "{" + ",".join(f'"{k}":{v}' for k, v in ms) + "}")
+    jwks = st.lists(jwk, max_size=3).map(lambda ks: '{"keys":[' + ",".join(ks) + "]}")
+    return st.one_of(jwk, jwks)

@@ -29,6 +29,7 @@ from .hostile import (
     hostile_token,
     json_text,
     jwe_token,
+    jwk_text,
     number_text,
     signed_token,
 )
@@ -131,3 +132,17 @@ def test_decrypt_raises_only_its_own_errors(text, key, password):
         decrypt(text, key, password=password)
     except TokendeskError as exc:
         assert exc.message
+
+
+@SETTINGS
+@given(jwk_text())
+def test_key_loaders_raise_only_their_own_errors(text):
+    from tokendesk.core import load_keys
+    from tokendesk.core.tokens.encode import load_signing_key
+    from tokendesk.core.tokens.jwe import load_decryption_key
+
+    for load in (load_keys, load_decryption_key, load_signing_key):
+        try:
+            load(text)
+        except TokendeskError as exc:
+            assert exc.message

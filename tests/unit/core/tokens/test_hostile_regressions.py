@@ -241,3 +241,22 @@ def test_decrypt_refuses_a_non_canonical_segment():
 def test_decrypt_of_a_non_string_is_its_own_error():
     with pytest.raises(TokendeskError):
         decrypt(b"a.b.c.d.e", AES_KEY)  # type: ignore[arg-type]
+
+
+# -- keys -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    '{"kty":"oct","k":"' + "k" * 43 + '","key_ops":[["verify"]]}',  # set(ops): unhashable
+    '{"keys":[{"kty":"EC","crv":["P-256"],"x":"AA","y":"AA"}]}',  # crv in EC_CURVES: unhashable
+    '{"kty":"EC","crv":{"a":1},"x":"AA","y":"AA","d":"AA"}',
+])
+def test_key_loaders_refuse_unhashable_members_with_their_own_error(text):
+    from tokendesk.core import load_keys
+    from tokendesk.core.tokens.encode import load_signing_key
+    from tokendesk.core.tokens.jwe import load_decryption_key
+
+    for load in (load_keys, load_decryption_key, load_signing_key):
+        try:
+            load(text)
+        except TokendeskError as exc:
+            assert exc.message
