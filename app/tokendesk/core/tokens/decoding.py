@@ -196,7 +196,8 @@ def _decode_jws(
 def _decode_json_serialization(text: str, doc: dict[str, Any]) -> DecodedToken:
     if "ciphertext" in doc:
         protected = _b64_json(doc.get("protected"))
-        count = len(doc.get("recipients") or [None])
+        recipients = doc.get("recipients")
+        count = len(recipients) if isinstance(recipients, list) and recipients else 1
         return DecodedToken(
             text=text, format=TokenFormat.JWE_JSON, kind=TokenKind.ENCRYPTED,
             reasons=(f"JWE JSON serialization for {count} recipient(s) (RFC 7516 §7.2)",

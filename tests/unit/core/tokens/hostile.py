@@ -133,7 +133,23 @@ def hostile_token(draw: st.DrawFn) -> str:
     return token
 
 
-any_text = st.one_of(hostile_token(), st.text(max_size=200), json_text())
+_DOCUMENT_MEMBERS = ["payload", "signatures", "protected", "ciphertext", "recipients", "header",
+                     "signature", "iv", "tag", "access_token", "id_token", "refresh_token",
+                     "token_type", "expires_in", "scope"]
+_DOCUMENT_VALUES = ['"eyJhbGciOiJIUzI1NiJ9"', '["eyJ"]', "5", '[5]', '"e30"', '{"a":1}',
+                    '[{"protected":"eyJhbGciOiJIUzI1NiJ9"}]', '"a.b.c"']
+
+
+def json_document() -> st.SearchStrategy[str]:
+    """A JOSE JSON serialization or a token response with hostile member values (recipients
+    as a number, signatures as strings...)."""
+    member = st.tuples(st.sampled_from(_DOCUMENT_MEMBERS),
+                       st.one_of(json_text(3), st.sampled_from(_DOCUMENT_VALUES)))
+    return st.lists(member, max_size=6).map(
+        lambda ms: "{" + ",".join(f'"{k}":{v}' for k, v in ms) + "}")
+
+
+any_text = st.one_of(hostile_token(), st.text(max_size=200), json_text(), json_document())
 
 
 SECRET = b"k" * 32

@@ -57,6 +57,9 @@ HOSTILE_TOKENS = {
     # urlsplit raises ValueError for an unclosed IPv6 host
     "URL with an unclosed IPv6 host": "http://[::1/callback#access_token=abc&id_token=x.y.z",
     "bare fragment with an unclosed IPv6 host": "[::1#access_token=abc",
+    # len() of a JWE JSON serialization's recipients that is a number
+    "JWE JSON with recipients 5": '{"recipients":5,"ciphertext":"eyJhbGciOiJIUzI1NiJ9"}',
+    "JWS JSON with signatures as strings": '{"payload":"e30","signatures":["eyJ",5]}',
 }
 
 
