@@ -518,3 +518,33 @@ def test_verify_command_on_hostile_tokens(token, extra):
     text = _written(out) + _written(err)
     assert "Traceback" not in text and "unexpected error" not in text
     assert code in (0, 1, 2)
+
+
+# -- an export made by hand, its passphrase handed over with it --------------------------------------
+
+@pytest.mark.parametrize("plain", [
+    DEEP.encode(), b"not JSON", b'{"clients":5,"credentials":[]}', b"[]",
+    b'{"clients":[{"name":1}],"credentials":[]}', b'{"clients":[],"credentials":[{"name":"x"}]}',
+    b'{"clients":[],"credentials":[5]}',
+], ids=["deep", "not JSON", "clients a number", "a list", "client name a number",
+        "credential without client", "credential a number"])
+def test_vault_import_of_a_crafted_export_is_refused(home, tmp_path, capsys, monkeypatch, plain):
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from tokendesk.core.vault import export
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    key = export._key(PASSPHRASE, salt)
+    sealed = AESGCM(key).encrypt(nonce, plain, export.FORMAT.encode())
+    doc = {"format": export.FORMAT, "version": export.VERSION, "kdf": "scrypt", "n": export._N,
+           "r": export._R, "p": export._P, "salt": base64.b64encode(salt).decode(),
+           "nonce": base64.b64encode(nonce).decode(),
+           "ciphertext": base64.b64encode(sealed).decode()}
+    path = tmp_path / "crafted.json"
+    path.write_text(json.dumps(doc))
+    code, out, err = run(capsys, monkeypatch, "vault", "import", str(path), stdin=PASSPHRASE)
+    assert_refused(code, out, err, "not a Tokendesk export")
+    code, out, _ = run(capsys, monkeypatch, "vault", "list", "--json")
+    assert [c["name"] for c in json.loads(out)] == ["carol"]  # nothing was half-imported

@@ -78,6 +78,29 @@ def export_vault(vault: Vault, passphrase: str, names: Iterable[str] | None = No
                        "ciphertext": base64.b64encode(sealed).decode()}).encode()
 
 
+_CLIENT_FIELDS = ("name", "issuer", "client_id", "auth_method", "scope", "audience",
+                  "discovery_url", "endpoints", "extra_params", "environment", "admin_provider")
+
+
+def _payload(plain: bytes) -> dict[str, list[dict[str, Any]]]:
+    """The decrypted content, its shape checked before anything is imported: an export made by
+    hand (its passphrase handed over with it) is input like any other (SECURITY.md 34)."""
+    try:
+        payload = json.loads(plain)
+        clients, credentials = payload["clients"], payload["credentials"]
+        ok = (isinstance(clients, list) and isinstance(credentials, list)
+              and all(isinstance(c, dict) and isinstance(c.get("name"), str)
+                      and all(k in c for k in _CLIENT_FIELDS) for c in clients)
+              and all(isinstance(c, dict) and isinstance(c.get("name"), str)
+                      and isinstance(c.get("client"), str) and "refresh_token" in c
+                      for c in credentials))
+    except (ValueError, RecursionError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise VaultCorrupt("the export decrypted, but its content is not a Tokendesk export")
+    return {"clients": clients, "credentials": credentials}
+
+
 def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
     """Import clients and credentials; existing names are left alone. Returns what was added."""
     from cryptography.exceptions import InvalidTag
@@ -101,7 +124,7 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
         raise WrongPassphrase("wrong passphrase (or the export was altered)") from None
     except (KeyError, ValueError, TypeError):
         raise VaultCorrupt("the export is damaged") from None
-    payload = json.loads(plain)
+    payload = _payload(plain)
     added: list[str] = []
     existing_clients = {c.name for c in vault.clients()}
     for c in payload["clients"]:
