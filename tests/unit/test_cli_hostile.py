@@ -65,6 +65,7 @@ def assert_refused(code: int, out: str, err: str, message: str | None = None) ->
 @pytest.fixture
 def home(tmp_path, monkeypatch, capsys):
     home = tmp_path / "home"
+    monkeypatch.chdir(tmp_path)  # a relative name a case writes to lands here, never elsewhere
     monkeypatch.setenv("TOKENDESK_HOME", str(home))
     monkeypatch.setenv("TOKENDESK_VAULT_PASSPHRASE", PASSPHRASE)
     assert run(capsys, monkeypatch, "vault", "create-file-store", stdin=PASSPHRASE)[0] == 0
