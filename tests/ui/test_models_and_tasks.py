@@ -124,6 +124,19 @@ def test_tasks_with_side_effects_under_one_key_all_report_whatever_finishes_firs
     assert not runner.is_running("refresh:alice") and not runner.busy
 
 
+def test_waiting_tasks_do_not_starve_the_others(qtbot):
+    # a sign-in waiting for the browser and a slow refresh must not leave the vault listing
+    # waiting for a free thread: four tasks that can only finish together all finish
+    from tokendesk.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    barrier = threading.Barrier(4)
+    done = []
+    for i in range(4):
+        runner.submit(f"wait:{i}", lambda: barrier.wait(10), done.append, keep=True)
+    qtbot.waitUntil(lambda: len(done) == 4, timeout=15_000)
+
+
 def test_a_read_does_not_supersede_a_task_with_side_effects_under_the_same_key(qtbot):
     from tokendesk.ui.tasks import TaskRunner
 

@@ -23,6 +23,9 @@ __all__ = ["InlinePool", "Pool", "Task", "TaskRunner"]
 
 log = logging.getLogger(__name__)
 
+#: Tasks that may run at once (most wait on the network or the keyring, not the CPU).
+MAX_THREADS = 16
+
 
 class Pool(Protocol):
     def start(self, runnable: QRunnable) -> None: ...
@@ -75,7 +78,14 @@ class TaskRunner(QObject):
 
     def __init__(self, pool: Pool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool: Pool = pool if pool is not None else QThreadPool.globalInstance()
+        if pool is None:
+            # its own pool, sized for waiting rather than computing: a sign-in waits minutes
+            # for the browser and a refresh up to its timeout, and the global pool has one
+            # thread per core (two here), which two such waits would fill
+            own = QThreadPool(self)
+            own.setMaxThreadCount(MAX_THREADS)
+            pool = own
+        self._pool: Pool = pool
         self._ids = itertools.count(1)
         self._latest: dict[str, int] = {}  # the one live latest-wins task per key
         self._callbacks: dict[int, tuple[str, Callable[[Any], None],
