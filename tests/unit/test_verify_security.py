@@ -336,11 +336,12 @@ def test_10_repeated_kid_is_rejected(rsa_private, ec_private):
         load_keys(json.dumps(jwks))
 
 
-def test_10_a_key_not_for_signing_rejects_the_set(rsa_private, ec_private):
+def test_10_a_key_not_for_signing_is_set_aside_not_fatal(rsa_private, ec_private):
     jwks = {"keys": [{**jwk_from_public_key(rsa_private.public_key()), "kid": "a"},
                      {**jwk_from_public_key(ec_private.public_key()), "kid": "b", "use": "enc"}]}
-    with pytest.raises(KeySetRejected, match="use 'enc'"):
-        load_keys(json.dumps(jwks))
+    keys = load_keys(json.dumps(jwks))
+    assert [k.kid for k in keys] == ["a"]
+    assert keys.set_aside == ("kid 'b' is an encryption key (use 'enc')",)
 
 
 # 11 -----------------------------------------------------------------------------------------

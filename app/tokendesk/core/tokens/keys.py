@@ -37,6 +37,7 @@ __all__ = [
     "RSA_ALGS",
     "has_roca_fingerprint",
     "jwk_from_public_key",
+    "load_jwk_document",
     "load_keys",
     "load_secret",
 ]
@@ -153,15 +154,111 @@ def _from_json_text(text: str) -> KeySet:
         doc = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise UnusableKey(f"the key looks like JSON but is not valid JSON ({exc})") from None
+    return load_jwk_document(doc)
+
+
+def load_jwk_document(doc: Any) -> KeySet:
+    """A parsed JWK or JWKS as a :class:`KeySet` (SECURITY.md item 10).
+
+    Keys the core cannot verify with -- an unknown ``kty`` (``AKP``), a curve JOSE does not
+    sign with (``X448``, ``secp256k1``), ``use: enc``, ``key_ops`` without ``verify``, an
+    encryption ``alg`` -- are set aside and named in :attr:`KeySet.set_aside` (RFC 7517 §5);
+    a set with nothing left is refused with those reasons. A set mixing shared secrets and
+    public keys (set-aside ones included), a ``kid`` repeated among the usable keys, and a key
+    whose ``use`` and ``key_ops`` disagree (RFC 7517 §4.3) are refused as a whole.
+    """
     if isinstance(doc, dict) and "keys" in doc:
         members = doc["keys"]
         if not isinstance(members, list):
             raise UnusableKey("the JWKS member 'keys' is not an array")
-        keys = tuple(_from_jwk(m, index=i) for i, m in enumerate(members))
-        return KeySet(keys)
-    if isinstance(doc, dict):
-        return KeySet((_from_jwk(doc),))
-    raise UnusableKey("the JSON is neither a JWK nor a JWKS (an object with 'keys')")
+        indexed: list[tuple[int | None, Any]] = list(enumerate(members))
+    elif isinstance(doc, dict):
+        indexed = [(None, doc)]
+    else:
+        raise UnusableKey("the JSON is neither a JWK nor a JWKS (an object with 'keys')")
+    if not indexed:
+        raise KeySetRejected("the key set holds no keys")
+    ktys = {m.get("kty") for _, m in indexed
+            if isinstance(m, dict) and isinstance(m.get("kty"), str)}
+    if "oct" in ktys and ktys & {"RSA", "EC", "OKP"}:
+        _check_set_families()
+    keys: list[Key] = []
+    set_aside: list[str] = []
+    warnings: list[str] = []
+    for index, member in indexed:
+        reason = _set_aside_reason(member, index)
+        if reason is not None:
+            set_aside.append(reason)
+            continue
+        keys.append(_from_jwk(member, index=index, warnings=warnings))
+    if not keys:
+        raise KeySetRejected("no key in the set can verify signatures: " + "; ".join(set_aside))
+    return KeySet(tuple(keys), tuple(warnings), tuple(set_aside))
+
+
+def _check_set_families() -> None:
+    raise KeySetRejected(
+        "the key set mixes shared secrets (oct) with public keys: refused as a whole, since "
+        "an attacker could pick the shared-secret path (RFC 8725 §2.1)"
+    )
+
+
+_SIG_OPS = frozenset({"sign", "verify"})
+_ENC_OPS = frozenset({"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"})
+_SIGNING_OKP = ("Ed25519", "Ed448")
+_AGREEMENT_OKP = ("X25519", "X448")
+
+
+def _set_aside_reason(jwk: Any, index: int | None) -> str | None:
+    """Why the core cannot verify with this JWK (it is set aside), or None to load it.
+
+    Malformed members (a ``use`` that is not a string, ``key_ops`` that is not an array of
+    strings) and a ``use`` that contradicts ``key_ops`` raise: those are errors, not keys
+    meant for something else.
+    """
+    if not isinstance(jwk, dict):
+        return None  # _from_jwk says what is wrong
+    kid = jwk.get("kid")
+    who = f"kid {kid!r}" if isinstance(kid, str) and kid else (
+        f"key {index + 1}" if index is not None else "the key")
+    where = f"key {index + 1} of the set: " if index is not None else ""
+    use = jwk.get("use")
+    if use is not None and not isinstance(use, str):
+        raise UnusableKey(where + "the JWK use is not a string")
+    ops = jwk.get("key_ops")
+    if ops is not None and (not isinstance(ops, list)
+                            or not all(isinstance(op, str) for op in ops)):
+        raise UnusableKey(where + "the JWK key_ops is not an array of strings")
+    if use is not None and ops is not None:
+        allowed = _SIG_OPS if use == "sig" else _ENC_OPS if use == "enc" else None
+        if allowed is not None and not set(ops) <= allowed:
+            raise KeySetRejected(
+                f"{where}{who} has use {use!r} but key_ops {', '.join(map(repr, ops))}: they "
+                "disagree (RFC 7517 §4.3), so the key is refused"
+            )
+    kty = jwk.get("kty")
+    if not isinstance(kty, str):
+        return None
+    if kty not in ("RSA", "EC", "OKP", "oct"):
+        return f"{who} has key type {kty[:40]}"
+    if use == "enc":
+        return f"{who} is an encryption key (use 'enc')"
+    if use is not None and use != "sig":
+        return f"{who} has use {use[:40]!r}, not 'sig'"
+    if ops is not None and "verify" not in ops:
+        listed = ", ".join(repr(op[:40]) for op in ops[:8]) or "none"
+        return f"{who} has key_ops {listed}, without 'verify'"
+    crv = jwk.get("crv")
+    if kty == "EC" and isinstance(crv, str) and crv not in EC_CURVES:
+        return f"{who} is on the curve {crv[:40]}, which JOSE does not sign with"
+    if kty == "OKP" and isinstance(crv, str) and crv not in _SIGNING_OKP:
+        if crv in _AGREEMENT_OKP:
+            return f"{who} is an {crv} key-agreement key"
+        return f"{who} has the OKP curve {crv[:40]}, which JOSE does not sign with"
+    alg = jwk.get("alg")
+    if isinstance(alg, str) and alg not in ALL_ALGORITHMS and alg.lower() != "none":
+        return f"{who} has alg {alg[:40]!r}, not a signature algorithm Tokendesk verifies"
+    return None
 
 
 def _b64int(jwk: dict[str, Any], name: str) -> int:
@@ -181,15 +278,15 @@ def _b64bytes(jwk: dict[str, Any], name: str) -> bytes:
         raise UnusableKey(f"the JWK member {name!r} is not base64url") from exc
 
 
-def _from_jwk(jwk: Any, index: int | None = None) -> Key:
+def _from_jwk(jwk: Any, index: int | None = None, warnings: list[str] | None = None) -> Key:
     where = f"key {index + 1} of the set: " if index is not None else ""
     try:
-        return _from_jwk_inner(jwk)
+        return _from_jwk_inner(jwk, [] if warnings is None else warnings)
     except UnusableKey as exc:
         raise UnusableKey(where + exc.message) from None
 
 
-def _from_jwk_inner(jwk: Any) -> Key:
+def _from_jwk_inner(jwk: Any, warnings: list[str]) -> Key:
     if not isinstance(jwk, dict):
         raise UnusableKey("a JWK must be a JSON object")
     kty = jwk.get("kty")
@@ -197,16 +294,9 @@ def _from_jwk_inner(jwk: Any) -> Key:
     if kid is not None and not isinstance(kid, str):
         raise UnusableKey("the JWK kid is not a string")
     use = jwk.get("use")
-    if use is not None and not isinstance(use, str):
-        raise UnusableKey("the JWK use is not a string")
-    ops = jwk.get("key_ops")
-    if ops is not None and (not isinstance(ops, list)
-                            or not any(op in ("verify", "sign") for op in ops)):
-        use = use or "enc"  # key_ops without verify: not a signing key
-    if use is not None and use != "sig":
+    if use is not None and use != "sig":  # load_jwk_document sets these aside first
         raise KeySetRejected(
-            f"a key{kid_words(kid)} has use {use!r}, not 'sig': the set is refused as a whole "
-            "(a key meant for encryption must not verify signatures)"
+            f"a key{kid_words(kid)} has use {use!r}, not 'sig': it must not verify signatures"
         )
     alg = jwk.get("alg")
     if alg is not None and not isinstance(alg, str):

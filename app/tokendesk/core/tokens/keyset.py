@@ -2,8 +2,10 @@
 
 Each :class:`Key` is bound to exactly one algorithm family (RFC 8725 §3.1): an RSA key can never
 verify an HS* token, whatever the token's header says, because HS* is simply not in its
-``algorithms``. A :class:`KeySet` that mixes symmetric and asymmetric keys, repeats a ``kid``, or
-holds a key whose ``use`` is not ``sig`` is rejected as a whole (SECURITY.md item 10).
+``algorithms``. A :class:`KeySet` that mixes symmetric and asymmetric keys or repeats a ``kid`` is
+rejected as a whole (SECURITY.md item 10); keys that cannot verify (an encryption key, an unknown
+key type, a curve JOSE does not sign with) are set aside by the loaders and named in
+``set_aside``, and every verdict made with the set says so.
 """
 
 from __future__ import annotations
@@ -67,10 +69,13 @@ class Key:
 
 @dataclass(frozen=True)
 class KeySet:
-    """Keys the user trusts, checked as a whole. ``warnings`` are shown, not fatal."""
+    """Keys the user trusts, checked as a whole. ``warnings`` are shown, not fatal;
+    ``set_aside`` says, for each key of the source the set was read from that cannot verify
+    signatures, why (``"kid 'kc-enc' is an encryption key (use 'enc')"``)."""
 
     keys: tuple[Key, ...]
     warnings: tuple[str, ...] = ()
+    set_aside: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_set(self.keys)
@@ -85,8 +90,20 @@ class KeySet:
     def kids(self) -> tuple[str, ...]:
         return tuple(k.kid for k in self.keys if k.kid)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a verdict made with this set says about it: the keys set aside, then the
+        warnings ("2 keys set aside: kid 'kc-enc' is an encryption key; ...")."""
+        notes = list(self.warnings)
+        if self.set_aside:
+            count = len(self.set_aside)
+            notes.insert(0, f"{count} key{'s' if count > 1 else ''} set aside: "
+                         + "; ".join(self.set_aside))
+        return tuple(notes)
+
     def merged(self, other: KeySet) -> KeySet:
-        return KeySet(self.keys + other.keys, self.warnings + other.warnings)
+        return KeySet(self.keys + other.keys, self.warnings + other.warnings,
+                      self.set_aside + other.set_aside)
 
 
 def _check_set(keys: Sequence[Key]) -> None:

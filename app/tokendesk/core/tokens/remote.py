@@ -7,7 +7,6 @@ once, rate-limited, so a provider's key rotation is picked up (SECURITY.md item 
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -15,7 +14,7 @@ from ..errors import ResponseError, UnusableKey
 from ..oauth.discovery import Discovery
 from ..oauth.http import HttpClient
 from ..timefmt import Clock
-from .keys import KeySet, load_keys
+from .keys import KeySet, load_jwk_document
 from .verify import Check, Verification, verify, with_issuer_trust
 
 __all__ = ["RemoteKeys"]
@@ -92,16 +91,11 @@ def _unknown_kid(result: Verification) -> bool:
 
 
 def _signing_keys(body: Any, url: str) -> KeySet:
-    """A published JWKS: keys marked for encryption are set aside (with a note), since
-    providers such as Keycloak publish both in one set; everything else is checked as usual."""
+    """A published JWKS, read like any other (SECURITY.md item 10): keys the core cannot verify
+    with -- the encryption keys Keycloak and Entra publish beside their signing keys, a
+    post-quantum or secp256k1 key -- are set aside and named in every verdict."""
     if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
         raise ResponseError(f"{url} did not return a JWK set (an object with 'keys')")
-    signing = [k for k in body["keys"] if not (isinstance(k, dict) and k.get("use") == "enc")]
-    skipped = len(body["keys"]) - len(signing)
-    if not signing:
+    if not body["keys"]:
         raise UnusableKey(f"{url} publishes no signing keys")
-    keys = load_keys(json.dumps({"keys": signing}))
-    if skipped:
-        note = f"{skipped} encryption key(s) in the published set were set aside"
-        return KeySet(keys.keys, (*keys.warnings, note))
-    return keys
+    return load_jwk_document(body)

@@ -26,13 +26,15 @@ from .model import Finding, TokenKind
 from .parse import StrictJWS, parse_strict
 from .signatures import check_signature
 
-__all__ = ["ISSUER_TRUST", "Check", "Verification", "left_half_hash", "verify",
+__all__ = ["ISSUER_TRUST", "KEY_SET", "Check", "Verification", "left_half_hash", "verify",
            "with_issuer_trust"]
 
 #: The check that says whether keys fetched from an issuer came from one the user trusts
 #: (SECURITY.md 5a): an issuer given by the user, or a vault client's, and not merely the
 #: ``iss`` the token names.
 ISSUER_TRUST = "issuer trust"
+#: A note about the key set the verdict was made with: keys set aside, keys read leniently.
+KEY_SET = "key set"
 
 
 class Check(NamedTuple):
@@ -176,8 +178,13 @@ def verify(
     if skew < 0:
         raise InvalidInput(f"the leeway must not be negative (got {skew:g} s)")
     try:
-        return _verify(text, keys, algorithms, issuer, audience, when, skew,
-                       expected_kind, client_id, nonce, access_token, code)
+        result = _verify(text, keys, algorithms, issuer, audience, when, skew,
+                         expected_kind, client_id, nonce, access_token, code)
+        if isinstance(keys, KeySet) and (keys.warnings or keys.set_aside):
+            # SECURITY.md 10: the verdict names the keys set aside (and the set's warnings)
+            result = result._replace(checks=(*result.checks, *(
+                Check(KEY_SET, True, note) for note in keys.notes)))
+        return result
     except Exception as exc:  # noqa: BLE001 - SECURITY.md 4: anything unexpected is invalid
         return _refused(
             Check("internal", False, f"verification failed unexpectedly ({type(exc).__name__})"),
