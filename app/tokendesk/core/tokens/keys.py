@@ -87,31 +87,58 @@ def load_keys(data: str | bytes) -> KeySet:
 def load_secret(secret: str | bytes, encoding: str = "text", *, kid: str | None = None) -> KeySet:
     """An HMAC secret given as text (UTF-8), ``base64`` or ``base64url``.
 
-    Text that is really a public or private key (PEM, OpenSSH, certificate, a JWK of an
-    asymmetric key, DER) is refused: using a public key as an HMAC secret is the classic
-    algorithm-confusion attack (CVE-2017-11424, CVE-2022-29217).
+    A secret that is really a public or private key is refused, in every encoding: PEM,
+    OpenSSH, certificate, a JWK or JWKS of an asymmetric key, DER, or base64 of any of these
+    (given as text or decoded with ``--secret-encoding base64``). Using a public key as an HMAC
+    secret is the classic algorithm-confusion attack (CVE-2017-11424, CVE-2022-29217).
     """
     if isinstance(secret, str):
-        stripped = secret.strip()
-        if _ASYMMETRIC_TEXT.search(stripped) or _is_asymmetric_jwk_text(stripped):
-            raise UnusableKey(
-                "this secret is a public or private key, not a shared secret: HMAC with a "
-                "public key is the algorithm-confusion attack (RFC 8725 §2.1); give it as a key"
-            )
         if encoding == "text":
             value = secret.encode("utf-8")
         elif encoding in ("base64", "base64url"):
-            value = _decode_b64_secret(stripped)
+            _refuse_key_material(secret.encode("utf-8", "replace"))
+            value = _decode_b64_secret(secret.strip())
         else:
             raise UnusableKey(f"unknown secret encoding {encoding!r}: use text, base64, base64url")
     else:
         value = bytes(secret)
-    if _is_der_key(value):
-        raise UnusableKey(
-            "this secret is a DER-encoded public key or certificate, not a shared secret: "
-            "refused (algorithm confusion, RFC 8725 §2.1)"
-        )
+    _refuse_key_material(value)
     return KeySet((hmac_key(value, source="secret", kid=kid, alg=None),))
+
+
+_CONFUSION = "(algorithm confusion, RFC 8725 §2.1): give it as a key, not as a shared secret"
+
+
+def _refuse_key_material(value: bytes, what: str = "this secret") -> None:
+    """Raise :class:`UnusableKey` when ``value`` -- bytes meant as an HMAC secret -- is, or
+    encodes, an asymmetric key: PEM, OpenSSH, a JWK/JWKS of a public key, DER, or base64 (or
+    base64url) of any of those. SECURITY.md item 3, in every encoding."""
+    reason = _key_material(value)
+    if reason is None and value[:1] != b"\x30":
+        text = value.decode("ascii", "ignore").strip()
+        if 40 <= len(text) and re.fullmatch(r"[A-Za-z0-9+/_\-=\s]+", text):
+            body = re.sub(r"\s+", "", text).rstrip("=").replace("+", "-").replace("/", "_")
+            try:
+                inner = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            except (binascii.Error, ValueError):
+                inner = b""
+            reason = _key_material(inner) if inner else None
+            if reason:
+                reason = "base64 of " + reason
+    if reason:
+        raise UnusableKey(f"{what} is {reason}, not a shared secret: HMAC with a public key is "
+                          f"refused {_CONFUSION}")
+
+
+def _key_material(value: bytes) -> str | None:
+    text = value.decode("utf-8", "ignore").strip().lstrip("\ufeff")
+    if _ASYMMETRIC_TEXT.search(text):
+        return "a PEM or OpenSSH key or certificate"
+    if _is_asymmetric_jwk_text(text):
+        return "a JWK of a public or private key"
+    if _is_der_key(value):
+        return "a DER-encoded key or certificate"
+    return None
 
 
 def _decode_b64_secret(text: str) -> bytes:
@@ -131,13 +158,15 @@ def _is_asymmetric_jwk_text(text: str) -> bool:
         return False
     if isinstance(doc, dict) and isinstance(doc.get("keys"), list):
         return any(isinstance(k, dict) and k.get("kty") != "oct" for k in doc["keys"])
-    return isinstance(doc, dict) and doc.get("kty") in ("RSA", "EC", "OKP")
+    return isinstance(doc, dict) and "kty" in doc and doc["kty"] != "oct"
 
 
 def _is_der_key(value: bytes) -> bool:
     if value[:1] != b"\x30" or len(value) < 32:
         return False
-    for loader in (serialization.load_der_public_key, x509.load_der_x509_certificate):
+    loaders: tuple[Any, ...] = (serialization.load_der_public_key, x509.load_der_x509_certificate,
+                                lambda der: serialization.load_der_private_key(der, None))
+    for loader in loaders:
         try:
             loader(value)
             return True
@@ -302,7 +331,9 @@ def _from_jwk_inner(jwk: Any, warnings: list[str]) -> Key:
     if alg is not None and not isinstance(alg, str):
         raise UnusableKey("the JWK alg is not a string")
     if kty == "oct":
-        return hmac_key(_b64bytes(jwk, "k"), source="JWK", kid=kid, alg=alg, use=use)
+        secret = _b64bytes(jwk, "k")
+        _refuse_key_material(secret, "the oct JWK's k")
+        return hmac_key(secret, source="JWK", kid=kid, alg=alg, use=use)
     if kty == "RSA":
         try:
             public = rsa.RSAPublicNumbers(_b64int(jwk, "e"), _b64int(jwk, "n")).public_key()
