@@ -57,6 +57,43 @@ def read_file(path: str, what: str) -> bytes:
     return data
 
 
+def read_secret_arg(args: Any, stdin_used_by: str | None) -> str | bytes | None:
+    """The secret of ``--secret-stdin``, ``--secret-file`` or ``--secret`` (None without one).
+    ``stdin_used_by`` names what else would read standard input (the token), if anything.
+
+    Read from standard input or a file, one trailing line ending is dropped (``echo`` and
+    editors add one) and the rest is kept as it is: text when it is UTF-8, bytes otherwise.
+    """
+    if getattr(args, "secret_stdin", False):
+        if stdin_used_by:
+            raise UsageError(f"--secret-stdin reads standard input, and so does {stdin_used_by}: "
+                             "give that as an argument (or use --secret-file)")
+        if sys.stdin is None or sys.stdin.closed:
+            raise UsageError("--secret-stdin: no standard input to read")
+        data = sys.stdin.buffer.read(1 << 20) if hasattr(sys.stdin, "buffer") \
+            else sys.stdin.read(1 << 20)
+        return _secret_value(data, "--secret-stdin")
+    if getattr(args, "secret_file", None) is not None:
+        return _secret_value(read_file(args.secret_file, "--secret-file"), "--secret-file")
+    secret: str | None = getattr(args, "secret", None)
+    return secret
+
+
+def _secret_value(data: str | bytes, what: str) -> str | bytes:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    for ending in (b"\r\n", b"\n"):
+        if data.endswith(ending):
+            data = data[: -len(ending)]
+            break
+    if not data:
+        raise UsageError(f"{what}: the secret is empty")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def read_json_arg(value: str, what: str) -> Any:
     if value == "-":
         text = stdin_text(what)

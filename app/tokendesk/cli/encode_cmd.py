@@ -11,7 +11,7 @@ from typing import Any
 from tokendesk.core.errors import TokendeskError
 
 from . import EXIT_OK, EXIT_USAGE
-from .common import UsageError, error, print_json, read_file, read_json_arg
+from .common import UsageError, error, print_json, read_file, read_json_arg, read_secret_arg
 
 
 def _claims(args: argparse.Namespace) -> Any:
@@ -46,6 +46,7 @@ def run_encode(args: argparse.Namespace) -> int:
     from tokendesk.core.tokens.encode import SigningKey, encode, load_signing_key, resign
 
     try:
+        secret = read_secret_arg(args, "--claims -" if args.claims == "-" else None)
         claims = _claims(args)
         header = read_json_arg(args.header, "--header") if args.header else None
         if header is not None and not isinstance(header, dict):
@@ -53,8 +54,9 @@ def run_encode(args: argparse.Namespace) -> int:
         key: SigningKey | None
         if args.unsecured:
             key = None
-        elif args.secret is not None:
-            key = SigningKey(args.alg or "HS256", args.secret.encode("utf-8"), args.kid)
+        elif secret is not None:
+            raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+            key = SigningKey(args.alg or "HS256", raw, args.kid)
         else:
             key = load_signing_key(read_file(args.key, "--key").decode("utf-8", "replace"),
                                    args.alg)

@@ -88,7 +88,7 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--key", metavar="FILE",
                      help="PEM public key, certificate or private key, JWK or JWKS")
-    src.add_argument("--secret", metavar="TEXT", help="an HMAC shared secret")
+    _secret_args(src, "an HMAC shared secret")
     src.add_argument("--jwks-url", metavar="URL", help="fetch the key set from this URL")
     src.add_argument("--issuer-keys", action="store_true",
                      help="fetch the keys the issuer publishes (OpenID discovery): the issuer "
@@ -113,6 +113,20 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _secret_args(group: argparse._MutuallyExclusiveGroup, what: str) -> None:
+    """``--secret-stdin`` and ``--secret-file``: a secret never travels on the command line,
+    where ``ps`` shows it to every user (SECURITY.md 36). ``--secret TEXT`` stays for
+    compatibility."""
+    group.add_argument("--secret-stdin", action="store_true",
+                       help=f"read {what} from standard input (one trailing newline dropped); "
+                       "give the token as an argument")
+    group.add_argument("--secret-file", metavar="FILE",
+                       help=f"read {what} from FILE (one trailing newline dropped)")
+    group.add_argument("--secret", metavar="TEXT",
+                       help=f"{what} on the command line (visible to every user in the "
+                       "process list: prefer --secret-stdin or --secret-file)")
+
+
 def _decrypt_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("token", nargs="?", default="-")
     p.add_argument("--key", metavar="FILE", help="private JWK, PEM private key")
@@ -128,7 +142,7 @@ def _encode_args(p: argparse.ArgumentParser) -> None:
                    help="edit and re-sign this token (its claims, updated by --claims/--set)")
     kgroup = p.add_mutually_exclusive_group(required=True)
     kgroup.add_argument("--key", metavar="FILE", help="private key: PEM or private JWK")
-    kgroup.add_argument("--secret", metavar="TEXT", help="HMAC secret")
+    _secret_args(kgroup, "the HMAC secret")
     kgroup.add_argument("--unsecured", action="store_true", help="alg none (never accepted)")
     p.add_argument("--alg", help="the algorithm (default: from the key)")
     p.add_argument("--kid", help="kid header")

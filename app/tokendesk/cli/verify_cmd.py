@@ -10,7 +10,7 @@ from tokendesk.core.errors import TokendeskError
 from tokendesk.core.tokens.extract import strip_transport
 
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from .common import UsageError, fail, print_json, read_file, read_token_arg, stdin_text
+from .common import UsageError, fail, print_json, read_file, read_secret_arg, read_token_arg, stdin_text
 
 if TYPE_CHECKING:
     from tokendesk.core.tokens.verify import Verification
@@ -22,14 +22,17 @@ def run(args: argparse.Namespace) -> int:
 
     untrusted: str | None = None  # keys fetched from the issuer the token names itself
     try:
+        secret = read_secret_arg(args, "the token" if args.token in (None, "-") else None)
         token = strip_transport(read_token_arg(args.token).rstrip("\r\n"))
         options = dict(algorithms=args.alg, issuer=_trusted_issuer(args), audience=args.aud,
                        now=args.now, leeway=args.leeway, expected_kind=args.expect,
                        client_id=args.client_id, nonce=args.nonce)
         if args.key is not None:
             result = verify(token, load_keys(read_file(args.key, "--key")), **options)
-        elif args.secret is not None:
-            result = verify(token, load_secret(args.secret, args.secret_encoding), **options)
+        elif secret is not None:
+            if isinstance(secret, bytes) and args.secret_encoding in ("base64", "base64url"):
+                raise UsageError(f"the secret is not {args.secret_encoding} text")
+            result = verify(token, load_secret(secret, args.secret_encoding), **options)
         else:
             result, untrusted = _verify_remote(token, args, options)
     except (UsageError, TokendeskError) as exc:
