@@ -19,7 +19,8 @@ import httpx
 
 from ..errors import InsecureEndpoint, NetworkError, OutcomeUnknown, ResponseError
 
-__all__ = ["MAX_BODY", "HttpClient", "JsonResponse", "check_url", "is_loopback"]
+__all__ = ["MAX_BODY", "HttpClient", "JsonResponse", "check_url", "is_loopback", "origin",
+           "same_origin"]
 
 MAX_BODY = 1 << 20
 DEFAULT_TIMEOUT = 10.0
@@ -33,6 +34,32 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """The (scheme, host, port) of an http(s) URL, the port made explicit (RFC 6454); None
+    for anything else: another scheme, no host, a port that is not a number, or user
+    information in the authority (``https://api.example@evil.example/``)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:
+        return None
+    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme]
+
+
+def same_origin(url: str, base: str) -> bool:
+    """True when ``url`` has exactly the scheme, host and port of ``base`` (SECURITY.md 36:
+    a credential goes only to its own origin; a string prefix is not an origin check)."""
+    mine = origin(url)
+    return mine is not None and mine == origin(base)
 
 
 def check_url(url: str) -> None:

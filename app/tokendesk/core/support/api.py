@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from ..errors import AdminError, MissingScope, NotFound, ProviderError, RateLimited
 from ..oauth.client import TokenResponse
-from ..oauth.http import HttpClient, JsonResponse
+from ..oauth.http import HttpClient, JsonResponse, same_origin
 from .model import Progress
 
 __all__ = ["AdminApi", "MachineToken"]
@@ -122,8 +122,14 @@ class AdminApi:
 
     def call(self, method: str, path_or_url: str, params: dict[str, Any] | None = None, *,
              progress: Progress | None = None) -> JsonResponse:
-        url = (path_or_url if path_or_url.startswith(("http://", "https://"))
-               else self.url(path_or_url, params))
+        if "://" in path_or_url[:12] or path_or_url.startswith("//"):
+            url = path_or_url
+            if not same_origin(url, self.base_url):  # SECURITY.md 36: the token stays home
+                raise AdminError(f"{self.provider} pointed at {url[:200]}, another origin than "
+                                 f"its admin API ({self.base_url}): not followed, so the "
+                                 "machine token is not sent there")
+        else:
+            url = self.url(path_or_url, params)
         refreshed = False
         for _attempt in range(_MAX_RETRIES + 1):
             pause = self._pause_until - self.clock()

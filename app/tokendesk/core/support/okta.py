@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..errors import AdminError
+from ..oauth.http import same_origin
 from .connector import Connector
 from .model import AdminItem, AdminUser, Outcome, Progress, ts
 
@@ -36,6 +37,16 @@ __all__ = ["Okta"]
 
 _PAGE = 200
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+def _within(url: str, base: str) -> bool:
+    """``url`` is on the origin of ``base`` (scheme, host and port compared exactly, SECURITY.md
+    36) and under its path: a string prefix would let ``http://localhost:38769/`` pass for
+    ``http://localhost``."""
+    if not same_origin(url, base):
+        return False
+    path, root = urlsplit(url).path, urlsplit(base).path.rstrip("/")
+    return path == root or path.startswith(root + "/")
 
 
 def _user(u: dict[str, Any]) -> AdminUser:
@@ -78,8 +89,9 @@ class Okta(Connector):
             records = [x for x in body if isinstance(x, dict)] if isinstance(body, list) else []
             found = _NEXT.search(response.headers.get("link", ""))
             nxt = found.group(1) if found else None
-            if nxt and not nxt.startswith(self.api.base_url):
-                raise AdminError(f"Okta's next-page link points elsewhere ({nxt}): not followed")
+            if nxt and not _within(nxt, self.api.base_url):
+                raise AdminError(f"Okta's next-page link points elsewhere ({nxt[:200]}): not "
+                                 "followed (another scheme, host, port or path than its API)")
             return records, nxt
 
         return list(self._pages(lambda: page(None), page, label, progress))
