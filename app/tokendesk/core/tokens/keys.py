@@ -346,8 +346,17 @@ def _from_jwk_inner(jwk: Any, warnings: list[str]) -> Key:
             raise UnusableKey(f"the EC curve {crv!r} is not one JOSE signs with (P-256/384/521)")
         curve_cls, _, size = EC_CURVES[crv]
         x, y = _b64bytes(jwk, "x"), _b64bytes(jwk, "y")
-        if len(x) != size or len(y) != size:
+        if len(x) > size or len(y) > size or not x or not y:
             raise UnusableKey(f"the {crv} coordinates must be {size} bytes each")
+        if len(x) < size or len(y) < size:
+            # RFC 7518 §6.2.1.2 says full length; authlib leaves leading zero bytes out (for
+            # P-521 often). node jose, jwcrypto and joserfc read such keys: so does Tokendesk,
+            # and says so in every verdict.
+            short = " and ".join(f"{n} ({len(v)} bytes)" for n, v in (("x", x), ("y", y))
+                                 if len(v) < size)
+            warnings.append(f"the {crv} key{kid_words(kid)} has {short} shorter than the "
+                            f"{size} bytes RFC 7518 asks for (leading zero bytes left out): "
+                            "read left-padded with zeros")
         try:
             public_ec = ec.EllipticCurvePublicNumbers(
                 int.from_bytes(x, "big"), int.from_bytes(y, "big"), curve_cls()
