@@ -276,3 +276,47 @@ def test_a_replay_is_reported_for_what_was_observed(session):
         down = replay(session.exchange, "bob")
         assert down.outcomes[0].result == "server error"
         assert [e["operation"] for e in vault.index.exchanges("bob")].count("replay") == 3
+
+
+def test_a_refresh_killed_while_its_answer_is_on_the_wire_is_reported_not_silent(
+        tmp_path, secret_service):
+    """The server may have rotated; the answer never arrived. Nothing can recover that token,
+    but the next opening says a refresh was interrupted instead of nothing."""
+    import os
+    import signal
+
+    from tokendesk.core.vault import Vault
+
+    home = tmp_path / "home"
+    env = {**os.environ, "TOKENDESK_HOME": str(home)}
+    vault = Vault(home, KeyringStore(home, secret_service.backend()))
+    with LocalServer() as server:
+        _fake_server_client(vault, server)
+        vault.add_credential("bob", "faulty", TokenSet("rt-bob-1"))
+        vault.close()
+        import threading
+
+        arrived = threading.Event()
+
+        def slow(_request) -> Reply:
+            arrived.set()  # the request reached the server, which answers too late
+            return Reply(200, {"access_token": "at", "token_type": "Bearer",
+                               "refresh_token": "rt-bob-2"}, delay=30)
+
+        server.route("/token", slow)
+        script = subprocess.Popen([sys.executable, "-m", "tokendesk", "refresh", "bob"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert arrived.wait(60)
+        finally:
+            script.send_signal(signal.SIGKILL)
+            script.communicate(timeout=30)
+    reopened = Vault(home, KeyringStore(home, secret_service.backend()))
+    try:
+        cred = reopened.credential("bob")
+        assert cred.status == Status.UNKNOWN and reopened.index.pending_slots() == []
+        entry = reopened.index.audit_log("bob")[0]
+        assert entry.action == "interrupted" and "may have retired" in entry.detail
+        assert reopened.refresh_token("bob") == "rt-bob-1"  # what is known is kept
+    finally:
+        reopened.close()

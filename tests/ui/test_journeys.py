@@ -207,3 +207,32 @@ def test_an_edited_client_secret_is_used_by_the_next_refresh_in_the_app(
     win.exchange_controller.refresh("alice")
     qtbot.waitUntil(lambda: len(messages) == 3, timeout=30_000)
     assert messages[2] == "ok"
+
+
+def test_quitting_during_a_refresh_waits_for_its_answer_and_keeps_the_new_token(
+        cli, start_app, qtbot):
+    """Ctrl+Q while a refresh is on the wire: the server rotates, so its answer must be stored
+    before the vault closes."""
+    from tests.helpers.http_server import LocalServer, Reply
+
+    with LocalServer() as server:
+        cli("client", "add", "slow", "--issuer", server.url + "/", "--client-id", "c",
+            "--auth-method", "none", "--token-endpoint", server.url + "/token")
+        cli("vault", "add", "bob", "--client", "slow", "--refresh-token-stdin", stdin="rt-bob-1")
+        arrived = __import__("threading").Event()
+
+        def slow(_request):
+            arrived.set()
+            return Reply(200, {"access_token": "at-2", "token_type": "Bearer",
+                               "refresh_token": "rt-bob-2"}, delay=1.0)
+
+        server.route("/token", slow)
+        win = start_app()
+        qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=15_000)
+        win.exchange_controller.refresh("bob")
+        assert arrived.wait(30)
+        win.close()  # as Ctrl+Q does
+        assert win.isVisible() and "Closing once" in win.status_text.text()
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=30_000)
+    shown = cli("vault", "show", "bob", "--reveal").stdout
+    assert "rt-bob-2" in shown and "rt-bob-1" not in shown

@@ -424,6 +424,19 @@ class MainWindow(QMainWindow):
                 self.settings.get("network/ca_bundle") or None)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.tasks.side_effects_running:
+            # a refresh in flight: its answer may carry a rotated refresh token, which must be
+            # stored before the vault closes (the server has already retired the old one)
+            self.exchange_controller.cancel()  # a sign-in waiting for the browser gives up
+            if self.expiry_controller is not None:
+                self.expiry_controller.stop()  # and no new auto-refresh starts
+            self.show_status("Closing once the exchanges still running have finished and "
+                             "stored what the server answered…")
+            if not getattr(self, "_closing", False):
+                self._closing = True
+                self.tasks.busy_changed.connect(self._close_when_done)
+            event.ignore()
+            return
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.set_geometry("inspector_splitter",
                                    QByteArray(self.inspector.splitter.saveState()))
@@ -436,6 +449,11 @@ class MainWindow(QMainWindow):
         self.tasks.finished_all.connect(self.session.close)  # once running work has reported
         self.tasks.close_when_idle()
         super().closeEvent(event)
+
+    @Slot(bool)
+    def _close_when_done(self, _busy: bool) -> None:
+        if not self.tasks.side_effects_running:
+            self.close()
 
     def prefetch(self) -> None:
         """After the first paint: load the verification modules in the background, so the

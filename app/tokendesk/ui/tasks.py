@@ -97,6 +97,11 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         return bool(self._callbacks)
 
+    @property
+    def side_effects_running(self) -> bool:
+        """Whether a task with side effects (``keep=True``) is still running."""
+        return bool(self._kept)
+
     def submit(
         self,
         key: str,

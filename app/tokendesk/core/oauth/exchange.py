@@ -227,7 +227,13 @@ class Exchange:
             if not sendable(old):
                 raise ResponseError(f"the stored refresh token of {name} is not valid text (the "
                                     "server sent it so): it cannot be sent back; sign in again")
-            response, retried = self._send_refresh(name, oauth, old, scope, resource, record)
+            slot = self.vault.begin_rotation(name)  # a crash from here on is noticed
+            try:
+                response, retried = self._send_refresh(name, oauth, old, scope, resource,
+                                                       record)
+            except BaseException:
+                self.vault.abandon_rotation(name)  # the outcome is reported: no mark needed
+                raise
             # SECURITY.md 19: the new refresh token is stored before anything else in the
             # answer is checked or used; the server has already retired the old one
             tokens = TokenSet.from_response(response.raw)
@@ -235,8 +241,9 @@ class Exchange:
             if skew is not None:
                 tokens.server_time = self.clock() + skew
             try:
-                rotated = self.vault.store_tokens(name, tokens, defer_delete=True)
+                rotated = self.vault.store_tokens(name, tokens, defer_delete=True, slot=slot)
             except VaultError as exc:
+                self.vault.abandon_rotation(name)
                 lost = ("the server's new refresh token could not be stored "
                         f"({exc.message}); the old one is no longer valid at a rotating "
                         "server: sign in again")

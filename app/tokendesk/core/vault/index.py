@@ -472,7 +472,7 @@ class Index:
         allowed = {"status", "subject", "scope", "refresh_fp", "access_fp", "id_fp",
                    "access_expires_at", "id_expires_at", "refresh_expires_at",
                    "refresh_expiry_kind", "last_refreshed_at", "rotation_count", "notes",
-                   "has_access_token", "has_id_token", "auto_refresh"}
+                   "has_access_token", "has_id_token", "auto_refresh", "pending_slot"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not a credential field: {sorted(unknown)}")

@@ -410,15 +410,28 @@ class Vault:
         self.credential(name)
         self.index.update_credential(name, notes=notes)
 
+    def begin_rotation(self, name: str) -> str:
+        """Before a refresh is sent: name the slot its answer will go to, as pending. A crash
+        before the answer is stored leaves the mark, and the vault's next opening says that a
+        refresh was interrupted (the server may have retired the token) instead of nothing."""
+        slot = _new_slot()
+        self.index.set_pending_slot(name, slot)
+        return slot
+
+    def abandon_rotation(self, name: str) -> None:
+        """The refresh begun with :meth:`begin_rotation` ended without an answer to store."""
+        self.index.set_pending_slot(name, None)
+
     def store_tokens(self, name: str, tokens: TokenSet, *,
                      on_step: Callable[[str], None] | None = None,
-                     defer_delete: bool = False) -> bool:
+                     defer_delete: bool = False, slot: str | None = None) -> bool:
         """Store the result of a refresh. A new refresh token goes through the rotation protocol
         with the access and ID tokens beside it; an absent or unchanged one keeps the old
         (SECURITY.md 19–20). Returns whether the refresh token rotated.
 
         ``defer_delete``: delete the old slot on a background thread (an exchange's answer does
-        not wait for it; :meth:`finish_pending` and the next rotation wait for it)."""
+        not wait for it; :meth:`finish_pending` and the next rotation wait for it). ``slot``:
+        the one :meth:`begin_rotation` named."""
         cred = self.credential(name)
         current = self._slot_tokens(cred)
         old_refresh = current[REFRESH_TOKEN]
@@ -440,11 +453,13 @@ class Vault:
         audit = (("rotated", f"refresh {cred.refresh_fp} -> {new_fp}", self.actor) if rotated
                  else ("refreshed", f"refresh token kept ({new_fp})", self.actor))
         if doc == current:  # nothing new to keep: the index alone changes
+            if slot is not None:
+                fields["pending_slot"] = None
             self.index.update_credential(name, **fields)
             self.index.audit(*audit[:2], self.actor)
             return False
         self._switch(cred, doc, rotated, fields, audit, on_step or (lambda _s: None),
-                     defer_delete)
+                     defer_delete, slot)
         return rotated
 
     def restore_tokens(self, name: str, before: Credential, tokens: dict[str, str],
@@ -480,12 +495,14 @@ class Vault:
 
     def _switch(self, cred: Credential, doc: dict[str, str], rotation: bool,
                 fields: dict[str, Any], audit: tuple[str, str, str],
-                on_step: Callable[[str], None], defer_delete: bool) -> None:
+                on_step: Callable[[str], None], defer_delete: bool,
+                slot: str | None = None) -> None:
         service = f"tokendesk/credential/{cred.uid}"
         legacy = cred.uid in self._legacy  # (its slot was read just before: store_tokens)
         self._wait_deleting(cred.uid)
-        slot = _new_slot()
-        self.index.set_pending_slot(cred.name, slot)  # findable if a crash comes next
+        if slot is None:
+            slot = _new_slot()
+            self.index.set_pending_slot(cred.name, slot)  # findable if a crash comes next
         try:
             self._write_slot(service, slot, doc, on_step)
         except VaultError:
@@ -573,7 +590,13 @@ class Vault:
         except VaultCorrupt:
             doc = None
         if doc is None:
+            # a refresh was sent and its process ended before the answer was stored: the
+            # server may have retired the token this vault still holds. Say so.
             self.index.set_pending_slot(name, None)
+            self.index.update_credential(name, status=Status.UNKNOWN)
+            self.index.audit("interrupted", name, "a refresh was interrupted before its answer "
+                             "was stored: a rotating server may have retired the stored refresh "
+                             "token; if the next refresh is refused, sign in again", self.actor)
             return 0
         cred = self.credential(name)
         old_refresh = self._slot_tokens(cred)[REFRESH_TOKEN] if self._readable(cred) else None
