@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from ..errors import InvalidInput, UnsupportedAlgorithm, UnusableKey
 from .b64 import b64url_encode
-from .jwe import load_decryption_key
+from .jwe import JweKey, load_decryption_key
 from .keycheck import jwk_from_public_key, thumbprint
 from .keyset import EC_CURVES, HMAC_ALGS, RSA_ALGS
 from .parse import parse_compact
@@ -139,6 +139,8 @@ def load_signing_key(data: str | bytes, alg: str | None = None) -> SigningKey:
     if isinstance(data, bytes) and alg and alg.startswith("HS"):
         return SigningKey(alg, data)
     private = load_decryption_key(data)
+    if isinstance(private, JweKey):  # a JWK: the private key itself signs
+        private = private.key
     kid = None
     if isinstance(data, str) and data.strip().startswith("{"):
         doc = json.loads(data)

@@ -30,7 +30,7 @@ from .b64 import b64url_decode, is_b64url, is_canonical, non_canonical_message
 from .keys import EC_CURVES
 from .parse import DuplicateMember, loads_no_duplicates
 
-__all__ = ["Decrypted", "decrypt", "load_decryption_key"]
+__all__ = ["Decrypted", "JweKey", "decrypt", "load_decryption_key"]
 
 _ENC_KEY_BYTES = {"A128GCM": 16, "A192GCM": 24, "A256GCM": 32,
                   "A128CBC-HS256": 32, "A192CBC-HS384": 48, "A256CBC-HS512": 64}
@@ -53,8 +53,35 @@ class Decrypted:
             return None
 
 
+@dataclass(frozen=True)
+class JweKey:
+    """A decryption key read from a JWK, with what the JWK says it may do (SECURITY.md 25a):
+    its own ``alg`` must equal the token's, its ``use``/``key_ops`` must allow decryption."""
+
+    key: Any = field(repr=False)
+    alg: str | None = None
+    use: str | None = None
+    key_ops: tuple[str, ...] | None = None
+    kid: str | None = None
+
+    def __getattr__(self, name: str) -> Any:  # key_size, curve...: as the key itself
+        if name == "key":
+            raise AttributeError(name)
+        return getattr(self.key, name)
+
+
+#: key_ops that allow a JWE to be decrypted (RFC 7517 §4.3): the content key is unwrapped,
+#: derived (ECDH-ES) or used directly (dir).
+_DECRYPT_OPS = frozenset({"decrypt", "unwrapKey", "deriveKey", "deriveBits"})
+_SIG_OPS = frozenset({"sign", "verify"})
+_ENC_OPS = frozenset({"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"})
+#: Header parameters a JWE may list in ``crit`` that Tokendesk understands: none.
+_UNDERSTOOD_CRIT: frozenset[str] = frozenset()
+
+
 def load_decryption_key(data: str | bytes | dict[str, Any]) -> Any:
-    """A private JWK, a PEM private key, or raw key bytes (for dir and A*KW)."""
+    """A private JWK (as a :class:`JweKey`, keeping its ``alg``, ``use`` and ``key_ops``), a
+    PEM private key, or raw key bytes (for dir and A*KW)."""
     if isinstance(data, bytes) and not data.lstrip().startswith((b"{", b"-----")):
         return data
     if isinstance(data, bytes):
@@ -73,7 +100,60 @@ def load_decryption_key(data: str | bytes | dict[str, Any]) -> Any:
                 from None
     if not isinstance(data, dict):
         raise UnusableKey("the decryption key must be a JSON object (JWK)")
-    return _private_from_jwk(data)
+    return JweKey(_private_from_jwk(data), *_jwk_permissions(data))
+
+
+def _jwk_permissions(jwk: dict[str, Any]) -> tuple[str | None, str | None,
+                                                   tuple[str, ...] | None, str | None]:
+    """(alg, use, key_ops, kid) of a JWK; members of the wrong type, or a ``use`` that
+    contradicts ``key_ops`` (RFC 7517 §4.3), are :class:`UnusableKey`."""
+    alg, use, ops, kid = (jwk.get(n) for n in ("alg", "use", "key_ops", "kid"))
+    for name, value in (("alg", alg), ("use", use), ("kid", kid)):
+        if value is not None and not isinstance(value, str):
+            raise UnusableKey(f"the JWK {name} is not a string")
+    if ops is not None and (not isinstance(ops, list)
+                            or not all(isinstance(op, str) for op in ops)):
+        raise UnusableKey("the JWK key_ops is not an array of strings")
+    if use is not None and ops is not None:
+        allowed = _SIG_OPS if use == "sig" else _ENC_OPS if use == "enc" else None
+        if allowed is not None and not set(ops) <= allowed:
+            raise UnusableKey(f"the JWK has use {use!r} but key_ops "
+                              f"{', '.join(map(repr, ops))}: they disagree (RFC 7517 §4.3)")
+    return alg, use, None if ops is None else tuple(ops), kid
+
+
+def _check_key_for(key: JweKey, alg: str, enc: str) -> None:
+    """SECURITY.md 25a: the key's own alg, use and key_ops must allow this decryption. A
+    ``dir`` key may name the content encryption it is for (RFC 7520 §5.6 does)."""
+    if key.alg is not None and key.alg != alg and not (alg == "dir" and key.alg == enc):
+        raise DecryptionFailed(
+            f"the key is for {_short(key.alg)}, the token uses {_short(alg)}: refused (a key is "
+            "bound to one algorithm; RSA-OAEP keys must not fall back to RSA1_5, AES-GCM key "
+            "wrap keys must not unwrap AES-KW)")
+    if key.use is not None and key.use != "enc":
+        raise DecryptionFailed(f"the key has use {_short(key.use)}, not 'enc': it must not "
+                               "decrypt")
+    if key.key_ops is not None and not _DECRYPT_OPS & set(key.key_ops):
+        raise DecryptionFailed(
+            f"the key's key_ops ({', '.join(map(_short, key.key_ops)) or 'none'}) do not "
+            "allow decryption (decrypt, unwrapKey or deriveKey)")
+
+
+def _check_crit(header: dict[str, Any]) -> None:
+    """RFC 7515 §4.1.11 / RFC 7516 §4.1.13: crit is a non-empty array of strings, each a
+    header member that is present, not a registered one, and understood."""
+    if "crit" not in header:
+        return
+    crit = header["crit"]
+    if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
+        raise DecryptionFailed("crit must be a non-empty array of header parameter names: "
+                               "refused")
+    for name in crit:
+        if name not in header:
+            raise DecryptionFailed(f"crit lists {_short(name)}, which the header lacks: refused")
+        if name not in _UNDERSTOOD_CRIT:
+            raise DecryptionFailed(f"crit lists {_short(name)}, an extension Tokendesk does not "
+                                   "understand: refused (RFC 7516 §4.1.13)")
 
 
 def _b64(jwk: dict[str, Any], name: str) -> bytes:
@@ -162,8 +242,17 @@ def decrypt(text: str, key: Any, *, password: bytes | None = None) -> Decrypted:
     alg, enc = header.get("alg"), header.get("enc")
     if not isinstance(enc, str) or enc not in _ENC_KEY_BYTES:
         raise DecryptionFailed(f"unsupported content encryption {_short(enc)}")
+    if not isinstance(alg, str):
+        raise DecryptionFailed(f"unsupported key management algorithm {_short(alg)}")
+    _check_crit(header)
+    if isinstance(key, JweKey):
+        _check_key_for(key, alg, enc)
+        key = key.key
+    if enc.endswith("GCM") and len(raw[2]) != 12:
+        raise DecryptionFailed(f"the {enc} IV is {len(raw[2]) * 8} bits; AES-GCM IVs are 96 "
+                               "bits (RFC 7518 §5.3): refused")
     warnings: list[str] = []
-    cek = _content_key(header, str(alg), enc, raw[1], key, password, warnings)
+    cek = _content_key(header, alg, enc, raw[1], key, password, warnings)
     aad = parts[0].encode("ascii")
     plaintext = _decrypt_content(enc, cek, raw[2], raw[3], raw[4], aad)
     if header.get("zip") == "DEF":
@@ -199,6 +288,10 @@ def _content_key(header: dict[str, Any], alg: str, enc: str, wrapped: bytes, key
         if alg in ("A128GCMKW", "A192GCMKW", "A256GCMKW"):
             kek = _kek(key, int(alg[1:4]) // 8)
             iv, tag = b64url_decode(header["iv"]), b64url_decode(header["tag"])
+            if len(iv) != 12 or len(tag) != 16:
+                raise DecryptionFailed(f"{alg} needs a 96-bit iv and a 128-bit tag in the "
+                                       f"header (RFC 7518 §4.7); this has {len(iv) * 8} and "
+                                       f"{len(tag) * 8}")
             return AESGCM(kek).decrypt(iv, wrapped + tag, b"")
         if alg in ("RSA-OAEP", "RSA-OAEP-256", "RSA1_5"):
             if not isinstance(key, rsa.RSAPrivateKey):
