@@ -320,3 +320,17 @@ def test_a_refresh_killed_while_its_answer_is_on_the_wire_is_reported_not_silent
         assert reopened.refresh_token("bob") == "rt-bob-1"  # what is known is kept
     finally:
         reopened.close()
+
+
+def test_a_missing_ca_bundle_is_named_not_a_bare_exception(session, tmp_path):
+    from tokendesk.core.errors import InvalidInput
+
+    vault = session.require_vault()
+    vault.add_client(Client("c", "https://op.example/", "c", "none",
+                            endpoints={"token_endpoint": "https://op.example/token"}))
+    vault.add_credential("bob", "c", TokenSet("rt-bob-1"))
+    missing = str(tmp_path / "no-such-ca.pem")
+    session.configure_network(NetworkSettings(timeout=5.0, ca_bundle=missing))
+    with pytest.raises(InvalidInput, match=f"CA bundle {missing} does not exist"):
+        session.exchange.refresh("bob")
+    assert vault.refresh_token("bob") == "rt-bob-1"

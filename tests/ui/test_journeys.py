@@ -236,3 +236,22 @@ def test_quitting_during_a_refresh_waits_for_its_answer_and_keeps_the_new_token(
         qtbot.waitUntil(lambda: not win.isVisible(), timeout=30_000)
     shown = cli("vault", "show", "bob", "--reveal").stdout
     assert "rt-bob-2" in shown and "rt-bob-1" not in shown
+
+
+def test_changes_made_by_a_script_appear_in_the_open_window(cli, start_app, oidc_provider,
+                                                            qtbot):
+    _add_client(cli, oidc_provider, "basic", "tokendesk-basic")
+    win = start_app()
+    qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=15_000)
+    vault_rows = []
+    win.vault_controller.listed.connect(lambda rows: vault_rows.append({c.name for c in rows}))
+    cli("vault", "add", "carol", "--client", "basic", "--refresh-token-stdin",
+        stdin=oidc_provider.mint("tokendesk-basic", sub="carol"))
+    # nothing in the window was touched: the next ticks notice the index changed
+    qtbot.waitUntil(lambda: "carol" in _credentials_shown(win), timeout=15_000)
+    qtbot.waitUntil(lambda: vault_rows and "carol" in vault_rows[-1], timeout=15_000)
+    # a credential the server stopped accepting does not look healthy
+    cli("qa", "rotation", "carol", "--yes")  # the provider revokes the family on the replay
+    model = win.expiry_controller.model
+    qtbot.waitUntil(lambda: any(model.data(model.index(i, 1)) == "access token — needs sign-in"
+                                for i in range(model.rowCount())), timeout=15_000)

@@ -271,3 +271,22 @@ def test_deferred_startup_sets_shortcuts_and_the_claims_model_after_the_first_pa
     assert paste.shortcut() == QKeySequence("Ctrl+Shift+V")
     win.finish_startup()  # idempotent
     assert paste.shortcut() == QKeySequence("Ctrl+Shift+V")
+
+
+def test_preferences_refuse_a_ca_bundle_that_does_not_exist(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tokendesk.ui.views.preferences import PreferencesDialog
+
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+    dialog = PreferencesDialog(window.settings, window)
+    dialog.ca_bundle.setText(str(tmp_path / "missing.pem"))
+    dialog.save()
+    assert warned and "There is no file" in warned[0]
+    assert dialog.result() == 0 and not window.settings.get("network/ca_bundle")
+    real = tmp_path / "ca.pem"
+    real.write_text("")
+    dialog.ca_bundle.setText(str(real))
+    dialog.save()
+    assert window.settings.get("network/ca_bundle") == str(real)

@@ -175,3 +175,15 @@ def test_a_refresh_made_elsewhere_does_not_count_as_issued_now():
     s.begin("a")
     assert s.succeeded("a", NOW + 600, NOW + 100, refreshed=False) is None
     assert s.due(NOW + 540) == ["a"]
+
+
+def test_turning_auto_refresh_on_again_with_the_same_lead_restarts_it():
+    s = Scheduler()
+    s.update([cred()])
+    s.begin("a")
+    s.failed("a", ProviderError("invalid_client", "bad secret", 401), NOW + 500)
+    s.update([cred()])
+    assert s.stopped("a") and s.due(NOW + 500) == []
+    s.restart("a")  # the user picks the same lead in the menu again, after fixing the secret
+    s.update([cred()])
+    assert not s.stopped("a") and s.due(NOW + 500) == ["a"]

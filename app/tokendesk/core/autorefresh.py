@@ -130,6 +130,13 @@ class Scheduler:
         return (f"the access tokens live {entry.lifetime:.0f} s, less than twice the "
                 f"{entry.before:.0f} s lead: refreshed {entry.lead:.0f} s before expiry")
 
+    def restart(self, name: str) -> None:
+        """The user turned auto-refresh on again (even with the same lead): forget a stop and
+        the back-off."""
+        entry = self._entries.get(name)
+        if entry is not None:
+            entry.stopped, entry.failures, entry.retry_at = "", 0, 0.0
+
     def stopped(self, name: str) -> str:
         """Why auto-refresh of ``name`` stopped ("" when it did not)."""
         entry = self._entries.get(name)

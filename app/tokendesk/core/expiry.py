@@ -38,6 +38,7 @@ class ExpiryRow(NamedTuple):
     issued_at: float | None = None  # for the lifetime bar
     warn_before: float = DEFAULT_WARN_BEFORE
     pinned: bool = False  # pinned from the Inspector, not a vault credential
+    status: str = ""  # the credential's state when it is not "active" ("needs sign-in"...)
 
 
 def state_of(expires_at: float | None, now: float, warn_before: float = DEFAULT_WARN_BEFORE,
@@ -109,17 +110,18 @@ def expiry_rows(credentials: Iterable[Credential], clients: Iterable[Client] = (
                 return min(warn, (at - start) / 2)
             return warn
 
+        status = "" if c.status == "active" else str(c.status)
         access_at = local(c.access_expires_at)
         rows.append(ExpiryRow(c.name, c.client, c.environment, "access token", access_at, "",
-                              issued, warn_for(access_at, issued)))
+                              issued, warn_for(access_at, issued), status=status))
         if c.id_expires_at is not None:
             id_at = local(c.id_expires_at)
             rows.append(ExpiryRow(c.name, c.client, c.environment, "ID token", id_at, "",
-                                  issued, warn_for(id_at, issued)))
+                                  issued, warn_for(id_at, issued), status=status))
         refresh_at, note, start = _stated_refresh_expiry(c, client)
         refresh_local = local(refresh_at)
         rows.append(ExpiryRow(c.name, c.client, c.environment, "refresh token", refresh_local,
-                              note, start, warn_for(refresh_local, start)))
+                              note, start, warn_for(refresh_local, start), status=status))
     rows.sort(key=lambda r: (r.expires_at is None, r.expires_at or 0.0))
     return rows
 

@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..errors import InsecureEndpoint, NetworkError, OutcomeUnknown, ResponseError
+from ..errors import (
+    InsecureEndpoint,
+    InvalidInput,
+    NetworkError,
+    OutcomeUnknown,
+    ResponseError,
+)
 
 __all__ = ["MAX_BODY", "HttpClient", "JsonResponse", "check_url", "is_loopback", "origin",
            "same_origin"]
@@ -99,14 +105,24 @@ class HttpClient:
         max_body: int = MAX_BODY,
     ) -> None:
         self.max_body = max_body
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            verify=ca_bundle if ca_bundle else True,
-            follow_redirects=False,
-            trust_env=True,
-            transport=transport,
-            headers={"User-Agent": "Tokendesk", "Accept": "application/json"},
-        )
+        try:
+            import ssl
+
+            verify: ssl.SSLContext | bool = (ssl.create_default_context(cafile=ca_bundle)
+                                             if ca_bundle else True)
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+                verify=verify,
+                follow_redirects=False,
+                trust_env=True,
+                transport=transport,
+                headers={"User-Agent": "Tokendesk", "Accept": "application/json"},
+            )
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            what = "does not exist" if isinstance(exc, FileNotFoundError) else (
+                f"cannot be used ({type(exc).__name__})")
+            raise InvalidInput(f"the CA bundle {ca_bundle} {what}: fix it in the "
+                               "Preferences (or --ca-bundle)") from None
 
     def close(self) -> None:
         self._client.close()

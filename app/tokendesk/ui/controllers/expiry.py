@@ -51,6 +51,7 @@ class ExpiryController(QObject):
         self._pins: list[dict[str, Any]] = self._load_pins()
         self.clients: list[Any] = []
         self.auto_leads: dict[str, float] = {}
+        self._data_version: int | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.tick)
@@ -95,6 +96,10 @@ class ExpiryController(QObject):
         if vault is None:
             self._show([], [])
             return
+        try:  # what this load will have seen: a commit after it is noticed (notice_changes)
+            self._data_version = vault.index.data_version()
+        except Exception:  # noqa: BLE001 - a closed or busy index: the next tick knows
+            self._data_version = None
         # every credential, whatever the filter: auto-refresh and warnings do not depend on
         # what is on screen
         self.vault.tasks.submit("expiry-list", lambda: (vault.credentials(), vault.clients()),
@@ -113,7 +118,7 @@ class ExpiryController(QObject):
         else:
             shown = expiry_rows([c for c in credentials if (env is None or c.environment == env)
                                  and (client is None or c.client == client)], clients)
-        self.model.auto = set(self.auto_leads)
+        self.model.auto = set(self.scheduler.scheduled)  # (a stopped one is not labelled)
         self.model.set_rows(shown, self.clock())
         self.check_warnings()  # (the summary the view shows is computed here)
         self.loaded.emit(clients)
@@ -123,8 +128,25 @@ class ExpiryController(QObject):
     def tick(self) -> None:
         now = self.clock()
         self.ticked.emit(now)
+        self.notice_changes()
         self.check_warnings()
         self.run_auto_refresh(now)
+
+    def notice_changes(self) -> None:
+        """Reload when the vault changed behind this window's back (a script, another window:
+        the index's data version moves with every commit made elsewhere)."""
+        vault = self.vault.vault
+        if vault is None:
+            self._data_version = None
+            return
+        try:
+            version = vault.index.data_version()
+        except Exception:  # noqa: BLE001 - a closed or busy index: look again next tick
+            return
+        if self._data_version is not None and version != self._data_version:
+            self.reload()
+            self.vault.list()
+        self._data_version = version
 
     def check_warnings(self) -> None:
         """Warn once per token when it enters its warning window (or has expired)."""
@@ -140,8 +162,13 @@ class ExpiryController(QObject):
             if row.kind == "access token" and row.credential in auto:
                 continue  # auto-refresh renews it; a failure warns on its own
             self._warned.add((row.credential, row.kind))
+            stopped = self.scheduler.stopped(row.credential) if not row.pinned else ""
             if row.pinned:
                 action = "get a new one before you use it again"
+            elif row.status in ("needs sign-in", "revoked", "reuse detected"):
+                action = f"its credential is {row.status}: sign in again"
+            elif row.kind == "access token" and stopped:
+                action = f"auto-refresh stopped ({stopped})"
             elif row.kind == "access token":
                 action = "refresh it in the Exchange view"
             else:
@@ -182,6 +209,7 @@ class ExpiryController(QObject):
         self.reload()
 
     def set_auto_refresh(self, name: str, before: float | None) -> None:
+        self.scheduler.restart(name)  # chosen again, even with the same lead: it runs again
         self.vault.set_auto_refresh(name, before)
 
     def refresh_now(self, name: str) -> None:

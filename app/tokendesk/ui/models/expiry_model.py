@@ -133,6 +133,8 @@ class ExpiryModel(TableModel):
             if col == TOKEN:
                 if row.pinned:
                     return f"{row.kind} (pinned)"
+                if row.status:  # a dead or doubtful credential does not look healthy
+                    return f"{row.kind} — {row.status}"
                 if row.kind == "access token" and row.credential in self.auto:
                     return "access token (auto-refresh)"
                 return row.kind

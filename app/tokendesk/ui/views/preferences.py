@@ -67,6 +67,17 @@ class PreferencesDialog(QDialog):
         form.addRow(buttons)
 
     def save(self) -> None:
+        import os
+
+        bundle = self.ca_bundle.text().strip()
+        if bundle and not os.path.isfile(bundle):
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(self, "CA bundle", f"There is no file {bundle}. Give the path "
+                                "of a PEM file of CA certificates, or leave it empty for the "
+                                "system certificates.")
+            self.ca_bundle.setFocus()
+            return
         s = self.settings
         s.set("inspector/debounce_ms", self.debounce.value())
         s.set("inspector/leeway_s", self.leeway.value())
