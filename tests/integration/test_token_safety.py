@@ -334,3 +334,29 @@ def test_a_missing_ca_bundle_is_named_not_a_bare_exception(session, tmp_path):
     with pytest.raises(InvalidInput, match=f"CA bundle {missing} does not exist"):
         session.exchange.refresh("bob")
     assert vault.refresh_token("bob") == "rt-bob-1"
+
+
+def test_a_refresh_token_that_is_not_valid_text_does_not_stop_revoking_the_access_token(
+        session, monkeypatch, capsys):
+    from tokendesk.cli import main
+
+    vault = session.require_vault()
+    with LocalServer() as server:
+        _fake_server_client(vault, server)
+        vault.client("faulty")
+        vault.update_client(Client("faulty", server.url + "/", "c", "client_secret_post",
+                                   endpoints={"token_endpoint": server.url + "/token",
+                                              "revocation_endpoint": server.url + "/revoke"}))
+        session.clients_changed()
+        vault.add_credential("bob", "faulty", TokenSet("rt-\ud800", "at-bob"))
+        server.route("/revoke", Reply(200, {}))
+        report = session.exchange.revoke("bob")
+        assert "not sent: it is not valid text" in report[0] and "access token" in report[1]
+        assert server.hits[-1].form["token"] == "at-bob"
+        # printing it is no crash either
+        monkeypatch.setenv("TOKENDESK_HOME", str(vault.home))
+        import keyring
+
+        keyring.set_keyring(vault.store._backend)
+        assert main(["vault", "show", "bob", "--reveal"]) == 0
+        assert "\\ud800" in capsys.readouterr().out

@@ -152,3 +152,23 @@ def test_no_secret_reaches_a_file_a_log_or_the_output(env, capsys, monkeypatch, 
         for path in env.rglob("*"):
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), f"{secret[:6]}… in {path}"
+
+
+def test_create_file_store_takes_the_passphrase_the_other_commands_unlock_with(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TOKENDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TOKENDESK_VAULT_PASSPHRASE", "file store passphrase")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["vault", "create-file-store"]) == 0
+    assert main(["vault", "list"]) == 0  # unlocked with the same variable
+    capsys.readouterr()
+
+
+def test_create_file_store_refuses_a_passphrase_of_several_lines(tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setenv("TOKENDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TOKENDESK_VAULT_PASSPHRASE", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pass phrase\npass phrase\n"))
+    assert main(["vault", "create-file-store"]) == 2
+    assert "one line" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "secrets.enc").exists()

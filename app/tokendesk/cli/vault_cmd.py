@@ -160,7 +160,12 @@ def _create_file_store(args: argparse.Namespace) -> int:
     from tokendesk.core.vault import FileStore
 
     store = FileStore(home() / "secrets.enc")
-    passphrase = _stdin_secret("new vault passphrase")
+    # the same variable the other commands unlock with (DESIGN.md), else one line of stdin
+    passphrase = os.environ.get("TOKENDESK_VAULT_PASSPHRASE") or _stdin_secret(
+        "new vault passphrase")
+    if "\n" in passphrase or "\r" in passphrase:
+        raise UsageError("new vault passphrase: give it on one line (standard input held "
+                         "several)")
     store.create(passphrase)
     print(f"created {store.path}; secrets will be kept there, encrypted")
     return EXIT_OK

@@ -355,8 +355,13 @@ class Exchange:
         try:
             oauth = self.client_for(cred.client)
             row.endpoint = oauth.config.revocation_endpoint or ""
-            oauth.revoke(self.vault.refresh_token(name), "refresh_token")
-            report.append(f"refresh token {cred.refresh_fp} revoked")
+            refresh = self.vault.refresh_token(name)
+            if sendable(refresh):
+                oauth.revoke(refresh, "refresh_token")
+                report.append(f"refresh token {cred.refresh_fp} revoked")
+            else:
+                report.append(f"refresh token {cred.refresh_fp} not sent: it is not valid text "
+                              "(the server sent it so) and cannot be sent back")
             access = self.vault.token(name, ACCESS_TOKEN)
             if access:
                 try:
