@@ -27,6 +27,7 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "verify": ("tokendesk.cli.verify_cmd", "run"),
     "decrypt": ("tokendesk.cli.verify_cmd", "run_decrypt"),
     "encode": ("tokendesk.cli.encode_cmd", "run_encode"),
+    "encrypt": ("tokendesk.cli.encrypt_cmd", "run"),
     "keygen": ("tokendesk.cli.encode_cmd", "run_keygen"),
     "client": ("tokendesk.cli.vault_cmd", "run_client"),
     "vault": ("tokendesk.cli.vault_cmd", "run_vault"),

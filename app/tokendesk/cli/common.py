@@ -57,25 +57,29 @@ def read_file(path: str, what: str) -> bytes:
     return data
 
 
-def read_secret_arg(args: Any, stdin_used_by: str | None) -> str | bytes | None:
-    """The secret of ``--secret-stdin``, ``--secret-file`` or ``--secret`` (None without one).
+def read_secret_arg(args: Any, stdin_used_by: str | None,
+                    option: str = "--secret") -> str | bytes | None:
+    """The secret of ``--secret-stdin``, ``--secret-file`` or ``--secret`` (None without one);
+    ``option="--password"`` reads ``--password-stdin`` and ``--password-file`` instead.
     ``stdin_used_by`` names what else would read standard input (the token), if anything.
 
     Read from standard input or a file, one trailing line ending is dropped (``echo`` and
     editors add one) and the rest is kept as it is: text when it is UTF-8, bytes otherwise.
     """
-    if getattr(args, "secret_stdin", False):
+    attr = option[2:].replace("-", "_")
+    if getattr(args, f"{attr}_stdin", False):
         if stdin_used_by:
-            raise UsageError(f"--secret-stdin reads standard input, and so does {stdin_used_by}: "
-                             "give that as an argument (or use --secret-file)")
+            raise UsageError(f"{option}-stdin reads standard input, and so does "
+                             f"{stdin_used_by}: give that as an argument (or use {option}-file)")
         if sys.stdin is None or sys.stdin.closed:
-            raise UsageError("--secret-stdin: no standard input to read")
+            raise UsageError(f"{option}-stdin: no standard input to read")
         data = sys.stdin.buffer.read(1 << 20) if hasattr(sys.stdin, "buffer") \
             else sys.stdin.read(1 << 20)
-        return _secret_value(data, "--secret-stdin")
-    if getattr(args, "secret_file", None) is not None:
-        return _secret_value(read_file(args.secret_file, "--secret-file"), "--secret-file")
-    secret: str | None = getattr(args, "secret", None)
+        return _secret_value(data, f"{option}-stdin")
+    if getattr(args, f"{attr}_file", None) is not None:
+        path = getattr(args, f"{attr}_file")
+        return _secret_value(read_file(path, f"{option}-file"), f"{option}-file")
+    secret: str | None = getattr(args, attr, None)
     return secret
 
 

@@ -134,6 +134,32 @@ def _decrypt_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
+_JWE_ENCS = ("A128GCM", "A192GCM", "A256GCM", "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512")
+
+
+def _encrypt_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("payload", nargs="?", default="-",
+                   help="what to encrypt: a signed token (a nested JWT: cty JWT is set), JSON "
+                   "claims or any text; - (default) reads stdin")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--key", metavar="FILE",
+                     help="the recipient's key: a public JWK or JWKS, a PEM public key or "
+                     "certificate; an oct JWK for dir, A*KW and A*GCMKW")
+    src.add_argument("--password-stdin", action="store_true",
+                     help="PBES2: read the password from standard input")
+    src.add_argument("--password-file", metavar="FILE", help="PBES2: read the password from FILE")
+    p.add_argument("--alg", help="key management (default: the key's alg, else RSA-OAEP-256, "
+                   "ECDH-ES or A*KW by key type); RSA1_5 is not offered")
+    p.add_argument("--enc", default="A256GCM", choices=_JWE_ENCS,
+                   help="content encryption (default A256GCM)")
+    p.add_argument("--kid", help="choose this key of a JWKS; also the header's kid")
+    p.add_argument("--cty", help="content type header (default: JWT when the payload is a "
+                   "signed token)")
+    p.add_argument("--zip", action="store_true", help="compress the content first (zip DEF)")
+    p.add_argument("--p2c", type=int, default=100_000, metavar="N",
+                   help="PBES2 iterations (1000 to 600,000; default 100,000)")
+
+
 def _encode_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--claims", default="{}", metavar="JSON",
                    help="the claims as JSON, @FILE, or - for stdin")
@@ -365,6 +391,8 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "verify": ("verify a token's signature and claims", _verify_args),
     "decrypt": ("decrypt a JWE with a private key or shared key", _decrypt_args),
     "encode": ("build and sign a token (for testing)", _encode_args),
+    "encrypt": ("encrypt a token or any content as a JWE (nested JWT: encode, then encrypt)",
+                _encrypt_args),
     "keygen": ("generate a test key (RSA, EC, Ed25519, Ed448, HMAC)", _keygen_args),
     "client": ("manage OAuth clients", _client_args),
     "vault": ("manage stored credentials", _vault_args),

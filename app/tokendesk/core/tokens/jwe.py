@@ -352,6 +352,12 @@ def _ecdh(header: dict[str, Any], alg: str, enc: str, wrapped: bytes, key: Any) 
         shared = key.exchange(x448.X448PublicKey.from_public_bytes(b64url_decode(epk["x"])))
     else:
         raise DecryptionFailed("ECDH-ES needs the recipient's EC, X25519 or X448 private key")
+    derived = ecdh_kdf(shared, header, alg, enc)
+    return derived if alg == "ECDH-ES" else aes_key_unwrap(derived, wrapped)
+
+
+def ecdh_kdf(shared: bytes, header: dict[str, Any], alg: str, enc: str) -> bytes:
+    """RFC 7518 §4.6.2: the Concat KDF over the ECDH shared secret, for ``alg`` and ``enc``."""
     direct = alg == "ECDH-ES"
     length = _ENC_KEY_BYTES[enc] if direct else _KW_BYTES[alg.split("+")[1]]
     algorithm_id = (enc if direct else alg).encode()
@@ -362,8 +368,7 @@ def _ecdh(header: dict[str, Any], alg: str, enc: str, wrapped: bytes, key: Any) 
     apu = b64url_decode(header["apu"]) if "apu" in header else b""
     apv = b64url_decode(header["apv"]) if "apv" in header else b""
     other = field_(algorithm_id) + field_(apu) + field_(apv) + struct.pack(">I", length * 8)
-    derived = ConcatKDFHash(hashes.SHA256(), length, other).derive(shared)
-    return derived if direct else aes_key_unwrap(derived, wrapped)
+    return ConcatKDFHash(hashes.SHA256(), length, other).derive(shared)
 
 
 def _pbes2(header: dict[str, Any], alg: str, wrapped: bytes, password: Any) -> bytes:
