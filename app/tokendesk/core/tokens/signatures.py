@@ -10,7 +10,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
     encode_dss_signature,
 )
 
@@ -78,27 +77,42 @@ _MISMATCH = "the signature does not match: the token was changed or signed with 
 
 
 def sign(alg: str, private: Any, signing_input: bytes) -> bytes:
-    """Sign for ``alg`` with a private key (or HMAC secret bytes)."""
+    """Sign for ``alg`` with a private key (or HMAC secret bytes).
+
+    The key is checked here (one family per algorithm, an EC key on the algorithm's own
+    curve, which PyJWT does not check); the signature itself is PyJWT's (its algorithm objects
+    call the same ``cryptography`` primitives and write ECDSA signatures in JOSE's raw form).
+    Signing is never on a hot path, so PyJWT serves as well as own code would.
+    """
     family, bits = alg[:2], alg[2:]
     if family == "HS" and bits in _HASHLIB:
         if not isinstance(private, bytes):
             raise UnsupportedAlgorithm(f"{alg} needs a shared secret")
-        return hmac.new(private, signing_input, _HASHLIB[bits]).digest()
-    if family in ("RS", "PS") and bits in _HASHES:
+    elif family in ("RS", "PS") and bits in _HASHES:
         if not isinstance(private, rsa.RSAPrivateKey):
             raise UnsupportedAlgorithm(f"{alg} needs an RSA private key")
-        pad = _PKCS1 if family == "RS" else _PSS[bits]
-        return private.sign(signing_input, pad, _HASHES[bits])
-    if family == "ES" and bits in _HASHES:
+    elif family == "ES" and bits in _HASHES:
         if not isinstance(private, ec.EllipticCurvePrivateKey):
             raise UnsupportedAlgorithm(f"{alg} needs an EC private key")
         size = next(s for (cls, a, s) in EC_CURVES.values() if a == alg)
         if private.key_size != {32: 256, 48: 384, 66: 521}[size]:
             raise UnsupportedAlgorithm(f"{alg} needs a key on its own curve")
-        r, s = decode_dss_signature(private.sign(signing_input, _ECDSA[bits]))
-        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
-    if alg == "EdDSA":
+    elif alg == "EdDSA":
         if not isinstance(private, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
             raise UnsupportedAlgorithm("EdDSA needs an Ed25519 or Ed448 private key")
-        return private.sign(signing_input)
-    raise UnsupportedAlgorithm(f"cannot sign with {alg!r}")
+    else:
+        raise UnsupportedAlgorithm(f"cannot sign with {alg!r}")
+    signature: bytes = _pyjwt_algorithms()[alg].sign(signing_input, private)
+    return signature
+
+
+_PYJWT: dict[str, Any] = {}
+
+
+def _pyjwt_algorithms() -> dict[str, Any]:
+    """PyJWT's algorithm objects, imported on first use (``decode`` never needs them)."""
+    if not _PYJWT:
+        from jwt.algorithms import get_default_algorithms
+
+        _PYJWT.update(get_default_algorithms())
+    return _PYJWT

@@ -310,3 +310,33 @@ def test_a_jwks_with_keys_jwcrypto_makes_but_the_core_cannot_use(providers):
     assert [c.reason for c in result.checks if c.name == "key set"] == [
         "3 keys set aside: kid 'pq-1' has key type AKP; kid 'k1' is on the curve secp256k1, "
         "which JOSE does not sign with; kid 'x448' is an X448 key-agreement key"]
+
+
+# -- signing goes through PyJWT, after the core's own key checks --------------------------------
+
+def test_signing_uses_pyjwt_after_the_core_checks_the_key(monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tokendesk.core.errors import UnsupportedAlgorithm
+    from tokendesk.core.tokens import signatures
+    from tokendesk.core.tokens.encode import SigningKey
+
+    calls = []
+    real = signatures._pyjwt_algorithms()
+
+    class Spy:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def sign(self, msg, key):
+            calls.append(msg)
+            return self.inner.sign(msg, key)
+
+    monkeypatch.setattr(signatures, "_PYJWT", {alg: Spy(a) for alg, a in real.items()})
+    key = generate_key("EC", curve="P-384")
+    token = encode(CLAIMS, key)
+    assert calls and verify(token, load_keys(json.dumps(key.public_jwk())), now=NOW).valid
+    # PyJWT would sign ES256 with a P-384 key; the core refuses before it is asked
+    with pytest.raises(UnsupportedAlgorithm, match="own curve"):
+        encode(CLAIMS, SigningKey("ES256", ec.generate_private_key(ec.SECP384R1())))
+    assert len(calls) == 1
