@@ -131,6 +131,8 @@ def _decrypt_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("token", nargs="?", default="-")
     p.add_argument("--key", metavar="FILE", help="private JWK, PEM private key")
     p.add_argument("--password-stdin", action="store_true", help="PBES2: read the password")
+    p.add_argument("--password-file", metavar="FILE",
+                   help="PBES2: read the password from FILE (one trailing newline dropped)")
     p.add_argument("--json", action="store_true")
 
 

@@ -112,9 +112,14 @@ def run_decrypt(args: argparse.Namespace) -> int:
         if args.password_stdin:
             password = stdin_text("--password-stdin", line=True).rstrip("\n").encode()
             key = None
+        elif args.password_file:
+            secret = read_secret_arg(args, None, option="--password")
+            password = secret.encode("utf-8") if isinstance(secret, str) else secret
+            key = None
         else:
             if not args.key:
-                raise UsageError("give --key FILE (or --password-stdin for PBES2)")
+                raise UsageError("give --key FILE (or --password-stdin or --password-file for "
+                                 "PBES2)")
             key = load_decryption_key(read_file(args.key, "--key"))
         result = decrypt(token, key, password=password)
     except (UsageError, TokendeskError) as exc:

@@ -204,3 +204,14 @@ def test_cli_encrypt_password_stdin_and_payload_stdin_conflict(cli_dir, capsys, 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"pw")))
     code, _, err = _run(capsys, "encrypt", "--password-stdin", "--alg", "PBES2-HS256+A128KW")
     assert code == 2 and "--password-stdin reads standard input" in err
+
+
+def test_cli_decrypt_with_a_password_file(cli_dir, capsys):
+    (cli_dir / "pw").write_text("-a-password-with-a-dash\n")
+    token = encrypt(b"hello", None, alg="PBES2-HS512+A256KW", enc="A256GCM",
+                    password=b"-a-password-with-a-dash", p2c=1000)
+    code, out, err = _run(capsys, "decrypt", token, "--password-file", "pw")
+    assert code == 0, err
+    assert out.strip() == "hello"
+    code, _, err = _run(capsys, "decrypt", token, "--password-file", "missing")
+    assert code == 2 and "no such file" in err
