@@ -46,8 +46,13 @@ class ExchangeController(QObject):
         def done(result: Any) -> None:
             self.finished.emit(operation, result)
 
+        subject = key.split(":", 1)[1] if ":" in key else ""
+
         def error(exc: BaseException) -> None:
-            self.failed.emit(operation, _message(operation, exc))
+            message = _message(operation, exc)
+            if subject and not message.startswith(subject):
+                message = f"{subject}: {message}"  # which credential, wherever it is shown
+            self.failed.emit(operation, message)
             self.vault.list()  # a failed exchange may still have changed a status
 
         self.tasks.submit(key, work, done, error, keep=True)
@@ -86,6 +91,9 @@ class ExchangeController(QObject):
     def userinfo(self, name: str) -> None:
         self._run("userinfo", f"refresh:{name}", f"Calling userinfo for {name}…",
                   lambda: {"userinfo": self.exchange().userinfo(name)})
+
+    def can_replay(self, name: str) -> bool:
+        return name in self.session.previous
 
     def replay_previous(self, name: str) -> None:
         """QA: present the refresh token from before the last rotation (reuse detection)."""

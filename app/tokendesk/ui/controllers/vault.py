@@ -16,7 +16,8 @@ __all__ = ["VaultController"]
 class VaultController(QObject):
     opened = Signal(str)  # where secrets are kept
     needs_passphrase = Signal(bool)  # True: create the file store; False: unlock it
-    listed = Signal(object)  # list[Credential]
+    listed = Signal(object)  # list[Credential] (as the Vault view's search and filter show)
+    names_listed = Signal(object)  # list[str]: every credential, whatever the Vault's filter
     clients_listed = Signal(object)  # list[Client]
     changed = Signal(str)  # a message after a change
     failed = Signal(str)
@@ -117,14 +118,18 @@ class VaultController(QObject):
             return
         search, env, order = self.search, self.environment, self.order
         self.touch()
-        self.tasks.submit("vault-list", lambda: (vault.credentials(search, environment=env,
-                                                                   order=order, summary=True),
-                                                 vault.clients()),
-                          self._on_list, self._error)
 
-    def _on_list(self, result: tuple[Any, Any]) -> None:
+        def work() -> tuple[Any, Any, list[str]]:
+            shown = vault.credentials(search, environment=env, order=order, summary=True)
+            every = shown if not search and env is None else vault.credentials(summary=True)
+            return shown, vault.clients(), sorted(c.name for c in every)
+
+        self.tasks.submit("vault-list", work, self._on_list, self._error)
+
+    def _on_list(self, result: tuple[Any, Any, list[str]]) -> None:
         self.listed.emit(result[0])
         self.clients_listed.emit(result[1])
+        self.names_listed.emit(result[2])
 
     def reveal(self, name: str, kind: str) -> None:
         vault = self.vault

@@ -136,7 +136,7 @@ class ExchangeView(QWidget):
         controller.finished.connect(self._on_finished)
         controller.failed.connect(self._on_failed)
         controller.history_ready.connect(self._on_history)
-        controller.vault.listed.connect(self._on_listed)
+        controller.vault.names_listed.connect(self._on_listed)  # not the Vault's search
         controller.vault.clients_listed.connect(self._on_clients)
         controller.device_started.connect(self._on_device)
         self._clients: list[str] = []
@@ -145,9 +145,8 @@ class ExchangeView(QWidget):
 
     # -- credentials --------------------------------------------------------------------------
     @Slot(object)
-    def _on_listed(self, rows: list[Any]) -> None:
+    def _on_listed(self, names: list[str]) -> None:
         current = self.credential.currentText()
-        names = [c.name for c in rows]
         self.credential.blockSignals(True)
         self.credential.clear()
         self.credential.addItems(names)
@@ -166,6 +165,11 @@ class ExchangeView(QWidget):
 
     @Slot(str)
     def _load_history(self, name: str) -> None:
+        if name != getattr(self, "_shown_for", name):
+            # another credential: the last one's result is not this one's
+            self.result.clear()
+            self.outcome.setText("")
+        self._shown_for = name
         if name:
             self.controller.history(name)
 
@@ -198,6 +202,10 @@ class ExchangeView(QWidget):
 
     def replay(self) -> None:
         name = self._name()
+        if name and not self.controller.can_replay(name):
+            self._on_failed("replay", f"{name}: refresh it here first: the token a rotation "
+                                      "retires is kept in memory only, never stored")
+            return
         if name and self._confirm("Replay a used refresh token", REPLAY_WARNING):
             self.controller.replay_previous(name)
 
