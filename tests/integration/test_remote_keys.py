@@ -80,6 +80,9 @@ def test_unknown_kid_refetch_is_rate_limited(server, http, rsa_private):
     for _ in range(5):
         result = remote.verify(_token(server, stranger, "nope"), issuer=server.url, now=NOW)
         assert not result.valid
+        # not a verdict on the token alone: the person is told the refetch was held back
+        key = next(c for c in result.checks if c.name == "key")
+        assert "at most once a minute: verify again in 60 s" in key.reason
     assert server.count("/jwks") == 1
 
 

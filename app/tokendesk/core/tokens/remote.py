@@ -68,7 +68,10 @@ class RemoteKeys:
             options.setdefault("issuer", issuer)
         result = verify(token, self.from_url(url), **options)
         if _unknown_kid(result):
+            fetches = self.fetches
             result = verify(token, self.from_url(url, refresh=True), **options)
+            if self.fetches == fetches and _unknown_kid(result):
+                result = self._held_back(result, url)
         if issuer is not None and not jwks_url:
             result = with_issuer_trust(result, issuer, trusted=issuer_trusted)
             conflicts = self._discovery.get(issuer).conflicts
@@ -77,6 +80,19 @@ class RemoteKeys:
                     "discovery", True, "the issuer's OpenID and RFC 8414 documents disagree: "
                     + "; ".join(c.describe() for c in conflicts))))
         return result
+
+
+    def _held_back(self, result: Verification, url: str) -> Verification:
+        """An unknown kid whose refetch the rate limit held back: not a verdict on the token
+        (the issuer may just have rotated its keys), and the person is told when to retry."""
+        fetched = self._cache[url][0]
+        wait = max(1, round(self._min_refetch - (self._clock() - fetched)))
+        note = (f"; the issuer's keys were fetched {max(0, round(self._clock() - fetched))} s "
+                f"ago and are fetched again for an unknown kid at most once a minute: verify "
+                f"again in {wait} s (the issuer may have rotated its keys)")
+        return result._replace(checks=tuple(
+            c._replace(reason=c.reason + note) if c.name == "key" and not c.passed
+            and c.reason.startswith(UNKNOWN_KID) else c for c in result.checks))
 
 
 def _require(issuer: str | None) -> str:
