@@ -145,3 +145,26 @@ def test_client_credentials_from_the_exchange_view(window, oidc_provider):
     issued = window.exchange_controller.last_issued
     window.exchange_view.inspect_button.click()
     assert window.inspector.token.text == issued
+
+
+def test_the_credential_list_ignores_the_vault_search_and_results_follow_the_credential(
+        window, oidc_provider, monkeypatch):
+    from tokendesk.core.vault import TokenSet
+
+    vault = window.vault_controller.vault
+    vault.add_credential("bob", "tokendesk-basic", TokenSet(oidc_provider.mint(sub="bob")))
+    window.vault_controller.search = "alice"  # what the Vault view's search box does
+    window.vault_controller.list()
+    view = window.exchange_view
+    names = [view.credential.itemText(i) for i in range(view.credential.count())]
+    assert names == ["alice", "bob"]
+    view.credential.setCurrentText("alice")
+    view.buttons["refresh"].click()
+    assert view.outcome.text().startswith("Refreshed")
+    view.credential.setCurrentText("bob")  # alice's result is not bob's
+    assert view.outcome.text() == "" and view.result.toPlainText() == ""
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or
+                        QMessageBox.StandardButton.Yes)
+    view.buttons["replay"].click()  # bob was never refreshed here: nothing to replay
+    assert asked == [] and "bob: refresh it here first" in view.outcome.text()

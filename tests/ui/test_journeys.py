@@ -68,8 +68,8 @@ def start_app(qtbot, tokendesk_home, secret_service):
 
     yield start
     for win in windows:
-        win.close()  # what is running reports first (an auto-refresh may be in flight)
-        qtbot.waitUntil(lambda w=win: not w.tasks.busy, timeout=60_000)
+        win.close()  # what is running at a server reports first (an auto-refresh, say)
+        qtbot.waitUntil(lambda w=win: not w.tasks.side_effects_running, timeout=60_000)
 
 
 def _add_client(cli, provider, name, client_id, *extra):

@@ -127,7 +127,12 @@ class TaskRunner(QObject):
         self._tasks[task_id] = task  # keep the signals object alive until it reports
         if not was_busy:
             self.busy_changed.emit(True)
-        self._pool.start(task)
+        try:
+            self._pool.start(task)
+        except RuntimeError:  # the pool is gone (the window is being torn down)
+            self._take(task_id)
+            self._after()
+            raise
         return task_id
 
     def cancel(self, key: str) -> bool:
