@@ -290,3 +290,27 @@ def test_preferences_refuse_a_ca_bundle_that_does_not_exist(window, tmp_path, mo
     dialog.ca_bundle.setText(str(real))
     dialog.save()
     assert window.settings.get("network/ca_bundle") == str(real)
+
+
+def test_the_encode_dialog_signs_then_encrypts_for_a_recipient(window, rsa_private):
+    """A nested JWT as QA needs one: signed, then encrypted for the recipient's public key;
+    the recipient decrypts it and verifies the inner token with the key the dialog shows."""
+    from tokendesk.core import load_keys, verify
+    from tokendesk.core.tokens.jwe import decrypt, load_decryption_key
+    from tokendesk.ui.views.encode import EncodeDialog
+
+    from tests.conftest import private_pem, public_pem
+
+    dialog = EncodeDialog("", window)
+    dialog.key_choice.setCurrentIndex(1)  # a new EC P-256 key (ES256)
+    dialog.recipient.setPlainText(public_pem(rsa_private))
+    dialog.sign()
+    token = dialog.output.toPlainText()
+    assert dialog.error.text() == "" and token.count(".") == 4  # a JWE
+    inner = decrypt(token, load_decryption_key(private_pem(rsa_private)))
+    assert inner.header["cty"] == "JWT"
+    result = verify(inner.text, load_keys(dialog.public_key.toPlainText()))
+    assert result.valid and result.claims["sub"] == "qa-user"
+    dialog.recipient.setPlainText("not a key")  # a bad recipient key is said, not raised
+    dialog.sign()
+    assert dialog.error.text()

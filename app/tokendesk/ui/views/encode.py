@@ -78,6 +78,13 @@ class EncodeDialog(QDialog):
                                             "private key below'); it stays in this window")
         self.private_key.setMaximumHeight(90)
         form.addRow("Private key", self.private_key)
+        self.recipient = QPlainTextEdit()
+        self.recipient.setAccessibleName("Encrypt for")
+        self.recipient.setPlaceholderText("Optional: the recipient's public key (JWK, JWKS or "
+                                          "PEM) — the signed token is then encrypted for it, a "
+                                          "nested JWT (cty JWT)")
+        self.recipient.setMaximumHeight(70)
+        form.addRow("Encrypt for", self.recipient)
         layout.addLayout(form)
         self.sign_button = QPushButton("Sign")
         self.sign_button.clicked.connect(self.sign)
@@ -130,6 +137,13 @@ class EncodeDialog(QDialog):
             else:
                 key = generate_key(str(choice))
             token = encode(claims, key, header=header)
+            recipient = self.recipient.toPlainText().strip()
+            if recipient:  # sign, then encrypt: a nested JWT (RFC 7519 §5.2)
+                from tokendesk.core.tokens.jwe_encrypt import encrypt, load_encryption_key
+
+                wrap = load_encryption_key(recipient)
+                token = encrypt(token.encode("utf-8"), wrap, header={
+                    "cty": "JWT", **({"kid": wrap.kid} if wrap.kid else {})})
             if key is not None and choice != "HMAC" and not isinstance(key.private, bytes):
                 public = json.dumps({"keys": [key.public_jwk()]}, indent=2)
             elif key is not None:
