@@ -295,11 +295,10 @@ def test_preferences_refuse_a_ca_bundle_that_does_not_exist(window, tmp_path, mo
 def test_the_encode_dialog_signs_then_encrypts_for_a_recipient(window, rsa_private):
     """A nested JWT as QA needs one: signed, then encrypted for the recipient's public key;
     the recipient decrypts it and verifies the inner token with the key the dialog shows."""
+    from tests.conftest import private_pem, public_pem
     from tokendesk.core import load_keys, verify
     from tokendesk.core.tokens.jwe import decrypt, load_decryption_key
     from tokendesk.ui.views.encode import EncodeDialog
-
-    from tests.conftest import private_pem, public_pem
 
     dialog = EncodeDialog("", window)
     dialog.key_choice.setCurrentIndex(1)  # a new EC P-256 key (ES256)

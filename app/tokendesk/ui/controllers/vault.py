@@ -119,14 +119,14 @@ class VaultController(QObject):
         search, env, order = self.search, self.environment, self.order
         self.touch()
 
-        def work() -> tuple[Any, Any, list[str]]:
+        def work() -> tuple[Any, Any, Any]:  # (the shown rows, the clients, every name)
             shown = vault.credentials(search, environment=env, order=order, summary=True)
             every = shown if not search and env is None else vault.credentials(summary=True)
             return shown, vault.clients(), sorted(c.name for c in every)
 
         self.tasks.submit("vault-list", work, self._on_list, self._error)
 
-    def _on_list(self, result: tuple[Any, Any, list[str]]) -> None:
+    def _on_list(self, result: tuple[Any, Any, Any]) -> None:
         self.listed.emit(result[0])
         self.clients_listed.emit(result[1])
         self.names_listed.emit(result[2])
