@@ -313,3 +313,21 @@ def test_the_encode_dialog_signs_then_encrypts_for_a_recipient(window, rsa_priva
     dialog.recipient.setPlainText("not a key")  # a bad recipient key is said, not raised
     dialog.sign()
     assert dialog.error.text()
+
+
+def test_the_inspector_decrypts_a_nested_jwt_and_shows_the_signed_token_inside(window,
+                                                                               rsa_private):
+    from tests.conftest import private_pem, public_pem
+    from tokendesk.core.tokens.encode import encode, generate_key
+    from tokendesk.core.tokens.jwe_encrypt import encrypt, load_encryption_key
+
+    signer = generate_key("EC")
+    inner = encode({"sub": "nested"}, signer)
+    jwe = encrypt(inner.encode(), load_encryption_key(public_pem(rsa_private)),
+                  header={"cty": "JWT"})
+    window.inspector.set_text(jwe)
+    window.decrypt("not a key")
+    assert window.status_text.text().startswith("Not decrypted:")
+    window.decrypt(private_pem(rsa_private))
+    assert window.inspector.token.text == inner  # the signed token, ready to verify
+    assert "verify it" in window.status_text.text()

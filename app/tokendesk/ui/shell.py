@@ -261,6 +261,9 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Compare two tokens…", self.compare, "Ctrl+D")
         self._action(tools, "&Encode / edit and re-sign…", self.encode, "Ctrl+E")
+        self._action(tools, "&Decrypt the JWE…", self.decrypt, "Ctrl+Shift+D",
+                     "Decrypt the Inspector's encrypted token with your key; a nested signed "
+                     "token then opens in the Inspector, ready to verify")
 
         view = bar.addMenu("&View")
         for i, name in enumerate(VIEWS):
@@ -384,6 +387,46 @@ class MainWindow(QMainWindow):
         dialog = EncodeDialog(token.text if token and token.header else "", self)
         dialog.token_made.connect(self.inspector.set_text)
         dialog.exec()
+
+    def decrypt(self, key_text: str | None = None) -> None:
+        """Decrypt the Inspector's JWE (off the GUI thread); a nested JWT (a signed token
+        inside) replaces it in the Inspector, so verifying it is the next step."""
+        token = self.inspector.token
+        if token is None or token.format != "jwe":
+            self.show_status("Paste an encrypted token (JWE) first.")
+            return
+        if key_text is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            key_text, ok = QInputDialog.getMultiLineText(
+                self, "Decrypt the JWE", "Your private key (PEM or JWK), or the shared key "
+                "as a JWK; it stays in this window:")
+            if not ok or not key_text.strip():
+                return
+        text = token.text
+
+        def work() -> Any:
+            from tokendesk.core.tokens.jwe import decrypt, load_decryption_key
+
+            return decrypt(text, load_decryption_key(key_text))
+
+        def done(result: Any) -> None:
+            inner = result.text
+            if inner is not None and inner.strip().count(".") == 2:
+                self.inspector.set_text(inner.strip())
+                self.show_status("Decrypted: the signed token inside is shown; verify it with "
+                                 "its signer's key.")
+            else:
+                self.show_status("Decrypted: " + (inner[:200] if inner is not None else
+                                                  f"{len(result.plaintext)} bytes, not text"))
+
+        def failed(exc: BaseException) -> None:
+            from tokendesk.core.errors import TokendeskError
+
+            self.show_status("Not decrypted: " + (exc.message if isinstance(exc, TokendeskError)
+                                                  else type(exc).__name__))
+
+        self.tasks.submit("decrypt", work, done, failed)
 
     def welcome(self) -> None:
         """The first-run welcome (also in Help): where things are stored, and a first client."""

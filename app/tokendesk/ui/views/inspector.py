@@ -346,8 +346,8 @@ class InspectorView(QWidget):
             view.show_text(f"(binary, {len(token.payload_bytes)} bytes)\n"
                            + token.payload_bytes[:2048].hex(" "))
         elif token.format == "jwe":
-            view.show_text("Encrypted: decrypt it with the recipient's key "
-                           "(tokendesk decrypt) to see the content.")
+            view.show_text("Encrypted: decrypt it with the recipient's key (Tools ▸ Decrypt "
+                           "the JWE…, Ctrl+Shift+D, or tokendesk decrypt) to see the content.")
         else:
             view.show_text("")
 
