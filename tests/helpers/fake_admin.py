@@ -56,6 +56,9 @@ class FakeAdmin(LocalServer):
         self.accept_any_token = False
         self.throttle = 0  # the next N admin calls answer 429
         self.retry_after = 1
+        #: The clock its rate-limit reset times are counted on (a test gives the console the
+        #: same one, so a wait does not depend on where in a second the test started).
+        self.clock = time.time
         self.fail_deletes: set[str] = set()  # ids whose deletion answers 500
         self.deleted: list[str] = []
         self.bearers: list[str] = []
@@ -184,13 +187,13 @@ class FakeAuth0(FakeAdmin):
     def rate_headers(self) -> dict[str, str]:
         self.remaining = max(0, self.remaining - 1)
         return {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": str(self.remaining),
-                "X-RateLimit-Reset": str(int(time.time()) + 1)}
+                "X-RateLimit-Reset": str(int(self.clock()) + 1)}
 
     def throttled(self) -> Reply:
         return Reply(429, {"statusCode": 429, "error": "Too Many Requests",
                            "message": "Global limit has been reached", "errorCode": "too_many_requests"},
                      headers={"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0",
-                              "X-RateLimit-Reset": str(int(time.time()) + self.retry_after)})
+                              "X-RateLimit-Reset": str(int(self.clock()) + self.retry_after)})
 
     # -- seed -----------------------------------------------------------------------------------
     def add_user(self, user_id: str, email: str, name: str) -> dict[str, Any]:
@@ -501,13 +504,13 @@ class FakeOkta(FakeAdmin):
 
     def rate_headers(self) -> dict[str, str]:
         return {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "599",
-                "X-Rate-Limit-Reset": str(int(time.time()) + 60)}
+                "X-Rate-Limit-Reset": str(int(self.clock()) + 60)}
 
     def throttled(self) -> Reply:
         return Reply(429, {"errorCode": "E0000047", "errorSummary": "API call exceeded rate "
                            "limit due to too many requests."},
                      headers={"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0",
-                              "X-Rate-Limit-Reset": str(int(time.time()) + self.retry_after)})
+                              "X-Rate-Limit-Reset": str(int(self.clock()) + self.retry_after)})
 
     def add_user(self, uid: str, email: str, first: str, last: str) -> None:
         self.users.append({"id": uid, "status": "ACTIVE", "created": "2026-02-01T00:00:00.000Z",
