@@ -63,6 +63,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _json_int(text: str) -> int | float:
+    """A JSON integer; one too long for Python's int conversion (4,300 digits) is read as a
+    float (infinite at that size) instead of failing the whole document: a payload that is a
+    claims set must stay one, or its time checks would be skipped (a 5,000-digit padding
+    claim once made an expired token verify)."""
+    return int(text) if len(text) <= 4000 else float(text)
+
+
+# (headers stay strict: a header with such a number is reported as a problem)
 _STRICT_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 
 
@@ -262,7 +271,7 @@ def _payload_value(data: bytes) -> tuple[Any, str | None]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            return json.loads(text), None
+            return json.loads(text, parse_int=_json_int), None
         except (ValueError, RecursionError):
             return None, text
     return None, text

@@ -23,7 +23,7 @@ from .classify import classify_claims
 from .findings import header_findings
 from .keys import ALL_ALGORITHMS, Key, KeySet
 from .model import Finding, TokenKind
-from .parse import StrictJWS, parse_strict
+from .parse import StrictJWS, _json_int, parse_strict
 from .signatures import check_signature
 
 __all__ = ["ISSUER_TRUST", "KEY_SET", "Check", "Verification", "left_half_hash", "verify",
@@ -271,15 +271,21 @@ def _verify(
     checks.append(Check("key", True, chosen.label()))
     checks.append(Check("signature", True, _VALID_SIGNATURE))
 
+    unreadable = False
     try:
         # RFC 7519 §4 lets a parser keep the last of duplicate claim names, as json does;
         # duplicates in the header are refused (parse_strict), as SECURITY.md 7 asks.
-        claims = json.loads(parsed.payload_bytes)
+        claims = json.loads(parsed.payload_bytes, parse_int=_json_int)
     except (ValueError, RecursionError):
         claims = None
+        unreadable = parsed.payload_bytes.lstrip()[:1] == b"{"
     if not isinstance(claims, dict):
         claims = None
-        if issuer is not None or audience is not None or expected_kind is not None:
+        if unreadable:  # a claims set that cannot be read: its exp/nbf are not checked
+            checks.append(Check("claims", False,
+                                "the payload looks like a claims set but is not JSON that can "
+                                "be read, so its claims (exp, nbf...) cannot be checked"))
+        elif issuer is not None or audience is not None or expected_kind is not None:
             checks.append(Check("claims", False,
                                 "the payload is not a JSON claims set, so the claims asked for "
                                 "cannot be checked"))
