@@ -27,6 +27,8 @@ from tests.unit.core.tokens.hostile import hostile_token, signed_token
 from tokendesk.cli import main
 from tokendesk.core.tokens.b64 import b64url_encode
 
+REPO = Path(__file__).resolve().parents[2]
+
 PASSPHRASE = "hostile-input-passphrase"
 SECRET = "a-shared-secret-of-at-least-32-bytes!"
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -549,3 +551,33 @@ def test_vault_import_of_a_crafted_export_is_refused(home, tmp_path, capsys, mon
     assert_refused(code, out, err, "not a Tokendesk export")
     code, out, _ = run(capsys, monkeypatch, "vault", "list", "--json")
     assert [c["name"] for c in json.loads(out)] == ["carol"]  # nothing was half-imported
+
+
+@pytest.mark.parametrize("reader", ["true", "head -c 1"])
+def test_a_closed_pipe_keeps_the_verdicts_exit_code(tmp_path, reader):
+    """`verify … | head -1` in a script with pipefail: an INVALID token must not exit 0."""
+    import base64
+
+    head = base64.urlsafe_b64encode(b'{"alg":"HS256"}').rstrip(b"=").decode()
+    body = base64.urlsafe_b64encode(b'{"sub":"x"}').rstrip(b"=").decode()
+    sig = base64.urlsafe_b64encode(hmac.new(b"w" * 32, f"{head}.{body}".encode(),
+                                            hashlib.sha256).digest()).rstrip(b"=").decode()
+    (tmp_path / "secret").write_text("r" * 32)  # not the signing secret: INVALID
+    script = (f"{sys.executable} -m tokendesk verify {head}.{body}.{sig} --secret-file "
+              f"{tmp_path / 'secret'} | {reader}; echo \"code=${{PIPESTATUS[0]}}\" >&2")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO / "app")})
+    assert "code=1" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_lone_surrogate_is_printed_escaped_in_a_posix_locale(tmp_path):
+    import base64
+
+    token = ("eyJhbGciOiJSUzI1NiJ9." + base64.urlsafe_b64encode(b'{"sub":"\\ud800"}')
+             .rstrip(b"=").decode() + ".c2ln")
+    done = subprocess.run([sys.executable, "-m", "tokendesk", "decode", token],
+                          capture_output=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": "",
+                               "PYTHONPATH": str(REPO / "app")})
+    assert done.returncode == 0, done.stderr
+    assert b"\\ud800" in done.stdout and b"Traceback" not in done.stderr

@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     Whatever the input, the outcome is an exit code and at most a one-line ``tokendesk: …``
     message on stderr, never a traceback (issue 13, SECURITY.md 34): arguments that are not
     text are refused, text that cannot be encoded is printed escaped, and a closed pipe
-    (``tokendesk decode … | head``) ends the command quietly. Each command turns the errors it
+    (``tokendesk decode … | head``) drops the rest of the output quietly, the exit code still
+    the command's own. Each command turns the errors it
     expects into words; anything else is a bug, still reported in one line (exit 2) unless
     ``TOKENDESK_DEBUG`` is set, which lets the traceback through."""
     args_list = sys.argv[1:] if argv is None else list(argv)
@@ -91,12 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tokendesk: argument {unreadable + 1} is not valid text (invalid UTF-8 or a "
               "lone surrogate); nothing was done", file=sys.stderr)
         return EXIT_USAGE
+    stdout = sys.stdout
+    sys.stdout = _PipeSafe(stdout)
     try:
         code = _run(args_list)
         sys.stdout.flush()  # a closed pipe often shows only here, when the buffer is written
-    except BrokenPipeError:
+    except BrokenPipeError:  # (written to directly, past the wrapper)
         _discard_stdout()
-        return EXIT_OK
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -109,7 +112,45 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tokendesk: unexpected error ({type(exc).__name__}); this is a bug, please "
               "report it (TOKENDESK_DEBUG=1 shows the details)", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        sys.stdout = stdout
     return code
+
+
+class _PipeSafe:
+    """Standard output whose reader may go away (``tokendesk verify … | head -1``): the rest of
+    the output is dropped quietly and the command runs to its end, so its exit code is still
+    the verdict's (an INVALID token piped into ``head`` must not exit 0)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return int(self._stream.write(text))
+            except BrokenPipeError:
+                self._went_away()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._went_away()
+
+    def _went_away(self) -> None:
+        self._gone = True
+        saved, sys.stdout = sys.stdout, self._stream
+        try:
+            _discard_stdout()  # the interpreter's last flush goes to /dev/null
+        finally:
+            sys.stdout = saved
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _is_text(arg: str) -> bool:
@@ -129,7 +170,9 @@ def _escape_unencodable_output() -> None:
     token, say) as a backslash escape instead of failing half-way through the output."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+        # (surrogateescape, the default in C and POSIX locales, fails on a lone \ud800 too)
+        if reconfigure is not None and getattr(stream, "errors", None) in ("strict",
+                                                                         "surrogateescape"):
             try:
                 reconfigure(errors="backslashreplace")
             except (ValueError, OSError):  # pragma: no cover - a stream that refuses
