@@ -360,3 +360,18 @@ def test_a_refresh_token_that_is_not_valid_text_does_not_stop_revoking_the_acces
         keyring.set_keyring(vault.store._backend)
         assert main(["vault", "show", "bob", "--reveal"]) == 0
         assert "\\ud800" in capsys.readouterr().out
+
+
+def test_a_credential_the_server_refused_hands_out_no_access_token(session, oidc_provider):
+    from tokendesk.core.oauth.qa import rotation
+
+    vault = session.require_vault()
+    vault.add_client(client_record(oidc_provider, "tokendesk-basic"),
+                     CLIENTS["tokendesk-basic"][0])
+    vault.add_credential("alice", "tokendesk-basic",
+                         TokenSet(oidc_provider.mint("tokendesk-basic", sub="alice")))
+    assert session.exchange.access_token("alice")  # fresh: handed out
+    rotation(session.exchange, "alice")  # the provider revokes the family on the replay
+    assert vault.credential("alice").status == Status.NEEDS_SIGN_IN
+    with pytest.raises(ResponseError, match="needs sign-in.*sign in again"):
+        session.exchange.access_token("alice")

@@ -328,7 +328,13 @@ class Exchange:
 
     # -- a valid access token -----------------------------------------------------------------
     def access_token(self, name: str, *, margin: float = DEFAULT_MARGIN) -> str:
+        """A valid access token, refreshing first when needed. A credential the server has
+        refused or revoked hands out nothing: its stored access token may still look fresh,
+        but the grant behind it is gone."""
         cred = self.vault.credential(name)
+        if cred.status in (Status.REVOKED, Status.NEEDS_SIGN_IN, Status.REUSE_DETECTED):
+            raise ResponseError(f"{name} is '{cred.status}': its tokens are not handed out; "
+                                "sign in again (tokendesk login)")
         if needs_refresh(cred.access_expires_at, self.clock(), margin, cred.has_access_token,
                          self.skew(cred.client)):
             self.refresh_if_needed(name, margin)
