@@ -120,3 +120,19 @@ def test_device_sign_in(exchange):
                          on_wait=waits.append)
     assert cred.subject == "dev-user"
     assert exchange.refresh("via-device").rotated
+
+
+def test_a_sign_in_under_a_name_already_taken_is_refused_before_anything_is_sent(
+        exchange, oidc_provider, monkeypatch, capsys):
+    """The name is checked first: otherwise the person signs in and the server's new refresh
+    token, issued at the end, has nowhere to go."""
+    from tokendesk.core.errors import VaultError
+    from tokendesk.core.oauth.signin import sign_in
+    from tokendesk.core.vault import TokenSet
+
+    exchange.vault.add_credential("taken", "tokendesk-public",
+                                  TokenSet(oidc_provider.mint("tokendesk-public")))
+    opened = []
+    with pytest.raises(VaultError, match="already exists.*nothing was sent"):
+        sign_in(exchange, "tokendesk-public", "taken", open_browser=opened.append, timeout=5)
+    assert opened == []

@@ -85,12 +85,19 @@ _COMMANDS = {"refresh": _refresh, "revoke": _revoke, "introspect": _introspect,
 
 
 def run_login(args: argparse.Namespace) -> int:
-    from tokendesk.core.oauth.signin import finish_device, identity, sign_in, start_device
+    from tokendesk.core.oauth.signin import (
+        check_name_free,
+        finish_device,
+        identity,
+        sign_in,
+        start_device,
+    )
 
     try:
         exchange = _exchange(args)
         try:
             if args.device:
+                check_name_free(exchange, args.name)  # before the person approves anything
                 device = start_device(exchange, args.client, scope=args.scope)
                 print(f"\n  Go to {device.verification_uri} and enter the code:\n\n"
                       f"      {device.user_code}\n", file=sys.stderr)

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..errors import MissingEndpoint, OAuthError, ProviderError, ResponseError
+from ..errors import MissingEndpoint, OAuthError, ProviderError, ResponseError, VaultError
 from ..vault.model import Credential
 from ..vault.vault import TokenSet
 from .exchange import Exchange
@@ -116,12 +116,23 @@ class LoopbackReceiver:
         self._server.server_close()
 
 
+def check_name_free(exchange: Exchange, name: str) -> None:
+    """Before a sign-in starts: the name to store it under must be free, or what the server
+    issues at the end would have nowhere to go."""
+    if not name.strip():
+        raise VaultError("give the new credential a name")
+    if exchange.vault.index.credential(name) is not None:
+        raise VaultError(f"a credential named {name!r} already exists: pick another name, or "
+                         "remove it first (nothing was sent)")
+
+
 def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | None = None,
             open_browser: Callable[[str], object] | None = None,
             timeout: float = 300.0, prompt: str | None = "consent",
             cancel: threading.Event | None = None) -> Credential:
     """Sign in with the system browser and store the resulting credential as ``name`` (one
     history row, with the outcome)."""
+    check_name_free(exchange, name)
     with Recorded(exchange.vault, name, "sign-in",
                   request={"grant_type": "authorization_code", "client": client_name,
                            "code_challenge_method": "S256"}) as row:

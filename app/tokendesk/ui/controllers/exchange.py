@@ -158,6 +158,9 @@ class ExchangeController(QObject):
         cancel = self._cancel
 
         def begin() -> Any:
+            from tokendesk.core.oauth.signin import check_name_free
+
+            check_name_free(self.exchange(), name)  # before the person approves anything
             return start_device(self.exchange(), client, scope=scope)
 
         def started(device: Any) -> None:
