@@ -581,3 +581,14 @@ def test_a_lone_surrogate_is_printed_escaped_in_a_posix_locale(tmp_path):
                                "PYTHONPATH": str(REPO / "app")})
     assert done.returncode == 0, done.stderr
     assert b"\\ud800" in done.stdout and b"Traceback" not in done.stderr
+
+
+def test_decode_shows_control_characters_of_a_token_as_escapes(capsys, monkeypatch):
+    """A claim holding a terminal escape sequence (clear the screen, retitle the window) or a
+    carriage return must not reach the terminal raw."""
+    claims = {"sub": "\x1b[2J\x1b]0;pwned\x07", "iss": "a\rb", "aud": ["x\x1by"]}
+    token = _token(json.dumps({"alg": "HS256"}), json.dumps(claims))
+    code = main(["decode", token])
+    out = capsys.readouterr().out
+    assert code == 0 and "\x1b" not in out and "\r" not in out and "\x07" not in out
+    assert "\\x1b[2J" in out and "a\\x0db" in out

@@ -75,6 +75,16 @@ def to_json(token: DecodedToken, now: float, *, surroundings: bool = True) -> di
     }
 
 
+def _shown(text: str, *, keep_lines: bool = False) -> str:
+    """Text from a token, safe for a terminal: control characters (an escape sequence that
+    clears the screen or retitles the window, a carriage return that overwrites a line) are
+    shown as escapes, as JSON output shows them."""
+    import re
+
+    pattern = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]" if keep_lines else r"[\x00-\x1f\x7f-\x9f]"
+    return re.sub(pattern, lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def render_text(token: DecodedToken, now: float, *, surroundings: bool = True) -> str:
     lines = [f"{token.kind.label} — {token.format.value} — UNVERIFIED (decoded only, "
              "signature not checked)"]
@@ -90,16 +100,17 @@ def render_text(token: DecodedToken, now: float, *, surroundings: bool = True) -
     if token.payload is not None:
         lines += ["", "Payload:", json.dumps(token.payload, indent=2, ensure_ascii=False)]
     elif token.payload_text is not None:
-        lines += ["", "Payload (text):", token.payload_text]
+        lines += ["", "Payload (text):", _shown(token.payload_text, keep_lines=True)]
     elif token.payload_bytes:
         lines += ["", "Payload (hex):", token.payload_bytes[:256].hex()]
     if token.claims:
         lines += ["", "Claims:"]
         for c in explain_claims(token.claims, now):
-            lines.append(f"  {c.name:<14} {c.display}")
+            lines.append(f"  {_shown(c.name):<14} {_shown(c.display)}")
             lines.append(f"  {'':<14} {c.info.meaning} [{c.info.source}]")
     if surroundings and token.context:
-        lines += ["", "Response:"] + [f"  {k}: {v}" for k, v in token.context.items()]
+        lines += ["", "Response:"] + [f"  {_shown(str(k))}: {_shown(str(v))}"
+                                      for k, v in token.context.items()]
     if token.findings:
         lines += ["", "Warnings:"] + [f"  ! {f.message}" for f in token.findings]
     return "\n".join(lines)
