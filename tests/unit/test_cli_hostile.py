@@ -592,3 +592,13 @@ def test_decode_shows_control_characters_of_a_token_as_escapes(capsys, monkeypat
     out = capsys.readouterr().out
     assert code == 0 and "\x1b" not in out and "\r" not in out and "\x07" not in out
     assert "\\x1b[2J" in out and "a\\x0db" in out
+
+
+def test_standard_input_without_end_is_refused_in_bounded_memory(tmp_path):
+    """`tokendesk decode - < /dev/zero` once grew to 7.5 GB: at most 16 MiB is read."""
+    done = subprocess.run(
+        ["bash", "-c", f"ulimit -v {1 << 20}; {sys.executable} -m tokendesk decode - "
+                       "< /dev/zero"], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO / "app")})
+    assert done.returncode == 2 and "more than 16 MiB" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

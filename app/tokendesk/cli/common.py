@@ -14,12 +14,20 @@ class UsageError(Exception):
     """A local problem the user can fix (bad file, bad JSON): exit code 2."""
 
 
+#: The most standard input a command reads as a token or a payload (bytes).
+MAX_STDIN = 16 << 20
+
+
 def read_token_arg(value: str | None) -> str:
     """The token from the argument, or from stdin for ``-``/nothing."""
     if value is None or value == "-":
         if sys.stdin is None or sys.stdin.closed:
             raise UsageError("no token given and no standard input to read")
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        data = (sys.stdin.buffer.read(MAX_STDIN + 1) if hasattr(sys.stdin, "buffer")
+                else sys.stdin.read(MAX_STDIN + 1))
+        if len(data) > MAX_STDIN:  # (/dev/zero once grew the process to 7.5 GB)
+            raise UsageError(f"standard input holds more than {MAX_STDIN >> 20} MiB: no token "
+                             "is that long")
         if isinstance(data, bytes):
             try:
                 return data.decode("utf-8")
@@ -35,14 +43,17 @@ def stdin_text(what: str, *, line: bool = False) -> str:
     if sys.stdin is None or sys.stdin.closed:
         raise UsageError(f"{what}: no standard input to read")
     try:
-        return sys.stdin.readline() if line else sys.stdin.read()
+        text = sys.stdin.readline(MAX_STDIN + 1) if line else sys.stdin.read(MAX_STDIN + 1)
     except UnicodeDecodeError:
         raise UsageError(f"{what}: standard input is not UTF-8 text") from None
+    if len(text) > MAX_STDIN:
+        raise UsageError(f"{what}: standard input holds more than {MAX_STDIN >> 20} MiB")
+    return text
 
 
 def read_file(path: str, what: str) -> bytes:
     if path == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(4 << 20)  # as much as of a file
     try:
         with open(path, "rb") as handle:
             data = handle.read(4 << 20)
