@@ -375,3 +375,20 @@ def test_a_credential_the_server_refused_hands_out_no_access_token(session, oidc
     assert vault.credential("alice").status == Status.NEEDS_SIGN_IN
     with pytest.raises(ResponseError, match="needs sign-in.*sign in again"):
         session.exchange.access_token("alice")
+
+
+def test_a_client_without_its_secret_is_a_local_error_and_nothing_is_sent(session, capsys,
+                                                                          monkeypatch):
+    from tokendesk.cli.common import fail
+    from tokendesk.core.errors import MissingClientSecret
+
+    vault = session.require_vault()
+    with LocalServer() as server:
+        vault.add_client(Client("nosecret", server.url + "/", "c", "client_secret_basic",
+                                endpoints={"token_endpoint": server.url + "/token"}))
+        vault.add_credential("bob", "nosecret", TokenSet("rt-bob-1"))
+        with pytest.raises(MissingClientSecret, match="nothing was sent") as error:
+            session.exchange.refresh("bob")
+        assert server.count("/token") == 0
+    assert fail(error.value) == 2  # a local problem, as the README's exit codes say
+    assert vault.refresh_token("bob") == "rt-bob-1"

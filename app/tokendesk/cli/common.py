@@ -158,6 +158,7 @@ def fail(exc: Exception, *, default: int = 2) -> int:
     from tokendesk.core.errors import (
         AdminError,
         KeyProblem,
+        MissingClientSecret,
         MissingEndpoint,
         NetworkError,
         ProviderError,
@@ -171,7 +172,7 @@ def fail(exc: Exception, *, default: int = 2) -> int:
     if isinstance(exc, KeyProblem):
         error(f"key: {exc.message}")
         return 2
-    if isinstance(exc, MissingEndpoint):  # nothing was sent: a local problem to fix
+    if isinstance(exc, MissingEndpoint | MissingClientSecret):  # nothing sent: local, fix it
         error(exc.message)
         return 2
     if isinstance(exc, NetworkError):

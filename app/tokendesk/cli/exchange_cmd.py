@@ -52,8 +52,12 @@ def _refresh(exchange: Any, args: argparse.Namespace) -> int:
 
 
 def _revoke(exchange: Any, args: argparse.Namespace) -> int:
-    for line in exchange.revoke(args.name):
-        print(line)
+    report = exchange.revoke(args.name)
+    if args.json:
+        print_json({"name": args.name, "revoked": True, "report": report})
+    else:
+        for line in report:
+            print(line)
     return EXIT_OK
 
 

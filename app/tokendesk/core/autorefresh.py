@@ -29,7 +29,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import InvalidGrant, ProviderError, RotationLost, TokendeskError
+from .errors import (
+    InvalidGrant,
+    MissingClientSecret,
+    MissingEndpoint,
+    ProviderError,
+    RotationLost,
+    TokendeskError,
+)
 from .oauth.exchange import needs_refresh
 from .vault.model import Credential, Status
 
@@ -187,6 +194,8 @@ class Scheduler:
                     "Exchange view")
         elif isinstance(exc, ProviderError) and not exc.unavailable:
             stop = f"the server refused the client's request ({reason}): check the client settings"
+        elif isinstance(exc, MissingEndpoint | MissingClientSecret):
+            stop = f"the client is not set up to refresh ({reason})"
         else:  # network, 5xx, a bad answer, a locked keyring: may pass, so back off
             stop = ""
         if entry is None:

@@ -10,6 +10,7 @@
      ├─ VaultError ─────── KeyringUnavailable, VaultLocked, WrongPassphrase, VaultCorrupt
      └─ OAuthError ─────── NetworkError (retryable) ── OutcomeUnknown
                            MissingEndpoint(endpoint, client) ── nothing sent (exit 2)
+                           MissingClientSecret ── nothing sent (exit 2)
                            ResponseError ── KeptAfterRefusal, InsecureEndpoint,
                            ProviderError(code, description, status) ── InvalidGrant
                                                                       └ RotationLost
@@ -117,6 +118,14 @@ class OutcomeUnknown(NetworkError):
     acted on it. A refresh is retried once with the same token (SECURITY.md 24)."""
 
     code = "outcome_unknown"
+
+
+class MissingClientSecret(OAuthError):
+    """No request was sent: the client's authentication needs a secret or a private key that
+    is not stored. A local problem to fix (``tokendesk client edit``), not the server's
+    refusal."""
+
+    code = "missing_client_secret"
 
 
 class MissingEndpoint(OAuthError):

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import InvalidGrant, MissingEndpoint, ProviderError, ResponseError
+from ..errors import (
+    InvalidGrant,
+    MissingClientSecret,
+    MissingEndpoint,
+    ProviderError,
+    ResponseError,
+)
 from .http import HttpClient, JsonResponse
 
 __all__ = ["ClientConfig", "OAuthClient", "TokenResponse", "redact"]
@@ -110,14 +116,18 @@ class OAuthClient:
         method = cfg.auth_method
         if method == "client_secret_basic":
             if not cfg.secret:
-                raise ProviderError("invalid_client", "no client secret is stored for this "
-                                    "client (client_secret_basic needs one)")
+                raise MissingClientSecret("no client secret is stored for this client "
+                                          "(client_secret_basic needs one): nothing was sent; "
+                                          "store one with tokendesk client edit NAME "
+                                          "--client-secret-stdin")
             # RFC 6749 §2.3.1: form-encode both before Basic (a ':' in an id must survive)
             return data, (quote(cfg.client_id, safe=""), quote(cfg.secret, safe=""))
         if method == "client_secret_post":
             if not cfg.secret:
-                raise ProviderError("invalid_client", "no client secret is stored for this "
-                                    "client (client_secret_post needs one)")
+                raise MissingClientSecret("no client secret is stored for this client "
+                                          "(client_secret_post needs one): nothing was sent; "
+                                          "store one with tokendesk client edit NAME "
+                                          "--client-secret-stdin")
             return {**data, "client_id": cfg.client_id, "client_secret": cfg.secret}, None
         if method == "none":
             return {**data, "client_id": cfg.client_id}, None
@@ -132,8 +142,8 @@ class OAuthClient:
         from ..tokens.encode import encode, load_signing_key
 
         if not self.config.private_key:
-            raise ProviderError("invalid_client", "no private key is stored for this client "
-                                "(private_key_jwt needs one)")
+            raise MissingClientSecret("no private key is stored for this client "
+                                      "(private_key_jwt needs one): nothing was sent")
         now = int(time.time())
         key = load_signing_key(self.config.private_key)
         return encode({"iss": self.config.client_id, "sub": self.config.client_id,
