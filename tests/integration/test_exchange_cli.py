@@ -85,3 +85,9 @@ def test_login_in_the_browser_stores_a_credential(stored, capsys, monkeypatch):
     assert main(["login", "op", "--name", "frank", "--wait", "30"]) == 0
     assert "signed in as frank" in capsys.readouterr().out
     assert main(["token", "frank"]) == 0
+
+
+def test_revoke_with_json_prints_json(stored, capsys):
+    assert main(["revoke", "alice", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["revoked"] is True and any("revoked" in line for line in doc["report"])
