@@ -392,3 +392,20 @@ def test_a_client_without_its_secret_is_a_local_error_and_nothing_is_sent(sessio
         assert server.count("/token") == 0
     assert fail(error.value) == 2  # a local problem, as the README's exit codes say
     assert vault.refresh_token("bob") == "rt-bob-1"
+
+
+def test_a_race_at_a_server_without_rotation_names_no_phantom_tokens(session):
+    from tokendesk.core.oauth.qa import race
+
+    vault = session.require_vault()
+    with LocalServer() as server:
+        _fake_server_client(vault, server)
+        vault.add_credential("bob", "faulty", TokenSet("rt-bob-1"))
+        # the same refresh token back each time, as servers without rotation do
+        server.route("/token", Reply(200, {"access_token": "at", "token_type": "Bearer",
+                                           "refresh_token": "rt-bob-1"}))
+        report = race(session.exchange, "bob", 3)
+    assert report.accepted == 3
+    assert all(o.issued_fp is None and not o.stored for o in report.outcomes)
+    assert "kept it" in report.unknown and "several refresh tokens" not in report.unknown
+    assert vault.refresh_token("bob") == "rt-bob-1"

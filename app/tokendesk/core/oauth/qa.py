@@ -186,10 +186,11 @@ def race(exchange: Exchange, name: str, count: int = 2) -> QaReport:
     for request in range(1, count + 1):
         if request in by_request:
             response = by_request[request]
-            issued = fingerprint(response.refresh_token)
+            new = response.refresh_token if response.refresh_token != token else None
+            issued = fingerprint(new)
             outcomes.append(Outcome(request, "accepted", f"HTTP {response.status}; issued "
                                     f"refresh {issued or 'none (the old one stays)'}", issued,
-                                    stored.get(request, False)))
+                                    stored.get(request, False) and issued is not None))
         else:
             result, detail = _classify(failures.get(request, RuntimeError("no answer")))
             outcomes.append(Outcome(request, result, detail))
@@ -201,11 +202,15 @@ def race(exchange: Exchange, name: str, count: int = 2) -> QaReport:
     summary = (f"{len(accepted)} of {count} requests accepted, {len(refused)} refused, "
                f"{count - len(accepted) - len(refused)} without a verdict. The stored refresh "
                f"token is now {now_fp}.")
-    if len(accepted) > 1:
+    issued_new = sorted({o.issued_fp for o in accepted if o.issued_fp})
+    if len(issued_new) > 1:
         others = [o.issued_fp for o in accepted if not o.stored and o.issued_fp]
         unknown = ("The server issued several refresh tokens for one; the last to arrive is "
                    "stored" + (f", the others ({', '.join(others)}) may also be valid." if
                                others else "."))
+    elif len(accepted) > 1 and not issued_new:
+        unknown = ("The server accepted the same token several times and kept it (no "
+                   "rotation): it is still the one stored.")
     elif not accepted and refused:
         vault.set_status(name, Status.UNKNOWN, "refreshed twice at once and refused every "
                          "time: the refresh token may be dead; refresh to find out")
