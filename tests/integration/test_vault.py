@@ -35,8 +35,8 @@ from tokendesk.core.vault import (
 )
 from tokendesk.core.vault.export import export_metadata, export_vault, import_vault
 from tokendesk.core.vault.index import Index
-from tokendesk.core.vault.vault import ACCESS_TOKEN as ACCESS
-from tokendesk.core.vault.vault import unpack_slot
+from tokendesk.core.vault.tokenset import ACCESS_TOKEN as ACCESS
+from tokendesk.core.vault.tokenset import unpack_slot
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -469,7 +469,7 @@ def test_environment_of_this_process_is_clean():
 
 
 def test_a_version_1_index_is_upgraded_to_the_current_version_with_its_data(tmp_path):
-    from tokendesk.core.vault.index import SCHEMA_VERSION, _v1
+    from tokendesk.core.vault.schema import SCHEMA_VERSION, _v1
 
     path = tmp_path / "v.sqlite3"
     old = Index(path, migrations=[_v1])

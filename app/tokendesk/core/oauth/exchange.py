@@ -34,7 +34,8 @@ from ..errors import (
     VaultError,
 )
 from ..vault.model import Client, Status, fingerprint
-from ..vault.vault import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, TokenSet, Vault
+from ..vault.tokenset import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, TokenSet
+from ..vault.vault import Vault
 from .client import ClientConfig, OAuthClient, TokenResponse
 from .discovery import Discovery
 from .endpoints import ResolvedEndpoints, resolve

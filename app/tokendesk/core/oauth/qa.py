@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import NetworkError, ProviderError, ResponseError, TokendeskError, VaultError
 from ..vault.model import Status, fingerprint
-from ..vault.vault import TokenSet
+from ..vault.tokenset import TokenSet
 from .client import TokenResponse
 from .exchange import Exchange
 

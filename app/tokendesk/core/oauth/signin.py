@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..errors import MissingEndpoint, OAuthError, ProviderError, ResponseError, VaultError
 from ..vault.model import Credential
-from ..vault.vault import TokenSet
+from ..vault.tokenset import TokenSet
 from .exchange import Exchange
 from .history import Recorded
 

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KeyringUnavailable
+from .filestore import FileStore
 from .model import AUTH_METHODS, ENVIRONMENTS, AuditEntry, Client, Credential, Status, fingerprint
-from .secrets import FileStore, KeyringStore, SecretServiceStore, SecretStore, system_store
-from .vault import TokenSet, Vault
+from .secrets import KeyringStore, SecretServiceStore, SecretStore, system_store
+from .tokenset import TokenSet
+from .vault import Vault
 
 __all__ = [
     "AUTH_METHODS", "ENVIRONMENTS", "AuditEntry", "Client", "Credential", "FileStore",

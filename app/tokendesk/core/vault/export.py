@@ -17,7 +17,8 @@ from typing import Any
 from ..errors import VaultCorrupt, VaultError, WrongPassphrase
 from .kdf import check_scrypt_params, derive_key
 from .model import Client
-from .vault import ACCESS_TOKEN, ID_TOKEN, TokenSet, Vault
+from .tokenset import ACCESS_TOKEN, ID_TOKEN, TokenSet
+from .vault import Vault
 
 __all__ = ["export_metadata", "export_vault", "import_vault"]
 

@@ -220,7 +220,7 @@ class ExpiryController(QObject):
         """Pin a decoded token: its expiry is watched here. Only the label, kind, times and a
         fingerprint are kept (in the settings file); the token itself is not."""
         from tokendesk.core.vault.model import fingerprint
-        from tokendesk.core.vault.vault import epoch
+        from tokendesk.core.vault.tokenset import epoch
 
         claims = token.claims if isinstance(getattr(token, "claims", None), dict) else {}
         exp, iat = epoch(claims.get("exp")), epoch(claims.get("iat"))

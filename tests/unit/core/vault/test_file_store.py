@@ -12,9 +12,9 @@ import pytest
 
 from tests.helpers.threads import run_at_once
 from tokendesk.core.errors import VaultCorrupt, VaultError, VaultLocked, WrongPassphrase
+from tokendesk.core.vault.filestore import FileStore
 from tokendesk.core.vault.kdf import MAX_N, MAX_P, MAX_R, MIN_N, check_scrypt_params
 from tokendesk.core.vault.locking import file_lock
-from tokendesk.core.vault.secrets import FileStore
 
 PASSPHRASE = "correct horse battery"
 SERVICE = "tokendesk/credential/u1"
