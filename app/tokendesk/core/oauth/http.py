@@ -167,6 +167,11 @@ class HttpClient:
                 elapsed = resp.elapsed.total_seconds() if body is not None else 0.0
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                 httpx.ProxyError) as exc:
+            tls = _certificate_problem(exc)
+            if tls:
+                raise NetworkError(f"the TLS certificate of {_host(url)} could not be verified "
+                                   f"({tls}): if your organisation signs it with its own CA, "
+                                   "give that CA bundle (Preferences, or --ca-bundle)") from exc
             raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})") from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
             raise OutcomeUnknown(f"{_host(url)} did not answer in time ({type(exc).__name__}); "
@@ -225,3 +230,20 @@ def _host(url: str) -> str:
         return urlsplit(url).netloc or url
     except ValueError:
         return url
+
+
+def _certificate_problem(exc: BaseException) -> str:
+    """What the TLS library said about the server's certificate, if that is why the connection
+    failed ("" otherwise): a certificate problem is not a network outage."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(8):  # the cause chain: httpx -> httpcore -> ssl
+        if seen is None:
+            return ""
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "certificate verify failed"
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return ""
