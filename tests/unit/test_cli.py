@@ -185,3 +185,24 @@ def test_home_on_linux_is_where_platformdirs_puts_it(monkeypatch, tmp_path, xdg)
                                                         str(tmp_path / "xdg")))
     assert home() == __import__("pathlib").Path(
         platformdirs.user_data_dir("tokendesk", appauthor=False))
+
+
+def test_keygen_does_not_replace_a_key_file_unless_told(capsys, tmp_path):
+    prefix = str(tmp_path / "qa")
+    assert run(capsys, "keygen", "--type", "EC", "--out", prefix)[0] == 0
+    before = (tmp_path / "qa.key").read_bytes()
+    code, _, err = run(capsys, "keygen", "--type", "EC", "--out", prefix)
+    assert code == 2 and "exists: nothing was written" in err and "--force" in err
+    assert (tmp_path / "qa.key").read_bytes() == before
+    assert run(capsys, "keygen", "--type", "EC", "--out", prefix, "--force")[0] == 0
+    assert (tmp_path / "qa.key").read_bytes() != before
+
+
+def test_keygen_does_not_write_through_a_planted_symlink(capsys, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("keep me")
+    (tmp_path / "qa.key").symlink_to(target)
+    code, _, err = run(capsys, "keygen", "--type", "EC", "--out", str(tmp_path / "qa"),
+                       "--force")
+    assert code == 2 and "cannot write" in err
+    assert target.read_text() == "keep me"

@@ -92,13 +92,23 @@ def run_keygen(args: argparse.Namespace) -> int:
         error(exc.message)
         return EXIT_USAGE
     if args.out:
+        targets = [args.out + ".key"] + ([args.out + ".pub"] if public is not None else [])
         try:
-            _write_private(args.out + ".key", private)
+            existing = [t for t in targets if os.path.lexists(t)]
+        except ValueError:  # a NUL in the name
+            existing = []
+        if existing and not args.force:  # a key someone relies on is not replaced silently
+            error(f"{existing[0]} exists: nothing was written (add --force to replace it)")
+            return EXIT_USAGE
+        try:
+            _write_private(args.out + ".key", private, replace=args.force)
             if public is not None:
-                with open(args.out + ".pub", "w", encoding="utf-8") as handle:
+                with open(args.out + ".pub", "w" if args.force else "x",
+                          encoding="utf-8") as handle:
                     handle.write(public + "\n")
         except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-            error(f"cannot write {args.out!r}.*: {getattr(exc, 'strerror', None) or exc}")
+            error(f"cannot write {args.out}.key or .pub: "
+                  f"{getattr(exc, 'strerror', None) or exc}")
             return EXIT_USAGE
         print(f"wrote {args.out}.key (private, mode 0600)"
               + (f" and {args.out}.pub" if public is not None else ""))
@@ -111,7 +121,11 @@ def run_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_private(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _write_private(path: str, text: str, *, replace: bool = False) -> None:
+    # O_EXCL (unless replacing on purpose) and O_NOFOLLOW: never through a planted symlink
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    if not replace:
+        flags |= os.O_EXCL
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text + "\n")

@@ -188,6 +188,8 @@ def _keygen_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kid", help="key ID (default: from the key's thumbprint)")
     p.add_argument("--format", default="jwk", choices=("jwk", "pem"),
                    help="jwk: private JWK and public JWKS; pem: PKCS#8 and SPKI")
+    p.add_argument("--force", action="store_true",
+                   help="replace PREFIX.key and PREFIX.pub if they exist")
     p.add_argument("--out", metavar="PREFIX",
                    help="write PREFIX.key (mode 0600) and PREFIX.pub instead of printing")
 
