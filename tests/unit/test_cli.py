@@ -206,3 +206,23 @@ def test_keygen_does_not_write_through_a_planted_symlink(capsys, tmp_path):
                        "--force")
     assert code == 2 and "cannot write" in err
     assert target.read_text() == "keep me"
+
+
+def test_a_secret_that_is_not_base64_is_refused_as_such(capsys, monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"!!!notb64")))
+    code, _, err = run(capsys, "verify", TOKEN, "--secret-stdin", "--secret-encoding", "base64")
+    assert code == 2 and "not valid base64 (character '!' at 1)" in err
+
+
+def test_with_json_a_failure_is_also_json_on_standard_output(capsys, tmp_path):
+    missing = str(tmp_path / "no-such.pem")
+    code, out, err = run(capsys, "verify", TOKEN, "--key", missing, "--json")
+    assert code == 2 and err.startswith("tokendesk: ")
+    doc = json.loads(out)
+    assert doc["error"]["code"] == "usage" and doc["error"]["exit"] == 2
+    assert "no such file" in doc["error"]["message"]
+    code, out, _ = run(capsys, "verify", TOKEN, "--key", missing)  # without --json: nothing
+    assert code == 2 and out == ""

@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tokendesk: argument {unreadable + 1} is not valid text (invalid UTF-8 or a "
               "lone surrogate); nothing was done", file=sys.stderr)
         return EXIT_USAGE
+    from . import common
+
+    common.JSON_ERRORS = "--json" in args_list
     stdout = sys.stdout
     sys.stdout = _PipeSafe(stdout)
     try:

@@ -148,12 +148,19 @@ def _finite_only(value: Any) -> Any:
     return value
 
 
+#: Set by ``main`` when the command was asked for ``--json``: failures are then also printed as
+#: ``{"error": {"code": …, "message": …}}`` on standard output, for scripts.
+JSON_ERRORS = False
+
+
 def fail(exc: Exception, *, default: int = 2) -> int:
     """Print a person's message for a known error; return the exit code it means.
 
     Usage and local problems (bad file, bad key, an endpoint the client has no URL for, so
     nothing was sent) are 2; the network or a server that is down is 3; a server that said no
-    is 1; other core errors take ``default``.
+    is 1; other core errors take ``default``. With ``--json`` the error also goes to standard
+    output as ``{"error": {"code", "message", "exit"}}`` (the codes are the error classes'
+    ``code``; ``usage`` for a local problem of the command line).
     """
     from tokendesk.core.errors import (
         AdminError,
@@ -167,24 +174,26 @@ def fail(exc: Exception, *, default: int = 2) -> int:
     )
 
     if isinstance(exc, UsageError):
-        error(str(exc))
-        return 2
+        return _failed("usage", str(exc), 2)
+    if not isinstance(exc, TokendeskError):
+        raise exc
     if isinstance(exc, KeyProblem):
-        error(f"key: {exc.message}")
-        return 2
+        return _failed(exc.code, f"key: {exc.message}", 2)
     if isinstance(exc, MissingEndpoint | MissingClientSecret):  # nothing sent: local, fix it
-        error(exc.message)
-        return 2
+        return _failed(exc.code, exc.message, 2)
     if isinstance(exc, NetworkError):
-        error(exc.message)
-        return 3
+        return _failed(exc.code, exc.message, 3)
     if isinstance(exc, AdminError):
-        error(exc.message)
-        return 3 if exc.code == "rate_limited" or (exc.status or 0) >= 500 else 1
+        return _failed(exc.code, exc.message,
+                       3 if exc.code == "rate_limited" or (exc.status or 0) >= 500 else 1)
     if isinstance(exc, ProviderError | ResponseError):
-        error(exc.message)
-        return 3 if (exc.status or 0) >= 500 else 1
-    if isinstance(exc, TokendeskError):
-        error(exc.message)
-        return default
-    raise exc
+        code = getattr(exc, "error", None) or exc.code
+        return _failed(code, exc.message, 3 if (exc.status or 0) >= 500 else 1)
+    return _failed(exc.code, exc.message, default)
+
+
+def _failed(code: str, message: str, exit_code: int) -> int:
+    error(message)
+    if JSON_ERRORS:
+        print(json.dumps({"error": {"code": code, "message": message, "exit": exit_code}}))
+    return exit_code

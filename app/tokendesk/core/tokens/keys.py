@@ -143,6 +143,10 @@ def _key_material(value: bytes) -> str | None:
 
 def _decode_b64_secret(text: str) -> bytes:
     body = re.sub(r"\s+", "", text).rstrip("=").replace("+", "-").replace("/", "_")
+    bad = re.search(r"[^A-Za-z0-9_-]", body)
+    if bad is not None:  # the decoder would skip it silently: a typo would become a key
+        raise UnusableKey(f"the secret is not valid base64 (character {bad.group()!r} at "
+                          f"{bad.start() + 1})")
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError) as exc:
