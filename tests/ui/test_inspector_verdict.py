@@ -242,7 +242,8 @@ def test_a_late_answer_for_old_inputs_is_dropped(threaded_window, qtbot, real, r
     named(window, "Expected audience").setText("api")  # while the keys are being fetched
     assert verdict(window) == "STALE — inputs changed, verify again"
     assert not panel.progress_line.isVisible() and panel.issuer_button.isEnabled()
-    qtbot.wait(1500)  # the answer arrives, for the old inputs: not shown
+    # the answer arrives, for the old inputs: not shown
+    qtbot.waitUntil(lambda: window.tasks.settled, timeout=15_000)
     assert verdict(window) == "STALE — inputs changed, verify again"
     click(qtbot, panel.issuer_button)
     qtbot.waitUntil(lambda: verdict(window).startswith("VALID"), timeout=5000)

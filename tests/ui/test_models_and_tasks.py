@@ -211,7 +211,8 @@ def test_fetching_keys_shows_progress_and_can_be_cancelled(threaded_window, qtbo
     panel.cancel_button.click()
     assert "cancelled" in panel.verdict.text()
     assert panel.issuer_button.isEnabled() and not panel.progress_line.isVisible()
-    qtbot.wait(2500)  # the late answer is dropped, not shown
+    # the late answer arrives and is dropped, not shown
+    qtbot.waitUntil(lambda: threaded_window.tasks.settled, timeout=15_000)
     assert "cancelled" in panel.verdict.text()
 
 

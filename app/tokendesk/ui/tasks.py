@@ -98,6 +98,12 @@ class TaskRunner(QObject):
         return bool(self._callbacks)
 
     @property
+    def settled(self) -> bool:
+        """No task is left on a thread, not even one whose result will be dropped (a cancelled
+        or superseded read): what a test waits for before saying "nothing was shown"."""
+        return not self._tasks
+
+    @property
     def side_effects_running(self) -> bool:
         """Whether a task with side effects (``keep=True``) is still running."""
         return bool(self._kept)
