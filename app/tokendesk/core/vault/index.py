@@ -8,7 +8,6 @@ guessed at.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import threading
@@ -17,11 +16,12 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from ..errors import VaultCorrupt, VaultError
 from .model import AuditEntry, Client, Credential, Status
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .sqlite_errors import mapped, vault_error
 
 __all__ = ["MAX_SEARCH", "MIGRATIONS", "SCHEMA_VERSION", "Index"]
 
@@ -66,46 +66,6 @@ _CLIENT_COLUMNS = (
     "uid, name, issuer, client_id, auth_method, scope, audience, discovery_url, endpoints, "
     "extra_params, environment, admin_provider, has_secret, created_at, prefs"
 )
-
-
-def vault_error(exc: sqlite3.Error, path: Path) -> VaultError:
-    """The vault's own error for an error of sqlite (a message for a person; sqlite's own
-    words in parentheses — they never hold a bound value, and the index holds no secret)."""
-    text = str(exc)
-    low = text.lower()
-    where = f"the vault index {path.name}"
-    if "pattern too complex" in low:
-        return VaultError("the search text is too long or complex for the vault index: "
-                          "search for a shorter text")
-    if isinstance(exc, sqlite3.IntegrityError):
-        return VaultError(f"{where} refused a change that conflicts with what it holds ({text})")
-    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in low:
-        return VaultError(f"{where} is closed")
-    if "locked" in low or "busy" in low:
-        return VaultError(f"{where} is busy: another Tokendesk window or process kept it locked "
-                          f"too long; try again ({text})")
-    if "disk i/o" in low or "full" in low or "readonly" in low or "unable to open" in low:
-        return VaultError(f"{where} could not be read or written ({text}): check the disk and "
-                          "the permissions of TOKENDESK_HOME")
-    if "malformed" in low or "not a database" in low or "corrupt" in low or \
-            type(exc) is sqlite3.DatabaseError:
-        return VaultCorrupt(f"{where} cannot be read: it is damaged ({text}); restore it from a "
-                            "backup or an export")
-    return VaultError(f"{where} failed ({type(exc).__name__}: {text})")
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _mapped(method: _F) -> _F:
-    """Raise the vault's own errors instead of sqlite's from an index operation."""
-    @functools.wraps(method)
-    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise vault_error(exc, self.path) from None
-    return cast(_F, wrapper)
 
 
 class _Slot:
@@ -209,13 +169,13 @@ class Index:
                     raise
                 time.sleep(0.1)
 
-    @_mapped
+    @mapped
     def data_version(self) -> int:
         """A number that changes when another connection (another thread, another process: the
         CLI beside the app) commits a change; cheap enough to ask once a second."""
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
-    @_mapped
+    @mapped
     def make_durable(self) -> None:
         """Make every commit so far survive a power loss (a WAL checkpoint, which fsyncs)."""
         self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -230,7 +190,7 @@ class Index:
             conn.close()
 
     @property
-    @_mapped
+    @mapped
     def version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -287,7 +247,7 @@ class Index:
             pass  # the error that made us roll back is the one to report
 
     # -- clients ------------------------------------------------------------------------------
-    @_mapped
+    @mapped
     def add_client(self, client: Client) -> None:
         try:
             self.db.execute(
@@ -301,7 +261,7 @@ class Index:
         except sqlite3.IntegrityError:
             raise VaultError(f"a client named {client.name!r} already exists") from None
 
-    @_mapped
+    @mapped
     def update_client(self, client: Client) -> None:
         self.db.execute(
             "UPDATE clients SET issuer=?, client_id=?, auth_method=?, scope=?, audience=?, "
@@ -312,19 +272,19 @@ class Index:
              client.environment, client.admin_provider, int(client.has_secret),
              json.dumps(client.prefs()), client.uid))
 
-    @_mapped
+    @mapped
     def set_client_skew(self, name: str, skew: float) -> None:
         """Remember the clock skew last measured at this client's server."""
         self.db.execute("UPDATE clients SET prefs = json_set(prefs, '$.clock_skew', ?) "
                         "WHERE name=?", (skew, name))
 
-    @_mapped
+    @mapped
     def client(self, name: str) -> Client | None:
         row = self.db.execute(f"SELECT {_CLIENT_COLUMNS} FROM clients "  # noqa: S608
                               "WHERE name=?", (name,)).fetchone()
         return self._client(row) if row else None
 
-    @_mapped
+    @mapped
     def clients(self) -> list[Client]:
         return [self._client(r) for r in self.db.execute(
             f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY name")]  # noqa: S608
@@ -335,17 +295,17 @@ class Index:
                       json.loads(row[9]), row[10], row[11], bool(row[12]), row[0], row[13],
                       **Client.prefs_from(json.loads(row[14])))
 
-    @_mapped
+    @mapped
     def remove_client(self, name: str) -> None:
         self.db.execute("DELETE FROM clients WHERE name=?", (name,))
 
-    @_mapped
+    @mapped
     def client_uid(self, name: str) -> str | None:
         row = self.db.execute("SELECT uid FROM clients WHERE name=?", (name,)).fetchone()
         return row[0] if row else None
 
     # -- credentials --------------------------------------------------------------------------
-    @_mapped
+    @mapped
     def add_credential(self, cred: Credential, client_uid: str) -> None:
         try:
             self.db.execute(
@@ -362,14 +322,14 @@ class Index:
         except sqlite3.IntegrityError:
             raise VaultError(f"a credential named {cred.name!r} already exists") from None
 
-    @_mapped
+    @mapped
     def credential(self, name: str) -> Credential | None:
         row = self.db.execute(
             f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials c JOIN clients k "  # noqa: S608
             "ON c.client_uid = k.uid WHERE c.name=?", (name,)).fetchone()
         return _credential(row) if row else None
 
-    @_mapped
+    @mapped
     def credentials(self, search: str = "", *, client: str | None = None,
                     environment: str | None = None, status: str | None = None,
                     order: str = "name", summary: bool = False) -> list[Credential]:
@@ -403,7 +363,7 @@ class Index:
         build = _summary if summary else _credential
         return [build(r) for r in self.db.execute(sql, args)]
 
-    @_mapped
+    @mapped
     def update_credential(self, name: str, **fields: Any) -> None:
         allowed = {"status", "subject", "scope", "refresh_fp", "access_fp", "id_fp",
                    "access_expires_at", "id_expires_at", "refresh_expires_at",
@@ -418,7 +378,7 @@ class Index:
         sets = ", ".join(f"{k}=?" for k in fields)
         self.db.execute(f"UPDATE credentials SET {sets} WHERE name=?", (*values, name))  # noqa: S608
 
-    @_mapped
+    @mapped
     def switch_slot(self, name: str, new_slot: str, refresh_fp: str | None,
                     rotation: bool, *, fields: dict[str, Any] | None = None,
                     audit: tuple[str, str, str] | None = None) -> str:
@@ -443,7 +403,7 @@ class Index:
                 self.audit(audit[0], name, audit[1], audit[2])
         return old
 
-    @_mapped
+    @mapped
     def clear_stale_slot(self, name: str, slot: str | None = None) -> None:
         """Forget the stale slot of ``name`` (only if it is still ``slot``, when given: a later
         rotation may have recorded another one meanwhile)."""
@@ -453,33 +413,33 @@ class Index:
             self.db.execute("UPDATE credentials SET stale_slot=NULL WHERE name=? AND "
                             "stale_slot=?", (name, slot))
 
-    @_mapped
+    @mapped
     def set_pending_slot(self, name: str, slot: str | None) -> None:
         """Name the slot a rotation is about to write (``None``: forget it)."""
         self.db.execute("UPDATE credentials SET pending_slot=? WHERE name=?", (slot, name))
 
-    @_mapped
+    @mapped
     def pending_slots(self) -> list[tuple[str, str, str]]:
         """(name, uid, pending slot) of credentials whose rotation stopped before its switch."""
         return list(self.db.execute(
             "SELECT name, uid, pending_slot FROM credentials WHERE pending_slot IS NOT NULL"))
 
-    @_mapped
+    @mapped
     def stale_slots(self) -> list[tuple[str, str, str]]:
         """(name, uid, stale slot) of credentials whose old slot was not deleted (a crash)."""
         return list(self.db.execute(
             "SELECT name, uid, stale_slot FROM credentials WHERE stale_slot IS NOT NULL"))
 
-    @_mapped
+    @mapped
     def remove_credential(self, name: str) -> None:
         self.db.execute("DELETE FROM credentials WHERE name=?", (name,))
 
-    @_mapped
+    @mapped
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM credentials").fetchone()[0])
 
     # -- exchange history ---------------------------------------------------------------------
-    @_mapped
+    @mapped
     def add_exchange(self, credential: str, operation: str, status: str, *, endpoint: str = "",
                      duration_ms: float | None = None, rotated: bool = False,
                      old_fp: str | None = None, new_fp: str | None = None,
@@ -495,7 +455,7 @@ class Index:
              old_fp, new_fp, scope_before, scope_after, json.dumps(request or {}),
              json.dumps(response or {})))
 
-    @_mapped
+    @mapped
     def exchanges(self, credential: str, limit: int = 200) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT at, operation, endpoint, status, duration_ms, rotated, old_fp, new_fp, "
@@ -513,12 +473,12 @@ class Index:
         return out
 
     # -- audit --------------------------------------------------------------------------------
-    @_mapped
+    @mapped
     def audit(self, action: str, target: str, detail: str = "", actor: str = "") -> None:
         self.db.execute("INSERT INTO audit (at, action, target, detail, actor) VALUES (?,?,?,?,?)",
                         (time.time(), action, target, detail, actor))
 
-    @_mapped
+    @mapped
     def audit_log(self, target: str | None = None, limit: int = 10_000) -> list[AuditEntry]:
         if target is None:
             rows = self.db.execute("SELECT at, action, target, detail, actor FROM audit "

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import VaultCorrupt, VaultError, VaultLocked
+from ..errors import VaultCorrupt, VaultError
 from .index import Index
 from .locking import file_lock
 from .model import AUTH_METHODS, Client, Credential, Status, fingerprint
@@ -452,57 +452,20 @@ class Vault:
             self._wait_deleting(uid)
 
     def recover_pending_slots(self) -> int:
-        """Finish rotations a crash stopped between writing the new slot and switching to it:
-        a pending slot that holds tokens is switched to (the server issued them after
-        retiring the old ones); an empty one is forgotten. A rotation still running in another
-        process or thread (it holds the credential's refresh lock) is left alone."""
-        recovered = 0
-        for name, _uid, _slot in self.index.pending_slots():
-            try:
-                with self.refresh_lock(name, timeout=0):
-                    recovered += self._recover(name)
-            except VaultLocked:
-                return recovered  # a locked store: try again next time
-            except VaultError:
-                continue  # its rotation is alive elsewhere (or it is gone): not ours to finish
-        return recovered
+        """Finish rotations a crash stopped (see :mod:`tokendesk.core.vault.recovery`)."""
+        from .recovery import recover_pending_slots
 
-    def _recover(self, name: str) -> int:
-        """Under the credential's refresh lock: finish its stopped rotation, if it still is."""
-        pending = [p for p in self.index.pending_slots() if p[0] == name]
-        if not pending:
-            return 0  # finished meanwhile
-        _name, uid, slot = pending[0]
-        service = f"tokendesk/credential/{uid}"
-        try:
-            value = self.store.get(service, _refresh_key(slot))
-            doc = unpack_slot(value) if value and value.startswith(_SLOT) else None
-        except VaultCorrupt:
-            doc = None
-        if doc is None:
-            # a refresh was sent and its process ended before the answer was stored: the
-            # server may have retired the token this vault still holds. Say so.
-            self.index.set_pending_slot(name, None)
-            self.index.update_credential(name, status=Status.UNKNOWN)
-            self.index.audit("interrupted", name, "a refresh was interrupted before its answer "
-                             "was stored: a rotating server may have retired the stored refresh "
-                             "token; if the next refresh is refused, sign in again", self.actor)
-            return 0
-        cred = self.credential(name)
-        old_refresh = self._slot_tokens(cred)[REFRESH_TOKEN] if self._readable(cred) else None
-        old = self.index.switch_slot(
-            name, slot, fingerprint(doc[REFRESH_TOKEN]),
-            rotation=doc[REFRESH_TOKEN] != old_refresh, fields={"status": Status.ACTIVE},
-            audit=("recovered", "a rotation stopped by a crash was finished: the new refresh "
-                   f"token {fingerprint(doc[REFRESH_TOKEN])} is in use", self.actor))
-        self._slots[uid] = (slot, doc)
-        try:
-            self.index.make_durable()
-            self.store.delete(service, _refresh_key(old))
-            self.index.clear_stale_slot(name, old)
-        except VaultError:
-            pass  # collected as a stale slot next time
-        return 1
+        return recover_pending_slots(self)
+
+    def collect_stale_slots(self) -> int:
+        """Delete refresh-token slots a crash left behind (step 4 of a rotation)."""
+        from .recovery import collect_stale_slots
+
+        return collect_stale_slots(self)
+
+    def remember(self, uid: str, slot: str, tokens: dict[str, str]) -> None:
+        """Keep ``tokens`` as what the credential's current ``slot`` holds (read once)."""
+        self._slots[uid] = (slot, tokens)
 
     def _readable(self, cred: Credential) -> bool:
         try:
@@ -510,17 +473,6 @@ class Vault:
         except VaultError:
             return False
         return True
-
-    def collect_stale_slots(self) -> int:
-        """Delete refresh-token slots a crash left behind (step 4 of a rotation)."""
-        stale = self.index.stale_slots()
-        for name, uid, slot in stale:
-            try:
-                self.store.delete(f"tokendesk/credential/{uid}", _refresh_key(slot))
-            except VaultError:
-                return 0  # locked store: try again next time
-            self.index.clear_stale_slot(name)
-        return len(stale)
 
     def remove_credential(self, name: str, *, detail: str = "") -> None:
         """Delete the local copy (whatever a server said about revocation)."""

@@ -12,8 +12,9 @@ import pytest
 
 from tests.helpers.threads import run_at_once
 from tokendesk.core.errors import VaultCorrupt, VaultError
-from tokendesk.core.vault.index import MAX_SEARCH, MIGRATIONS, Index, vault_error
+from tokendesk.core.vault.index import MAX_SEARCH, MIGRATIONS, Index
 from tokendesk.core.vault.model import Client, Credential
+from tokendesk.core.vault.sqlite_errors import vault_error
 
 
 @pytest.fixture
