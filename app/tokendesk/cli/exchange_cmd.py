@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from tokendesk.core.errors import TokendeskError
@@ -29,15 +30,21 @@ def _close(exchange: Any) -> None:
     exchange.http.close()
 
 
-def run(args: argparse.Namespace) -> int:
+def with_exchange(args: argparse.Namespace, action: Callable[[Any, argparse.Namespace], int]
+                  ) -> int:
+    """Run ``action`` with the command's exchange, closed afterwards; errors as exit codes."""
     try:
         exchange = _exchange(args)
         try:
-            return _COMMANDS[args.command](exchange, args)
+            return action(exchange, args)
         finally:
             _close(exchange)
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
+
+
+def run(args: argparse.Namespace) -> int:
+    return with_exchange(args, _COMMANDS[args.command])
 
 
 def _refresh(exchange: Any, args: argparse.Namespace) -> int:

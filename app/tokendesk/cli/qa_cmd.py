@@ -12,24 +12,15 @@ import argparse
 import sys
 from typing import Any
 
-from tokendesk.core.errors import TokendeskError
-
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from .common import UsageError, error, fail, print_json
-from .exchange_cmd import _close, _exchange
+from .common import UsageError, error, print_json
+from .exchange_cmd import with_exchange
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.yes and not _confirm(args.name):
         return EXIT_USAGE
-    try:
-        exchange = _exchange(args)
-        try:
-            return _ACTIONS[args.action](exchange, args)
-        finally:
-            _close(exchange)
-    except (UsageError, TokendeskError) as exc:
-        return fail(exc)
+    return with_exchange(args, _ACTIONS[args.action])
 
 
 def _confirm(name: str) -> bool:
