@@ -217,8 +217,8 @@ def test_a_verdict_with_the_issuers_keys_says_when_the_documents_disagree(server
     import jwt as pyjwt
 
     from tests.conftest import NOW
+    from tokendesk.core.oauth.remote_keys import RemoteKeys
     from tokendesk.core.tokens.keys import jwk_from_public_key
-    from tokendesk.core.tokens.remote import RemoteKeys
 
     issuer = _both(server, openid={"jwks_uri": server.url + "/jwks"},
                    oauth={"jwks_uri": server.url + "/old-jwks"})

@@ -17,8 +17,8 @@ from tests.conftest import NOW, public_pem
 from tests.helpers.http_server import LocalServer, Reply
 from tokendesk.cli import main
 from tokendesk.core.oauth.http import HttpClient
+from tokendesk.core.oauth.remote_keys import RemoteKeys
 from tokendesk.core.tokens.keys import jwk_from_public_key
-from tokendesk.core.tokens.remote import RemoteKeys
 from tokendesk.core.tokens.verify import ISSUER_TRUST
 
 pytestmark = pytest.mark.integration

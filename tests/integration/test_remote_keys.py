@@ -13,8 +13,8 @@ from tests.helpers.http_server import LocalServer, Reply
 from tokendesk.core.errors import InsecureEndpoint, NetworkError, ResponseError
 from tokendesk.core.oauth.discovery import Discovery
 from tokendesk.core.oauth.http import HttpClient
+from tokendesk.core.oauth.remote_keys import RemoteKeys
 from tokendesk.core.tokens.keys import jwk_from_public_key
-from tokendesk.core.tokens.remote import RemoteKeys
 
 pytestmark = pytest.mark.integration
 

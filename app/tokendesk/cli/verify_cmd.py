@@ -85,7 +85,7 @@ def _verify_remote(token: str, args: argparse.Namespace,
     """Verify with fetched keys; also returns the issuer when only the token named it."""
     from tokendesk.core import decode
     from tokendesk.core.oauth.http import HttpClient
-    from tokendesk.core.tokens.remote import RemoteKeys
+    from tokendesk.core.oauth.remote_keys import RemoteKeys
 
     issuer = options.pop("issuer")
     trusted = issuer is not None

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from .autorefresh import Scheduler
     from .oauth.exchange import Exchange
     from .oauth.http import HttpClient
+    from .oauth.remote_keys import RemoteKeys
     from .support.console import SupportConsole
-    from .tokens.remote import RemoteKeys
     from .vault.model import Client
     from .vault.secrets import SecretStore
     from .vault.vault import Vault
@@ -164,7 +164,7 @@ class Session:
     def remote_keys(self) -> RemoteKeys:
         with self._guard:
             if self._remote_keys is None:
-                from .tokens.remote import RemoteKeys
+                from .oauth.remote_keys import RemoteKeys
 
                 self._remote_keys = RemoteKeys(self.http, clock=self.clock)
             return self._remote_keys

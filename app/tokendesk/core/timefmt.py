@@ -9,11 +9,13 @@ import math
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeGuard
 
 __all__ = [
     "NOT_FINITE",
     "Clock",
     "format_local",
+    "is_json_number",
     "format_utc",
     "format_utc_or_dash",
     "human_duration",
@@ -27,6 +29,12 @@ Clock = Callable[[], float]
 #: How a number that is not finite (NaN, Infinity, ``1e400``) is shown: never as a time
 #: (SECURITY.md 35).
 NOT_FINITE = "not a finite number"
+
+
+def is_json_number(value: object) -> TypeGuard[float]:
+    """A JSON number as json.loads gives it: an int or a float, never a bool (True is an int
+    in Python, not a number in JSON). Says nothing about finiteness: see :func:`is_finite`."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def is_finite(value: float) -> bool:

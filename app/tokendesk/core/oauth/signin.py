@@ -182,7 +182,7 @@ def _sign_in(exchange: Exchange, client_name: str, name: str, scope: str | None,
                             "redirect_uri": request.redirect_uri,
                             "code_verifier": request.code_verifier})
     if response.id_token:
-        from ..tokens.remote import RemoteKeys
+        from .remote_keys import RemoteKeys
 
         # the client's JWKS: set by hand, or from its discovery (its discovery_url honoured)
         check = RemoteKeys(exchange.http, discovery=exchange.discovery).verify(

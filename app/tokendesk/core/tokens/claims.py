@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 
 from .._record import NamedTuple
-from ..timefmt import NOT_FINITE, format_local, format_utc, human_duration, is_finite, relative
+from ..timefmt import (
+    NOT_FINITE,
+    format_local,
+    format_utc,
+    human_duration,
+    is_finite,
+    is_json_number,
+    relative,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, TypeGuard
+    from typing import Any
 
 __all__ = [
     "ClaimInfo",
@@ -238,7 +246,7 @@ def explain_claims(claims: dict[str, Any], now: float) -> list[ExplainedClaim]:
     rows = []
     for name, value in claims.items():
         info = lookup(name)
-        if name in TIME_CLAIMS and _is_number(value):
+        if name in TIME_CLAIMS and is_json_number(value):
             if not is_finite(value):  # NaN, Infinity, 1e400: shown as such, never as a time
                 rows.append(ExplainedClaim(name, value, f"{_display(value)} ({NOT_FINITE})",
                                            info, relative=NOT_FINITE))
@@ -249,7 +257,7 @@ def explain_claims(claims: dict[str, Any], now: float) -> list[ExplainedClaim]:
         else:
             rows.append(ExplainedClaim(name, value, _display(value), info))
     exp, iat = claims.get("exp"), claims.get("iat")
-    if _is_number(exp) and _is_number(iat) and is_finite(exp) and is_finite(iat):
+    if is_json_number(exp) and is_json_number(iat) and is_finite(exp) and is_finite(iat):
         rows.append(
             ExplainedClaim(
                 "lifetime",
@@ -260,10 +268,6 @@ def explain_claims(claims: dict[str, Any], now: float) -> list[ExplainedClaim]:
             )
         )
     return rows
-
-
-def _is_number(value: Any) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def explain_header(header: dict[str, Any]) -> list[ExplainedClaim]:

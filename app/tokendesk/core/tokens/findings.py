@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..timefmt import is_finite
+from ..timefmt import is_finite, is_json_number
 from .model import DecodedToken, Finding, TokenFormat, TokenKind
 
 TYPE_CHECKING = False
@@ -84,7 +84,7 @@ def claim_findings(claims: dict[str, Any], kind: TokenKind) -> list[Finding]:
     exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     for name in ("exp", "iat", "nbf", "auth_time"):
         value = claims.get(name)
-        if name in claims and (not isinstance(value, int | float) or isinstance(value, bool)):
+        if name in claims and not is_json_number(value):
             out.append(
                 Finding("bad_numeric_date", f"{name} is not a JSON number ({value!r}): "
                         "a verifier must refuse it (RFC 7519 §2 NumericDate)")
@@ -119,4 +119,4 @@ def claim_findings(claims: dict[str, Any], kind: TokenKind) -> list[Finding]:
 
 def _num(value: Any) -> TypeGuard[float]:
     """A number usable as a time: not a bool, not NaN, Infinity or an int beyond float range."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and is_finite(value)
+    return is_json_number(value) and is_finite(value)

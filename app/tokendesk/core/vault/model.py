@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ..timefmt import is_json_number
+
 __all__ = [
     "AUTH_METHODS",
     "ENVIRONMENTS",
@@ -87,7 +89,7 @@ class Client:
         out: dict[str, Any] = {}
         for name in ("warn_minutes", "refresh_lifetime", "clock_skew"):
             value = stored.get(name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if is_json_number(value):
                 out[name] = float(value)
         if stored.get("refresh_lifetime_kind") in ("idle", "absolute"):
             out["refresh_lifetime_kind"] = stored["refresh_lifetime_kind"]

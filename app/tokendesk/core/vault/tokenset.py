@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from ..errors import VaultCorrupt
+from ..timefmt import is_json_number
 from .model import fingerprint
 
 __all__ = ["ACCESS_TOKEN", "ID_TOKEN", "MAX_EPOCH", "MAX_LIFETIME", "REFRESH_TOKEN", "SESSION",
@@ -56,7 +57,7 @@ def _slot_doc(refresh: str, access: str | None, id_token: str | None) -> dict[st
 
 def json_number(value: Any) -> float | None:
     """A JSON number (not a bool) that is finite, else ``None`` (SECURITY.md 35)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_json_number(value):
         return None
     try:
         number = float(value)

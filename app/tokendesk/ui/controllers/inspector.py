@@ -65,7 +65,7 @@ class _Remote:
     def get(self) -> Any:
         if self._remote is None:
             from tokendesk.core.oauth.http import HttpClient
-            from tokendesk.core.tokens.remote import RemoteKeys
+            from tokendesk.core.oauth.remote_keys import RemoteKeys
 
             self._http = HttpClient(timeout=self.timeout, ca_bundle=self.ca_bundle)
             self._remote = RemoteKeys(self._http)

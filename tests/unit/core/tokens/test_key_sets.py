@@ -16,9 +16,9 @@ from tests.conftest import NOW, private_pem
 from tokendesk.cli import main
 from tokendesk.core import load_keys, verify
 from tokendesk.core.errors import KeySetRejected, UnusableKey
+from tokendesk.core.oauth.remote_keys import _signing_keys
 from tokendesk.core.tokens.b64 import b64url_encode
 from tokendesk.core.tokens.keys import jwk_from_public_key
-from tokendesk.core.tokens.remote import _signing_keys
 
 CLAIMS = {"iss": "https://issuer.example", "sub": "alice", "aud": "api", "iat": NOW - 60,
           "exp": NOW + 600}

@@ -11,15 +11,14 @@ import time
 from typing import Any
 
 from ..errors import ResponseError, UnusableKey
-from ..oauth.discovery import Discovery
-from ..oauth.http import HttpClient
 from ..timefmt import Clock
-from .keys import KeySet, load_jwk_document
-from .verify import Check, Verification, verify, with_issuer_trust
+from ..tokens.keys import KeySet, load_jwk_document
+from ..tokens.verdict import UNKNOWN_KID, Check, Verification, with_issuer_trust
+from ..tokens.verify import verify
+from .discovery import Discovery
+from .http import HttpClient
 
 __all__ = ["RemoteKeys"]
-
-UNKNOWN_KID = "no key with kid"
 
 
 class RemoteKeys:
@@ -81,7 +80,6 @@ class RemoteKeys:
                     + "; ".join(c.describe() for c in conflicts))))
         return result
 
-
     def _held_back(self, result: Verification, url: str) -> Verification:
         """An unknown kid whose refetch the rate limit held back: not a verdict on the token
         (the issuer may just have rotated its keys), and the person is told when to retry."""
@@ -91,8 +89,8 @@ class RemoteKeys:
                 f"ago and are fetched again for an unknown kid at most once a minute: verify "
                 f"again in {wait} s (the issuer may have rotated its keys)")
         return result._replace(checks=tuple(
-            c._replace(reason=c.reason + note) if c.name == "key" and not c.passed
-            and c.reason.startswith(UNKNOWN_KID) else c for c in result.checks))
+            c._replace(reason=c.reason + note) if c.code == UNKNOWN_KID else c
+            for c in result.checks))
 
 
 def _require(issuer: str | None) -> str:
@@ -102,8 +100,7 @@ def _require(issuer: str | None) -> str:
 
 
 def _unknown_kid(result: Verification) -> bool:
-    return any(c.name == "key" and not c.passed and c.reason.startswith(UNKNOWN_KID)
-               for c in result.checks)
+    return any(c.code == UNKNOWN_KID for c in result.checks)
 
 
 def _signing_keys(body: Any, url: str) -> KeySet:
