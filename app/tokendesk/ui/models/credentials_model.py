@@ -32,10 +32,6 @@ _USER = int(Qt.ItemDataRole.UserRole.value)
 COLUMNS = ("Name", "Client", "Env", "Status", "Access expires", "Refresh expires",
            "Refreshed")
 NAME, CLIENT, ENV, STATUS, ACCESS, REFRESH, LAST = range(len(COLUMNS))
-_STATUS_COLORS = {"active": "#2e7d32", "expired": "#a15c00", "revoked": "#c62828",
-                  "reuse detected": "#c62828", "revoke pending": "#a15c00",
-                  "needs sign-in": "#c62828", "unknown": "#607d8b"}
-_ENV_COLORS = {"dev": "#2e7d32", "staging": "#f9a825", "prod": "#c62828"}
 
 
 def _when(epoch: float | None, now: float) -> str:
@@ -54,10 +50,21 @@ class CredentialsModel(TableModel):
         super().__init__(parent)
         self._rows: list[Credential] = []
         self._now = time.time()
-        self._colors = {k: QColor(v) for k, v in {**_STATUS_COLORS, **_ENV_COLORS}.items()}
+        self._status_colors: dict[str, QColor] = {}
+        self._env_colors: dict[str, QColor] = {}
+
+    def _take_colors(self) -> None:
+        """The Status and Env colors of the current theme (read again with every listing, so
+        a change of the system's light or dark theme reaches the table)."""
+        from ..theme import ENVIRONMENT_ROLES, STATUS_ROLES, current_theme
+
+        theme = current_theme()
+        self._status_colors = {s: QColor(theme.status_color(s)) for s in STATUS_ROLES}
+        self._env_colors = {e: QColor(theme.environment_color(e)) for e in ENVIRONMENT_ROLES}
 
     def set_rows(self, rows: list[Credential], now: float | None = None) -> None:
         self.beginResetModel()
+        self._take_colors()
         self._rows = rows
         self._now = time.time() if now is None else now
         self.endResetModel()
@@ -99,9 +106,9 @@ class CredentialsModel(TableModel):
             return _when(cred.last_refreshed_at, self._now) if cred.last_refreshed_at else "never"
         if role == _FOREGROUND:
             if col == STATUS:
-                return self._colors.get(str(cred.status))
+                return self._status_colors.get(str(cred.status))
             if col == ENV:
-                return self._colors.get(cred.environment)
+                return self._env_colors.get(cred.environment or "")
             return None
         if role == _TOOLTIP:
             if col in (ACCESS, REFRESH):

@@ -38,8 +38,9 @@ COLUMNS = ("Credential", "Token", "Env", "Time left", "State", "Lifetime", "Expi
 CREDENTIAL, TOKEN, ENV, LEFT, STATE, LIFETIME, WHEN = range(len(COLUMNS))
 #: The lifetime column's value: the share of the lifetime still ahead (0..1) or None.
 LIFETIME_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
-_COLORS = {State.FRESH: "#2e7d32", State.EXPIRING: "#a15c00", State.EXPIRED: "#c62828",
-           State.UNKNOWN: "#607d8b"}
+#: The theme role that colors each state (the color itself comes from the palette).
+STATE_ROLES = {State.FRESH: "ok", State.EXPIRING: "warn", State.EXPIRED: "bad",
+               State.UNKNOWN: "muted"}
 
 
 class ExpiryModel(TableModel):
@@ -49,7 +50,9 @@ class ExpiryModel(TableModel):
         super().__init__(parent)
         self._rows: list[ExpiryRow] = []
         self.now = 0.0
-        self._colors = {state: QColor(color) for state, color in _COLORS.items()}
+        self._colors: dict[State, QColor] = {}
+        self.theme: Any = None
+        self.take_colors()
         #: (time-left text, state) per row, for the current tick: each cell asks data() for
         #: several roles, and the text and state need computing once.
         self._cache: dict[int, tuple[str, State]] = {}
@@ -58,8 +61,17 @@ class ExpiryModel(TableModel):
         #: Credentials with auto-refresh on (their access-token rows say so).
         self.auto: set[str] = set()
 
+    def take_colors(self) -> None:
+        """The state colors of the current theme (read again with every reload, so a change
+        of the system's light or dark theme reaches the table)."""
+        from ..theme import current_theme
+
+        theme = self.theme = current_theme()
+        self._colors = {state: theme.color(role) for state, role in STATE_ROLES.items()}
+
     def set_rows(self, rows: list[ExpiryRow], now: float) -> None:
         self.beginResetModel()
+        self.take_colors()
         self._rows = rows
         self._timeline = Timeline(rows)
         self.now = now

@@ -92,7 +92,8 @@ class CountdownCell(_FastCell):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | Any) -> None:
         text, color = self.model.countdown(index.row(), index.column())
-        self.background(painter, option, index)
+        if self.background(painter, option, index):  # the state's color is not readable
+            color = option.palette.highlightedText().color()  # on the selection's
         painter.setPen(color)
         self.text(painter, option, option.rect, text)
 
@@ -112,11 +113,12 @@ class TextCell(_FastCell):
 class LifetimeBar(_FastCell):
     """The share of a token's lifetime still ahead, as a bar with the percentage on it."""
 
-    _COLORS = ("#c62828", "#a15c00", "#2e7d32")  # spent, under a quarter left, more
+    _ROLES = ("bad", "warn", "ok")  # spent, under a quarter left, more
 
     def __init__(self, model: ExpiryModel, parent: Any = None) -> None:
         super().__init__(model, parent)
         self._brushes: dict[str, tuple[QColor, QColor]] = {}
+        self._theme: Any = None
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | Any) -> None:
@@ -126,12 +128,16 @@ class LifetimeBar(_FastCell):
             self.text(painter, option, option.rect, "—")
             return
         rect: QRect = option.rect.adjusted(3, 4, -3, -4)
-        name = self._COLORS[2 if share > 0.25 else 1 if share > 0 else 0]
-        colors = self._brushes.get(name)
+        theme = self.model.theme
+        if theme is not self._theme:  # the palette changed (light or dark): new colors
+            self._theme = theme
+            self._brushes.clear()
+        role = self._ROLES[2 if share > 0.25 else 1 if share > 0 else 0]
+        colors = self._brushes.get(role)
         if colors is None:
-            track = QColor(name)
-            track.setAlpha(40)
-            colors = self._brushes[name] = (QColor(name), track)
+            # a tint of the role's hue that the palette's text stays readable on
+            fill, track = theme.bar_colors(role)
+            colors = self._brushes[role] = (QColor(fill), QColor(track))
         # square corners: fillRect is a blit, a rounded rectangle a path to rasterize (it
         # made each bar cost a quarter of a millisecond)
         painter.fillRect(rect, colors[1])
