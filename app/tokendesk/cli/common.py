@@ -158,12 +158,13 @@ def fail(exc: Exception, *, default: int = 2) -> int:
 
     Usage and local problems (bad file, bad key, an endpoint the client has no URL for, so
     nothing was sent) are 2; the network or a server that is down is 3; a server that said no
-    is 1; other core errors take ``default``. With ``--json`` the error also goes to standard
+    is 1; a cancel is 130; other core errors take ``default``. With ``--json`` the error also goes to standard
     output as ``{"error": {"code", "message", "exit"}}`` (the codes are the error classes'
     ``code``; ``usage`` for a local problem of the command line).
     """
     from tokendesk.core.errors import (
         AdminError,
+        Cancelled,
         KeyProblem,
         MissingClientSecret,
         MissingEndpoint,
@@ -177,6 +178,8 @@ def fail(exc: Exception, *, default: int = 2) -> int:
         return _failed("usage", str(exc), 2)
     if not isinstance(exc, TokendeskError):
         raise exc
+    if isinstance(exc, Cancelled):
+        return _failed(exc.code, exc.message, 130)
     if isinstance(exc, KeyProblem):
         return _failed(exc.code, f"key: {exc.message}", 2)
     if isinstance(exc, MissingEndpoint | MissingClientSecret):  # nothing sent: local, fix it

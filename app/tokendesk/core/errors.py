@@ -4,11 +4,14 @@
 
     TokendeskError
      ├─ InvalidInput ───── a value that cannot be used (not a finite number, out of range)
-     ├─ TokenError ─────── MalformedToken(segment, offset), UnsupportedAlgorithm
+     │                     └ PresetError: a tenant, domain or realm URL a preset cannot use
+     ├─ Cancelled ──────── the person stopped it (sign-in, a support search or revocation)
+     ├─ TokenError ─────── UnsupportedAlgorithm (a malformed token is not raised: decode
+     │                     and verify report it as problems and a failed "format" check)
      ├─ KeyProblem ─────── UnusableKey(reason), KeySetRejected(reason)
      ├─ DecryptionFailed
      ├─ VaultError ─────── KeyringUnavailable, VaultLocked, WrongPassphrase, VaultCorrupt
-     └─ OAuthError ─────── NetworkError (retryable) ── OutcomeUnknown
+     └─ OAuthError(url, status) ── NetworkError (retryable) ── OutcomeUnknown
                            MissingEndpoint(endpoint, client) ── nothing sent (exit 2)
                            MissingClientSecret ── nothing sent (exit 2)
                            ResponseError ── KeptAfterRefusal, InsecureEndpoint,
@@ -43,19 +46,24 @@ class InvalidInput(TokendeskError):
     code = "invalid_input"
 
 
+class PresetError(InvalidInput):
+    """A provider preset cannot be filled from what was typed (not a domain, not a realm URL)."""
+
+    code = "preset_error"
+
+
+class Cancelled(TokendeskError):
+    """The person stopped the work (a sign-in, a support search or revocation): not a failure
+    of the server or of Tokendesk. What was done before the cancel is kept and reported."""
+
+    code = "cancelled"
+
+    def __init__(self, message: str = "cancelled") -> None:
+        super().__init__(message)
+
+
 class TokenError(TokendeskError):
     code = "token_error"
-
-
-class MalformedToken(TokenError):
-    """The text is not a well-formed token; ``segment`` and ``offset`` say where."""
-
-    code = "malformed_token"
-
-    def __init__(self, message: str, *, segment: str | None = None, offset: int | None = None):
-        super().__init__(message)
-        self.segment = segment
-        self.offset = offset
 
 
 class UnsupportedAlgorithm(TokenError):
@@ -103,7 +111,19 @@ class VaultCorrupt(VaultError):
 
 
 class OAuthError(TokendeskError):
+    """Something about a request to a server. ``url`` (scheme, host and path; never the query,
+    which may hold a token) and ``status`` (the HTTP status, None when no answer came) are set
+    where they are known, as httpx's own errors carry them."""
+
     code = "oauth_error"
+    url: str | None = None
+    status: int | None = None
+
+    def __init__(self, message: str, *, url: str | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
 
 
 class NetworkError(OAuthError):
@@ -159,10 +179,6 @@ class ResponseError(OAuthError):
 
     code = "bad_response"
 
-    def __init__(self, message: str, *, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
 
 class KeptAfterRefusal(ResponseError):
     """A refresh's answer failed a check made after its new refresh token was stored (the ID
@@ -178,16 +194,15 @@ class ProviderError(OAuthError):
     code = "provider_error"
 
     def __init__(self, error: str, description: str | None = None, status: int | None = None,
-                 *, retry_after: float | None = None):
+                 *, retry_after: float | None = None, url: str | None = None):
         text = f"the server answered {error!r}"
         if description:
             text += f": {description}"
         if status is not None:
             text += f" (HTTP {status})"
-        super().__init__(text)
+        super().__init__(text, status=status, url=url)
         self.error = error
         self.description = description
-        self.status = status
         self.retry_after = retry_after
 
     @property
@@ -214,10 +229,6 @@ class AdminError(OAuthError):
     """A provider's admin API refused or failed a support action (401, 403, 5xx, bad answer)."""
 
     code = "admin_error"
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class MissingScope(AdminError):

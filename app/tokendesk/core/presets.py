@@ -12,13 +12,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .errors import TokendeskError
+from .errors import PresetError
 
 __all__ = ["PRESETS", "Preset", "PresetError", "issuer_for", "preset"]
-
-
-class PresetError(TokendeskError):
-    code = "preset_error"
 
 
 class Preset(NamedTuple):

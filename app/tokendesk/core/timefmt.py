@@ -21,7 +21,6 @@ __all__ = [
     "human_duration",
     "is_finite",
     "relative",
-    "system_clock",
 ]
 
 Clock = Callable[[], float]
@@ -44,10 +43,6 @@ def is_finite(value: float) -> bool:
         return math.isfinite(value)
     except OverflowError:  # an int with hundreds of digits
         return False
-
-
-def system_clock() -> float:
-    return time.time()
 
 
 def human_duration(seconds: float) -> str:

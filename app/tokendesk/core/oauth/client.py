@@ -172,9 +172,9 @@ class OAuthClient:
         description = description if isinstance(description, str) else None
         retry = _retry_after(response.headers)
         if error == "invalid_grant":
-            raise InvalidGrant(error, description, response.status)
+            raise InvalidGrant(error, description, response.status, url=response.url or None)
         raise ProviderError(error or f"http_{response.status}", description, response.status,
-                            retry_after=retry)
+                            retry_after=retry, url=response.url or None)
 
     # -- grants -------------------------------------------------------------------------------
     def token(self, data: dict[str, str]) -> TokenResponse:

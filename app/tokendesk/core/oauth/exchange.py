@@ -396,8 +396,6 @@ class Exchange:
         if revoke:
             try:
                 report = self.revoke(name)
-            except NetworkError:
-                raise
             except ProviderError as exc:
                 if exc.unavailable:
                     raise

@@ -91,6 +91,7 @@ class JsonResponse:
     headers: dict[str, str]
     body: Any = field(repr=False)
     elapsed: float = 0.0
+    url: str = ""  # without its query (see without_query)
 
 
 class HttpClient:
@@ -160,6 +161,7 @@ class HttpClient:
         revocation succeeds with any body.
         """
         check_url(url)
+        where = without_query(url)
         try:
             with self._client.stream(method, url, data=data, headers=headers, auth=auth) as resp:
                 body = self._read_capped(resp, url)
@@ -171,35 +173,39 @@ class HttpClient:
             if tls:
                 raise NetworkError(f"the TLS certificate of {_host(url)} could not be verified "
                                    f"({tls}): if your organisation signs it with its own CA, "
-                                   "give that CA bundle (Preferences, or --ca-bundle)") from exc
-            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})") from exc
+                                   "give that CA bundle (Preferences, or --ca-bundle)",
+                                   url=where) from exc
+            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})",
+                               url=where) from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
             raise OutcomeUnknown(f"{_host(url)} did not answer in time ({type(exc).__name__}); "
-                                 "the request may have been acted on") from exc
+                                 "the request may have been acted on", url=where) from exc
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise OutcomeUnknown(f"{_host(url)} closed the connection without an answer "
-                                 f"({type(exc).__name__}); the request may have been acted on") \
-                from exc
+                                 f"({type(exc).__name__}); the request may have been acted on",
+                                 url=where) from exc
         except httpx.TransportError as exc:
-            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})") from exc
+            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})",
+                               url=where) from exc
         if 300 <= status < 400:
             where = resp_headers.get("location", "?")
             raise ResponseError(
                 f"{_host(url)} answered with a redirect (HTTP {status} to {where}); redirects are "
-                "not followed here", status=status)
+                "not followed here", status=status, url=where)
         try:
             parsed = json.loads(body) if body else None
         except (ValueError, RecursionError):
             parsed = _NOT_JSON
         if allow_any_body and status < 300 and (parsed is _NOT_JSON or parsed is None):
-            return JsonResponse(status, resp_headers, None, elapsed)
+            return JsonResponse(status, resp_headers, None, elapsed, where)
         if parsed is _NOT_JSON or (parsed is None and status < 400):
             kind = resp_headers.get("content-type", "no content type").split(";")[0]
             raise ResponseError(
-                f"{_host(url)} answered HTTP {status} with {kind}, not JSON", status=status)
+                f"{_host(url)} answered HTTP {status} with {kind}, not JSON", status=status,
+                url=where)
         if status >= 400 and not accept_error_json:
-            raise ResponseError(f"{_host(url)} answered HTTP {status}", status=status)
-        return JsonResponse(status, resp_headers, parsed, elapsed)
+            raise ResponseError(f"{_host(url)} answered HTTP {status}", status=status, url=where)
+        return JsonResponse(status, resp_headers, parsed, elapsed, where)
 
     def get_json(self, url: str) -> JsonResponse:
         return self.request_json("GET", url)
@@ -209,7 +215,7 @@ class HttpClient:
         if declared and declared.isdigit() and int(declared) > self.max_body:
             raise ResponseError(
                 f"{_host(url)} sent {int(declared):,} bytes; at most {self.max_body:,} are read",
-                status=resp.status_code)
+                status=resp.status_code, url=without_query(url))
         chunks: list[bytes] = []
         size = 0
         for chunk in resp.iter_bytes():
@@ -217,12 +223,22 @@ class HttpClient:
             if size > self.max_body:
                 raise ResponseError(
                     f"{_host(url)} sent more than {self.max_body:,} bytes: refused",
-                    status=resp.status_code)
+                    status=resp.status_code, url=without_query(url))
             chunks.append(chunk)
         return b"".join(chunks)
 
 
 _NOT_JSON = object()
+
+
+def without_query(url: str) -> str:
+    """``url`` without its query and fragment, which may carry a token or a code: what errors
+    keep as their ``url``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def _host(url: str) -> str:

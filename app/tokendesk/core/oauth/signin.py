@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..errors import MissingEndpoint, OAuthError, ProviderError, ResponseError, VaultError
+from ..errors import Cancelled, MissingEndpoint, OAuthError, ProviderError, ResponseError, VaultError
 from ..vault.model import Credential
 from ..vault.tokenset import TokenSet
 from .exchange import Exchange
@@ -104,7 +104,7 @@ class LoopbackReceiver:
         deadline = time.monotonic() + timeout
         while not self._done.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
             if cancel is not None and cancel.is_set():
-                raise OAuthError("sign-in cancelled")
+                raise Cancelled("sign-in cancelled")
             if time.monotonic() >= deadline:
                 raise OAuthError(f"no sign-in answer within {timeout:.0f} s (was the browser "
                                  "closed?)")
@@ -278,7 +278,7 @@ def _finish_device(exchange: Exchange, client_name: str, name: str,
     while time.monotonic() < deadline:
         if cancel is not None:
             if cancel.wait(interval):
-                raise OAuthError("sign-in cancelled")
+                raise Cancelled("sign-in cancelled")
         else:
             pause(interval)
         try:

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from ..errors import AdminError, MissingScope, NotFound, ProviderError, RateLimited
 from ..oauth.client import TokenResponse
-from ..oauth.http import HttpClient, JsonResponse, same_origin
+from ..oauth.http import HttpClient, JsonResponse, same_origin, without_query
 from .model import Progress
 
 __all__ = ["AdminApi", "MachineToken"]
@@ -186,12 +186,13 @@ class AdminApi:
         status = response.status
         text = f"{self.provider} answered HTTP {status} to {where}" + (f": {said}" if said
                                                                        else "")
+        at = without_query(url)
         if status == 404:
-            return NotFound(text, status=status)
+            return NotFound(text, status=status, url=at)
         if status == 401:
             return AdminError(text + " (the admin client's token was refused: check its "
-                              "credentials)", status=status)
+                              "credentials)", status=status, url=at)
         if status == 403:
             return AdminError(text + " (the admin client is not allowed to do this)",
-                              status=status)
-        return AdminError(text, status=status)
+                              status=status, url=at)
+        return AdminError(text, status=status, url=at)

@@ -82,7 +82,6 @@ class Auth0(Connector):
         return [_user(u) for u in self._pages(lambda: page(0), page, "users", progress)
                 if isinstance(u, dict)]
 
-
     # -- lists ------------------------------------------------------------------------------------
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:
         self.require("items")

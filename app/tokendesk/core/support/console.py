@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import AdminError, VaultError
+from ..errors import AdminError, Cancelled, VaultError
 from ..oauth.exchange import Exchange
 from ..vault.model import AuditEntry, Client
 from .api import AdminApi, MachineToken
@@ -92,8 +92,9 @@ class SupportConsole:
         what = ACTIONS.get(action, action) + (f" {item_id}" if item_id else "")
         try:
             result = connector.revoke(user_id, action, item_id, progress)
-        except AdminError as exc:
-            self.vault.audit("support revoke failed", target,
+        except (AdminError, Cancelled) as exc:
+            self.vault.audit("support revoke cancelled" if isinstance(exc, Cancelled)
+                             else "support revoke failed", target,
                              f"{connector.provider} via {name}: {what}: {exc.message}")
             raise
         statuses = "; ".join(f"{o.target}: {'ok' if o.ok else 'FAILED'} "

@@ -87,7 +87,6 @@ class Keycloak(Connector):
 
         return [_user(u) for u in self._pages(lambda: page(0), page, "users", progress)]
 
-
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:
         self.require("items")
         uid = _q(user_id)

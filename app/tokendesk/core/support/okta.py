@@ -111,7 +111,6 @@ class Okta(Connector):
         return [_user(u) for u in self._all("/users", {"q": query, "limit": _PAGE}, "users",
                                              progress)]
 
-
     def items(self, user_id: str, progress: Progress | None = None) -> list[AdminItem]:
         self.require("items")
         uid = _q(user_id)

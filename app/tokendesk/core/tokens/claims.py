@@ -26,7 +26,6 @@ __all__ = [
     "REGISTRY",
     "TIME_CLAIMS",
     "explain_claims",
-    "explain_header",
     "lookup",
 ]
 
@@ -268,7 +267,3 @@ def explain_claims(claims: dict[str, Any], now: float) -> list[ExplainedClaim]:
             )
         )
     return rows
-
-
-def explain_header(header: dict[str, Any]) -> list[ExplainedClaim]:
-    return [ExplainedClaim(k, v, _display(v), lookup(k, header=True)) for k, v in header.items()]

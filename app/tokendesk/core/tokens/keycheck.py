@@ -119,8 +119,6 @@ def has_roca_fingerprint(n: int) -> bool:
     return all(n % p in _roca_residues[p] for p in _ROCA_PRIMES)
 
 
-
-
 def _int_b64(value: int, size: int | None = None) -> str:
     length = size or max(1, (value.bit_length() + 7) // 8)
     return b64url_encode(value.to_bytes(length, "big"))

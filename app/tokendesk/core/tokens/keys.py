@@ -179,9 +179,6 @@ def _is_der_key(value: bytes) -> bool:
     return False
 
 
-
-
-
 def _from_json_text(text: str) -> KeySet:
     try:
         doc = json.loads(text)
@@ -387,9 +384,6 @@ def _from_jwk_inner(jwk: Any, warnings: list[str]) -> Key:
     raise UnusableKey(f"unknown key type kty {kty!r} (expected RSA, EC, OKP or oct)")
 
 
-
-
-
 def _private_to_public(private: Any) -> Any:
     if isinstance(private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey |
                   ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
@@ -467,6 +461,5 @@ def _from_der(der: bytes) -> Key:
 def _short(exc: BaseException) -> str:
     text = str(exc).split("\n")[0]
     return text[:120] if text else type(exc).__name__
-
 
 

@@ -101,11 +101,6 @@ class KeySet:
                          + "; ".join(self.set_aside))
         return tuple(notes)
 
-    def merged(self, other: KeySet) -> KeySet:
-        return KeySet(self.keys + other.keys, self.warnings + other.warnings,
-                      self.set_aside + other.set_aside)
-
-
 def _check_set(keys: Sequence[Key]) -> None:
     if not keys:
         raise KeySetRejected("the key set holds no keys")

@@ -22,7 +22,6 @@ __all__ = [
     "Finding",
     "FoundToken",
     "Problem",
-    "Segment",
     "TokenFormat",
     "TokenKind",
 ]
@@ -98,14 +97,6 @@ class Finding(NamedTuple):
     severity: str = "warning"
 
 
-class Segment(NamedTuple):
-    """One dot-separated part of a compact token, for coloring the encoded text."""
-
-    name: str
-    start: int
-    end: int
-
-
 class FoundToken(NamedTuple):
     """A token found in pasted text: its label (``access_token``, ``Authorization header``...)."""
 
@@ -122,8 +113,8 @@ EMPTY_CONTEXT: Mapping[str, Any] = MappingProxyType({})
 class DecodedToken(NamedTuple):
     """Everything that could be read from one token, and everything wrong with it.
 
-    The token text itself is a secret: it is kept out of ``repr``. ``findings`` (warnings) and
-    ``segments`` (for coloring) are worked out when asked for, not on every keystroke.
+    The token text itself is a secret: it is kept out of ``repr``. ``findings`` (warnings) are
+    worked out when asked for, not on every keystroke.
     """
 
     text: str
@@ -152,21 +143,6 @@ class DecodedToken(NamedTuple):
         from .findings import token_findings
 
         return token_findings(self)
-
-    @property
-    def segments(self) -> tuple[Segment, ...]:
-        """Where each dot-separated part of the text starts and ends, for coloring."""
-        if self.format in (TokenFormat.OPAQUE, TokenFormat.EMPTY) or "." not in self.text:
-            return ()
-        parts = self.text.split(".")
-        names = JWE_SEGMENTS if len(parts) == 5 else JWS_SEGMENTS
-        spans = []
-        pos = 0
-        for i, part in enumerate(parts):
-            name = names[i] if i < len(names) else f"extra segment {i + 1}"
-            spans.append(Segment(name, pos, pos + len(part)))
-            pos += len(part) + 1
-        return tuple(spans)
 
     @property
     def claims(self) -> dict[str, Any] | None:

@@ -35,7 +35,6 @@ __all__ = ["ISSUER_TRUST", "KEY_SET", "NOT_CHECKED", "UNKNOWN_KID", "Check", "Ve
            "describe", "left_half_hash", "verify", "with_issuer_trust"]
 
 
-
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()  # no extension is implemented
 
 

@@ -30,7 +30,6 @@ __all__ = ["MAX_SEARCH", "MIGRATIONS", "SCHEMA_VERSION", "Index"]
 MAX_SEARCH = 1000
 
 
-
 _CREDENTIAL_COLUMNS = (
     "c.name, k.name, c.uid, c.status, c.subject, c.scope, c.refresh_fp, c.access_fp, c.id_fp, "
     "c.access_expires_at, c.id_expires_at, c.refresh_expires_at, c.refresh_expiry_kind, "

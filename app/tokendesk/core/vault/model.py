@@ -30,7 +30,6 @@ ENVIRONMENTS = {"dev": "#2e7d32", "staging": "#f9a825", "prod": "#c62828", "": "
 
 class Status(StrEnum):
     ACTIVE = "active"
-    EXPIRED = "expired"
     REVOKED = "revoked"
     REUSE_DETECTED = "reuse detected"
     REVOKE_PENDING = "revoke pending"

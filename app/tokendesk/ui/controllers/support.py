@@ -41,9 +41,9 @@ class SupportController(QObject):
 
         def report(message: str) -> None:
             if generation != self._generation:
-                from tokendesk.core.errors import AdminError
+                from tokendesk.core.errors import Cancelled
 
-                raise AdminError("cancelled")
+                raise Cancelled("cancelled: nothing more is asked of the provider")
             self.progress.emit(message)
 
         return report

@@ -71,9 +71,6 @@ class ClaimsModel(TableModel):
             cell = self.index(i, VALUE)
             self.dataChanged.emit(cell, cell, [_DISPLAY])
 
-    def row_claim(self, row: int) -> ExplainedClaim:
-        return self._rows[row]
-
     # -- Qt model API -------------------------------------------------------------------------
     def data(self, index: Index, role: int = _DISPLAY) -> Any:
         if not index.isValid():

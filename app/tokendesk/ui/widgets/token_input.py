@@ -13,6 +13,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from tokendesk.core.tokens.model import JWE_SEGMENTS, JWS_SEGMENTS
+
 from ..theme import current_theme
 from .json_view import ThemedHighlighter, char_format, monospace_font
 
@@ -24,8 +26,6 @@ __all__ = ["MAX_FILE_BYTES", "MAX_INPUT_CHARS", "SegmentHighlighter", "TokenInpu
 #: with a message (the clipboard or file still holds it; nothing is lost).
 MAX_INPUT_CHARS = 512 * 1024
 MAX_FILE_BYTES = MAX_INPUT_CHARS
-_JWE_NAMES = ("header", "encrypted_key", "iv", "ciphertext", "tag")
-_JWS_NAMES = ("header", "payload", "signature")
 
 
 class SegmentHighlighter(ThemedHighlighter):
@@ -44,7 +44,7 @@ class SegmentHighlighter(ThemedHighlighter):
         if len(parts) not in (3, 5):
             return
         formats = self.formats()
-        names = _JWE_NAMES if len(parts) == 5 else _JWS_NAMES
+        names = JWE_SEGMENTS if len(parts) == 5 else JWS_SEGMENTS
         pos = 0
         for name, part in zip(names, parts, strict=True):
             self.setFormat(pos, len(part), formats[name])
