@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
 echo "== ruff"
-.venv/bin/ruff check app tests packaging
+.venv/bin/ruff check app tests packaging benchmarks
 echo "== mypy"
 .venv/bin/mypy app/tokendesk
 echo "== import-linter"

@@ -1,6 +1,6 @@
 """Benchmarks of the token core, measured side by side in one run.
 
-    python -m tokendesk.bench [--quick]
+    python -m benchmarks.core [--quick]
 
 Prints, for HS256, RS256, PS256, ES256 and EdDSA, the time of the core's prepared-key
 ``verify`` against the floor (base64url + ``json.loads`` + ``cryptography``'s own verify) and
@@ -185,7 +185,7 @@ def bench_process(rounds: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokendesk.bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.core")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     args = parser.parse_args(argv)
     rounds, inner, procs = (5, 50, 5) if args.quick else (25, 200, 21)

@@ -1,6 +1,6 @@
 """Client-side overhead of a refresh, against panva/oidc-provider on 127.0.0.1.
 
-    .venv/bin/python -m tests.benchmarks.bench_refresh [N]
+    .venv/bin/python -m benchmarks.refresh [N]
 
 Starts a private Secret Service and the provider, stores a credential, refreshes it N times
 (default 100) and prints: the median total time, the median time the HTTP exchange took (the
@@ -97,6 +97,7 @@ class CountingStore:
 
 def _run(provider, vault, count):  # type: ignore[no-untyped-def]
     from tests.helpers.oidc_provider import CLIENTS, client_record
+
     from tokendesk.core.oauth.exchange import Exchange
     from tokendesk.core.oauth.http import HttpClient
     from tokendesk.core.vault import TokenSet
@@ -128,6 +129,7 @@ def _run(provider, vault, count):  # type: ignore[no-untyped-def]
 def main(count: int = 100) -> int:
     from tests.helpers.oidc_provider import OidcProvider
     from tests.helpers.secret_service import SecretService
+
     from tokendesk.core.vault import FileStore, Vault, system_store
 
     service = SecretService().start()

@@ -1,6 +1,6 @@
 """Vault benchmarks: 10,000 credentials, index only (no keyring call).
 
-    python -m tokendesk.ui.bench_vault
+    python -m benchmarks.vault_view
 
 Prints: listing and filtering the index (goal ≤ 100 ms), opening the Vault view with 10,000
 rows offscreen (goal ≤ 300 ms), and the memory those rows add (goal ≤ 30 MB).
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tokendesk.ui.bench_expiry import rss_mb as _rss_mb
+from benchmarks.expiry_tick import rss_mb as _rss_mb
 
 COUNT = 10_000
 

@@ -1,6 +1,6 @@
 """Expiry benchmarks: the tick with 10,000 and 100,000 rows, memory, and no growth over time.
 
-    python -m tokendesk.ui.bench_expiry
+    python -m benchmarks.expiry_tick
 
 Three tables are built offscreen, as the Expiry view builds its own: ours with 10,000 rows,
 ours with 100,000 rows, and a reference — Qt itself (a C++ QStandardItemModel and Qt's own

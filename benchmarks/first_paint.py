@@ -1,6 +1,6 @@
 """GUI benchmarks, measured side by side in one run.
 
-    python -m tokendesk.ui.bench [--rounds N]
+    python -m benchmarks.first_paint [--rounds N]
 
 * first paint of ``tokendesk gui --smoke-test`` against a bare PySide6 window with a tab widget
   (both as whole processes, rounds interleaved, wall time from spawn to the first paint);
@@ -145,7 +145,7 @@ def bench_keystroke(samples: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokendesk.ui.bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.first_paint")
     parser.add_argument("--rounds", type=int, default=11)
     args = parser.parse_args(argv)
     for line in bench_first_paint(args.rounds) + bench_keystroke(101):
