@@ -56,6 +56,7 @@ class FakeAdmin(LocalServer):
         self.accept_any_token = False
         self.throttle = 0  # the next N admin calls answer 429
         self.retry_after = 1
+        self.retry_after_as_date = False  # Retry-After as an HTTP date instead of seconds
         #: The clock its rate-limit reset times are counted on (a test gives the console the
         #: same one, so a wait does not depend on where in a second the test started).
         self.clock = time.time
@@ -117,8 +118,11 @@ class FakeAdmin(LocalServer):
         return self.error(404, f"no route {req.method} {req.path}")
 
     def throttled(self) -> Reply:
-        return Reply(429, {"error": "Too Many Requests"},
-                     headers={"Retry-After": str(self.retry_after)})
+        from email.utils import formatdate
+
+        value = (formatdate(self.clock() + self.retry_after, usegmt=True)
+                 if self.retry_after_as_date else str(self.retry_after))
+        return Reply(429, {"error": "Too Many Requests"}, headers={"Retry-After": value})
 
     def needs(self, scope: str) -> Reply | None:
         if self.accept_any_token or scope in self.scopes:

@@ -22,7 +22,7 @@ from ..errors import (
     ProviderError,
     ResponseError,
 )
-from .http import HttpClient, JsonResponse
+from .http import HttpClient, JsonResponse, retry_after
 
 __all__ = ["ClientConfig", "OAuthClient", "TokenResponse", "redact"]
 
@@ -88,20 +88,6 @@ class TokenResponse:
 
     def redacted(self) -> dict[str, Any]:
         return redact(self.raw)
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        from email.utils import parsedate_to_datetime
-
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class OAuthClient:
@@ -170,7 +156,7 @@ class OAuthClient:
         error = body.get("error") if isinstance(body.get("error"), str) else None
         description = body.get("error_description")
         description = description if isinstance(description, str) else None
-        retry = _retry_after(response.headers)
+        retry = retry_after(response.headers, time.time())
         if error == "invalid_grant":
             raise InvalidGrant(error, description, response.status, url=response.url or None)
         raise ProviderError(error or f"http_{response.status}", description, response.status,

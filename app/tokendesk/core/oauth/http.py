@@ -231,6 +231,22 @@ class HttpClient:
 _NOT_JSON = object()
 
 
+def retry_after(headers: dict[str, str], now: float) -> float | None:
+    """The ``Retry-After`` header (RFC 9110 §10.2.3) as seconds from ``now``: delay-seconds or
+    an HTTP date; None when absent or unreadable. Header names are lower case (httpx's)."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 def without_query(url: str) -> str:
     """``url`` without its query and fragment, which may carry a token or a code: what errors
     keep as their ``url``."""

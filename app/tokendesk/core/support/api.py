@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from ..errors import AdminError, MissingScope, NotFound, ProviderError, RateLimited
 from ..oauth.client import TokenResponse
-from ..oauth.http import HttpClient, JsonResponse, same_origin, without_query
+from ..oauth.http import HttpClient, JsonResponse, retry_after, same_origin, without_query
 from .model import Progress
 
 __all__ = ["AdminApi", "MachineToken"]
@@ -164,9 +164,9 @@ class AdminApi:
                           "try again later")
 
     def _wait_for(self, headers: dict[str, str]) -> float:
-        retry = headers.get("retry-after", "")
-        if retry.strip().isdigit():
-            return float(retry)
+        retry = retry_after(headers, self.clock())
+        if retry is not None:
+            return retry
         reset = headers.get("x-ratelimit-reset") or headers.get("x-rate-limit-reset") or ""
         if reset.strip().isdigit():
             return max(1.0, float(reset) - self.clock())

@@ -8,14 +8,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 from collections.abc import Iterable
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError, WrongPassphrase
-from .kdf import check_scrypt_params, derive_key
+from .kdf import DEFAULT_PARAMS, check_new_passphrase, derive_key, new_salt, open_sealed, read_kdf, seal
 from .model import Client
 from .tokenset import ACCESS_TOKEN, ID_TOKEN, TokenSet
 from .vault import Vault
@@ -24,11 +22,6 @@ __all__ = ["export_metadata", "export_vault", "import_vault"]
 
 FORMAT = "tokendesk-vault-export"
 VERSION = 1
-_N, _R, _P = 2**15, 8, 1
-
-
-def _key(passphrase: str, salt: bytes, n: int = _N, r: int = _R, p: int = _P) -> bytes:
-    return derive_key(passphrase, salt, n, r, p)
 
 
 def _selected(vault: Vault, names: Iterable[str] | None) -> list[str]:
@@ -54,10 +47,7 @@ def export_metadata(vault: Vault, names: Iterable[str] | None = None) -> dict[st
 
 
 def export_vault(vault: Vault, passphrase: str, names: Iterable[str] | None = None) -> bytes:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    if len(passphrase) < 8:
-        raise VaultError("choose a passphrase of at least 8 characters for the export")
+    check_new_passphrase(passphrase, " for the export")
     chosen = _selected(vault, names)
     creds = [vault.credential(n) for n in chosen]
     client_names = sorted({c.client for c in creds} if names is not None
@@ -69,14 +59,11 @@ def export_vault(vault: Vault, passphrase: str, names: Iterable[str] | None = No
                          "access_token": vault.token(c.name, ACCESS_TOKEN),
                          "id_token": vault.token(c.name, ID_TOKEN)} for c in creds],
     }
-    salt, nonce = os.urandom(16), os.urandom(12)
-    sealed = AESGCM(_key(passphrase, salt)).encrypt(nonce, json.dumps(payload).encode(),
-                                                    FORMAT.encode())
+    salt = new_salt()
+    envelope = seal(derive_key(passphrase, salt, *DEFAULT_PARAMS), salt, DEFAULT_PARAMS,
+                    json.dumps(payload).encode(), FORMAT.encode())
     vault.audit("exported", "vault", f"{len(creds)} credential(s), encrypted")
-    return json.dumps({"format": FORMAT, "version": VERSION, "kdf": "scrypt", "n": _N, "r": _R,
-                       "p": _P, "salt": base64.b64encode(salt).decode(),
-                       "nonce": base64.b64encode(nonce).decode(),
-                       "ciphertext": base64.b64encode(sealed).decode()}).encode()
+    return json.dumps({"format": FORMAT, "version": VERSION, **envelope}).encode()
 
 
 _CLIENT_FIELDS = ("name", "issuer", "client_id", "auth_method", "scope", "audience",
@@ -105,7 +92,6 @@ def _payload(plain: bytes) -> dict[str, list[dict[str, Any]]]:
 def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
     """Import clients and credentials; existing names are left alone. Returns what was added."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     try:
         doc = json.loads(data)
@@ -116,15 +102,12 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
     if doc.get("version") != VERSION:
         raise VaultError(f"export version {doc.get('version')!r} is not supported")
     # the cost of the key derivation is bounded before anything is derived (SECURITY.md 35)
-    n, r, p = check_scrypt_params(doc.get("n"), doc.get("r"), doc.get("p"), what="the export")
+    salt, params = read_kdf(doc, what="the export")
     try:
-        key = _key(passphrase, base64.b64decode(doc["salt"]), n, r, p)
-        plain = AESGCM(key).decrypt(base64.b64decode(doc["nonce"]),
-                                    base64.b64decode(doc["ciphertext"]), FORMAT.encode())
+        plain = open_sealed(derive_key(passphrase, salt, *params), doc, FORMAT.encode(),
+                            what="the export")
     except InvalidTag:
         raise WrongPassphrase("wrong passphrase (or the export was altered)") from None
-    except (KeyError, ValueError, TypeError):
-        raise VaultCorrupt("the export is damaged") from None
     payload = _payload(plain)
     added: list[str] = []
     existing_clients = {c.name for c in vault.clients()}

@@ -5,7 +5,6 @@ file, AES-GCM under a key derived from a passphrase with scrypt; locked until
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from contextlib import AbstractContextManager
@@ -13,6 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError, VaultLocked, WrongPassphrase
+from .kdf import (
+    DEFAULT_PARAMS,
+    check_new_passphrase,
+    derive_key,
+    new_salt,
+    open_sealed,
+    read_kdf,
+    seal,
+)
 from .secrets import atomic_write
 
 __all__ = ["FileStore"]
@@ -29,7 +37,8 @@ class FileStore:
     """
 
     FORMAT = "tokendesk-secrets"
-    SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+    #: The scrypt cost a new file is written with (a file keeps its own when rewritten).
+    PARAMS = DEFAULT_PARAMS
     #: How long a change waits for another process's change to the file (seconds).
     LOCK_TIMEOUT = 30.0
     #: A copy read from a file changed less than this long ago (nanoseconds) is read again
@@ -44,7 +53,7 @@ class FileStore:
         self.lock_path = path.with_name(path.name + ".lock")
         self._key: bytes | None = None
         self._salt: bytes | None = None
-        self._params: tuple[int, int, int] = (self.SCRYPT_N, self.SCRYPT_R, self.SCRYPT_P)
+        self._params: tuple[int, int, int] = self.PARAMS
         self._values: dict[str, str] = {}
         #: (inode, mtime_ns, size) of the file ``_values`` was read from; None: read again.
         self._seen: tuple[int, int, int] | None = None
@@ -62,12 +71,6 @@ class FileStore:
     def locked(self) -> bool:
         return self._key is None
 
-    @classmethod
-    def _derive(cls, passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-        from .kdf import derive_key
-
-        return derive_key(passphrase, salt, n, r, p)
-
     def _file_lock(self) -> AbstractContextManager[None]:
         from .locking import file_lock
 
@@ -76,15 +79,13 @@ class FileStore:
                               f"{self.LOCK_TIMEOUT:.0f} seconds: try again")
 
     def create(self, passphrase: str) -> None:
-        if len(passphrase) < 8:
-            raise VaultError("choose a passphrase of at least 8 characters")
+        check_new_passphrase(passphrase)
         with self._guard, self._file_lock():
             if self.exists:
                 raise VaultError(f"{self.path} already exists")
-            salt = os.urandom(16)
-            params = (self.SCRYPT_N, self.SCRYPT_R, self.SCRYPT_P)
-            key = self._derive(passphrase, salt, *params)
-            self._salt, self._key, self._params = salt, key, params
+            salt = new_salt()
+            key = derive_key(passphrase, salt, *self.PARAMS)
+            self._salt, self._key, self._params = salt, key, self.PARAMS
             self._write({})
 
     def _read(self, *, opening: bool = False) -> tuple[dict[str, Any], tuple[int, int, int]]:
@@ -106,31 +107,16 @@ class FileStore:
         if not isinstance(doc, dict) or doc.get("format") != self.FORMAT \
                 or doc.get("version") != 1:
             raise VaultCorrupt(f"{self.path.name} is not a Tokendesk secrets file")
-        if doc.get("kdf", "scrypt") != "scrypt":
-            raise VaultCorrupt(f"{self.path.name} names a key derivation Tokendesk does not know")
         return doc, (info.st_ino, info.st_mtime_ns, info.st_size)
 
     def _kdf_params(self, doc: dict[str, Any]) -> tuple[bytes, tuple[int, int, int]]:
         """The salt and the bounded scrypt parameters (SECURITY.md 35), before any derivation."""
-        from .kdf import check_scrypt_params
-
-        params = check_scrypt_params(doc.get("n"), doc.get("r"), doc.get("p"),
-                                     what=self.path.name)
-        try:
-            salt = base64.b64decode(doc["salt"], validate=True)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise VaultCorrupt(f"{self.path.name} is damaged ({type(exc).__name__})") from None
-        if len(salt) < 16:
-            raise VaultCorrupt(f"{self.path.name} is damaged (its salt is too short)")
-        return salt, params
+        return read_kdf(doc, what=self.path.name)
 
     def _decrypt(self, doc: dict[str, Any], key: bytes) -> dict[str, str]:
         """The secrets of ``doc``; raises cryptography's InvalidTag for a wrong key."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+        plain = open_sealed(key, doc, self.FORMAT.encode(), what=self.path.name)
         try:
-            plain = AESGCM(key).decrypt(base64.b64decode(doc["nonce"]),
-                                        base64.b64decode(doc["ciphertext"]), self.FORMAT.encode())
             values = json.loads(plain)
         except (ValueError, KeyError, TypeError) as exc:
             raise VaultCorrupt(f"{self.path.name} is damaged ({type(exc).__name__})") from None
@@ -154,7 +140,7 @@ class FileStore:
         with self._guard:
             doc, seen = self._read(opening=True)
             salt, params = self._kdf_params(doc)
-            key = self._derive(passphrase, salt, *params)
+            key = derive_key(passphrase, salt, *params)
             try:
                 values = self._decrypt(doc, key)
             except InvalidTag:
@@ -203,17 +189,11 @@ class FileStore:
 
     def _write(self, values: dict[str, str]) -> None:
         """Encrypt ``values`` and replace the file atomically. Caller holds the file lock."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         key = self._need_key()
         assert self._salt is not None
-        n, r, p = self._params
-        nonce = os.urandom(12)
-        sealed = AESGCM(key).encrypt(nonce, json.dumps(values).encode(), self.FORMAT.encode())
-        doc = {"format": self.FORMAT, "version": 1, "kdf": "scrypt", "n": n, "r": r, "p": p,
-               "salt": base64.b64encode(self._salt).decode(),
-               "nonce": base64.b64encode(nonce).decode(),
-               "ciphertext": base64.b64encode(sealed).decode()}
+        doc = {"format": self.FORMAT, "version": 1,
+               **seal(key, self._salt, self._params, json.dumps(values).encode(),
+                      self.FORMAT.encode())}
         atomic_write(self.path, json.dumps(doc).encode())
         info = os.stat(self.path)
         self._remember(values, (info.st_ino, info.st_mtime_ns, info.st_size))

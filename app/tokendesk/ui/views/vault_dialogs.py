@@ -241,8 +241,10 @@ class PassphraseDialog(_Form):
         self.finish()
 
     def validate(self) -> str | None:
-        if self.creating and len(self.passphrase.text()) < 8:
-            return "Use at least 8 characters."
+        from tokendesk.core.vault.kdf import MIN_PASSPHRASE
+
+        if self.creating and len(self.passphrase.text()) < MIN_PASSPHRASE:
+            return f"Use at least {MIN_PASSPHRASE} characters."
         if self.creating and self.passphrase.text() != self.repeat.text():
             return "The two passphrases differ."
         return None

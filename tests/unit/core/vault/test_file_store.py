@@ -23,7 +23,7 @@ SERVICE = "tokendesk/credential/u1"
 class CheapStore(FileStore):
     """The lowest scrypt cost a file may ask for, so that each test opens stores quickly."""
 
-    SCRYPT_N = MIN_N
+    PARAMS = (MIN_N, 8, 1)
 
 
 @pytest.fixture
