@@ -42,6 +42,12 @@ _FALLBACK = {"window": "#efefef", "base": "#ffffff", "alternate": "#f7f7f7", "te
              "window_text": "#000000", "highlight": "#308cc6", "highlighted_text": "#ffffff"}
 
 
+def _qcolor(color: QColor | str) -> QColor:
+    """``color`` as a QColor. Not ``QColor(a_qcolor)``: resolving that overload makes PySide6
+    build its whole Qt enum namespace (tens of ms), which the first paint must not wait for."""
+    return color if isinstance(color, QColor) else QColor(color)
+
+
 def _luminance(color: QColor) -> float:
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -52,13 +58,13 @@ def _luminance(color: QColor) -> float:
 
 def contrast(a: QColor | str, b: QColor | str) -> float:
     """WCAG 2 contrast ratio of two colors (1 to 21)."""
-    la, lb = _luminance(QColor(a)), _luminance(QColor(b))
+    la, lb = _luminance(_qcolor(a)), _luminance(_qcolor(b))
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
 def mix(a: QColor | str, b: QColor | str, share_of_b: float) -> QColor:
     """``a`` moved ``share_of_b`` (0..1) of the way to ``b``."""
-    ca, cb = QColor(a), QColor(b)
+    ca, cb = _qcolor(a), _qcolor(b)
     t = max(0.0, min(1.0, share_of_b))
     return QColor.fromRgbF(ca.redF() + (cb.redF() - ca.redF()) * t,
                            ca.greenF() + (cb.greenF() - ca.greenF()) * t,
@@ -69,12 +75,12 @@ def readable(seed: QColor | str, backgrounds: list[QColor], toward: QColor,
              minimum: float = MIN_CONTRAST) -> QColor:
     """``seed``, moved step by step toward ``toward`` (the palette's text color, which has the
     most contrast there is) until it reaches ``minimum`` against every background."""
-    color = QColor(seed)
+    color = _qcolor(seed)
     for step in range(21):
         candidate = mix(color, toward, step / 20)
         if all(contrast(candidate, bg) >= minimum for bg in backgrounds):
             return candidate
-    return QColor(toward)
+    return QColor(toward.name())
 
 
 class Theme:
@@ -116,7 +122,7 @@ class Theme:
         self._bars: dict[str, tuple[str, str]] = {}
 
     def color(self, name: str) -> QColor:
-        return QColor(getattr(self, name))
+        return QColor(str(getattr(self, name)))
 
     def badge_colors(self, kind: str) -> tuple[str, str]:
         """(background, text) of the kind badge."""
