@@ -141,6 +141,25 @@ def test_a_vault_clients_issuer_is_trusted(capsys, tmp_path, monkeypatch, real, 
     assert attacker.count("/jwks") == 0
 
 
+def test_the_issuer_a_token_names_is_trusted_when_a_vault_client_has_it(
+        capsys, tmp_path, monkeypatch, real, attacker, forged, rsa_private):
+    """As in the Inspector: no --iss or --client, and the token's own iss is a vault client's."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TOKENDESK_HOME", str(home))
+    _vault_client(home, "prod", real.url)
+    code, out, err = _verify(capsys, _token(real.url, rsa_private), "--issuer-keys")
+    assert code == 0 and out.startswith("VALID") and "not trusted" not in err
+    code, out, err = _verify(capsys, forged, "--issuer-keys")  # the attacker is no client's
+    assert code == 1 and out.startswith("UNTRUSTED") and "not trusted" in err
+
+
+def test_a_token_without_iss_needs_an_issuer_or_a_key_set_url(capsys, rsa_private):
+    token = pyjwt.encode({"sub": "x", "exp": NOW + 60}, rsa_private, algorithm="RS256")
+    code, out, err = _verify(capsys, token, "--issuer-keys", "--json")
+    assert code == 2 and "no iss claim" in err
+    assert '"code": "invalid_input"' in out
+
+
 def test_client_lookup_errors_are_usage_errors(capsys, tmp_path, monkeypatch, real, rsa_private):
     home = tmp_path / "home"
     monkeypatch.setenv("TOKENDESK_HOME", str(home))

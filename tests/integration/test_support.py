@@ -242,6 +242,13 @@ def test_keycloak_all_refresh_tokens_logs_out_and_removes_offline_consents(conso
     assert fake.sessions == [] and fake.consents == []
 
 
+def test_the_machine_token_is_the_one_audited_client_grant(console, vault, keycloak):
+    fake, conn = keycloak
+    console.find(conn, "alice@example.com")
+    grants = [e for e in vault.index.audit_log(conn) if e.action == "client credentials"]
+    assert len(grants) == 1 and grants[0].detail.startswith("issued ")
+
+
 def test_keycloak_429_with_an_http_date_retry_after_is_waited_out(console, keycloak, waits):
     fake, conn = keycloak
     fake.clock = console.clock = lambda: float(NOW)

@@ -82,25 +82,39 @@ def _client_issuer(name: str) -> str:
 
 def _verify_remote(token: str, args: argparse.Namespace,
                    options: dict[str, Any]) -> tuple[Verification, str | None]:
-    """Verify with fetched keys; also returns the issuer when only the token named it."""
-    from tokendesk.core import decode
+    """Verify with fetched keys; also returns the issuer when only the token named it (and it
+    is no vault client's issuer)."""
     from tokendesk.core.oauth.http import HttpClient
-    from tokendesk.core.oauth.remote_keys import RemoteKeys
+    from tokendesk.core.oauth.remote_keys import RemoteKeys, token_issuer
 
     issuer = options.pop("issuer")
-    trusted = issuer is not None
-    if args.issuer_keys and issuer is None:
-        claims = decode(token).claims or {}
-        issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else None
-        if issuer is None:
-            raise UsageError("the token has no iss claim: give --iss or --jwks-url")
-        print(f"fetching the keys of {issuer}, the issuer the token names: shown, not trusted "
-              "(give --iss or --client to trust an issuer)", file=sys.stderr)
+    trusted_issuers = _vault_issuers()
+    if args.issuer_keys and issuer is None and not args.jwks_url:
+        named = token_issuer(token)
+        if named not in trusted_issuers:
+            print(f"fetching the keys of {named}, the issuer the token names: shown, not "
+                  "trusted (give --iss or --client to trust an issuer)", file=sys.stderr)
     with HttpClient(ca_bundle=args.ca_bundle) as http:
-        remote = RemoteKeys(http)
-        result = remote.verify(token, issuer=issuer, jwks_url=args.jwks_url,
-                               issuer_trusted=trusted, **options)
-    return result, None if trusted else issuer
+        result, used = RemoteKeys(http).verify_published(
+            token, issuer=issuer, jwks_url=args.jwks_url, trusted_issuers=trusted_issuers,
+            **options)
+    return result, used if result.issuer_trusted is False else None
+
+
+def _vault_issuers() -> frozenset[str]:
+    """The vault clients' issuers, read from the index (no keyring): keys an issuer the token
+    names publishes are trusted when it is one of them, as in the Inspector."""
+    from tokendesk.core.paths import home
+    from tokendesk.core.vault.index import Index
+
+    path = home() / "vault.sqlite3"
+    if not path.exists():
+        return frozenset()
+    index = Index(path)
+    try:
+        return frozenset(c.issuer for c in index.clients() if c.issuer)
+    finally:
+        index.close()
 
 
 def run_decrypt(args: argparse.Namespace) -> int:

@@ -8,9 +8,10 @@ once, rate-limited, so a provider's key rotation is picked up (SECURITY.md item 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Any
 
-from ..errors import ResponseError, UnusableKey
+from ..errors import InvalidInput, ResponseError, UnusableKey
 from ..timefmt import Clock
 from ..tokens.keys import KeySet, load_jwk_document
 from ..tokens.verdict import UNKNOWN_KID, Check, Verification, with_issuer_trust
@@ -18,7 +19,7 @@ from ..tokens.verify import verify
 from .discovery import Discovery
 from .http import HttpClient
 
-__all__ = ["RemoteKeys"]
+__all__ = ["RemoteKeys", "token_issuer"]
 
 
 class RemoteKeys:
@@ -80,6 +81,25 @@ class RemoteKeys:
                     + "; ".join(c.describe() for c in conflicts))))
         return result
 
+    def verify_published(self, token: str, *, issuer: str | None = None,
+                         jwks_url: str | None = None, trusted_issuers: Collection[str] = (),
+                         **options: Any) -> tuple[Verification, str | None]:
+        """Verify with published keys, the one way the CLI and the Inspector do it.
+
+        The keys come from ``jwks_url``, or from ``issuer`` (one the user gave: trusted), or
+        else from the issuer the token names, trusted only when it is in ``trusted_issuers``
+        (the vault clients' issuers; SECURITY.md 5a). Returns the verdict and the issuer whose
+        keys were used (None for ``jwks_url``); ``verdict.issuer_trusted`` says whether it is
+        trusted.
+        """
+        trusted = bool(issuer)
+        if not issuer and not jwks_url:
+            issuer = token_issuer(token)
+            trusted = issuer in trusted_issuers
+        result = self.verify(token, issuer=issuer or None, jwks_url=jwks_url,
+                             issuer_trusted=trusted, **options)
+        return result, None if jwks_url else issuer
+
     def _held_back(self, result: Verification, url: str) -> Verification:
         """An unknown kid whose refetch the rate limit held back: not a verdict on the token
         (the issuer may just have rotated its keys), and the person is told when to retry."""
@@ -91,6 +111,18 @@ class RemoteKeys:
         return result._replace(checks=tuple(
             c._replace(reason=c.reason + note) if c.code == UNKNOWN_KID else c
             for c in result.checks))
+
+
+def token_issuer(token: str) -> str:
+    """The ``iss`` the token names (unverified: only to know whose keys to fetch)."""
+    from ..tokens.decoding import decode
+
+    claims = decode(token).claims or {}
+    iss = claims.get("iss")
+    if not isinstance(iss, str) or not iss:
+        raise InvalidInput("the token has no iss claim: give the expected issuer, or a key set "
+                           "URL")
+    return iss
 
 
 def _require(issuer: str | None) -> str:

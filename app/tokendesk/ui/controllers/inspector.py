@@ -90,19 +90,10 @@ def run_verification(request: VerifyRequest, remote: _Remote) -> tuple[Any, str]
         "expected_kind": request.expected_kind or None, "client_id": request.client_id or None,
     }
     if needs_network(request):
-        issuer = request.issuer
-        trusted = bool(issuer)  # the Issuer field
-        if request.use_issuer and not issuer:
-            claims = decode(request.token).claims or {}
-            issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else None
-            if not issuer:
-                raise ValueError("the token has no iss claim: enter the expected issuer")
-            # the token's own iss is trusted only when it is a vault client's issuer
-            trusted = issuer in request.trusted_issuers
-        options.pop("issuer")
-        result = remote.get().verify(request.token, issuer=issuer,
-                                     jwks_url=request.jwks_url or None, issuer_trusted=trusted,
-                                     **options)
+        # the token's own iss is trusted only when it is a vault client's issuer
+        result, issuer = remote.get().verify_published(
+            request.token, issuer=options.pop("issuer"), jwks_url=request.jwks_url or None,
+            trusted_issuers=request.trusted_issuers, **options)
         where = request.jwks_url or f"the keys published by {issuer}"
         return result, where
     text = request.key_text.strip()
