@@ -174,16 +174,7 @@ def _create_file_store(args: argparse.Namespace) -> int:
 def _add(vault: Any, args: argparse.Namespace) -> int:
     from tokendesk.core.vault import TokenSet
 
-    text = _stdin_secret("refresh token (or a JSON token response)")
-    tokens = None
-    if text.startswith("{"):
-        try:
-            tokens = TokenSet.from_response(json.loads(text))
-        except (ValueError, RecursionError):
-            raise UsageError("standard input looks like JSON but is not valid JSON (or is "
-                             "nested too deeply)") from None
-    if tokens is None:
-        tokens = TokenSet(text)
+    tokens = TokenSet.from_pasted(_stdin_secret("refresh token (or a JSON token response)"))
     cred = vault.add_credential(args.name, args.client, tokens, notes=args.notes or "")
     print(f"added {cred.name} (refresh token {cred.refresh_fp}) to {vault.store.description}")
     return EXIT_OK

@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from ..errors import VaultCorrupt
+from ..errors import InvalidInput, VaultCorrupt
 from ..timefmt import is_json_number
 from .model import fingerprint
 
@@ -114,6 +114,30 @@ class TokenSet:
                    refresh_expires_in=number("refresh_expires_in")
                    or number("refresh_token_expires_in"),
                    scope=text("scope"))
+
+    @classmethod
+    def from_pasted(cls, text: str) -> TokenSet:
+        """What a person pasted to store: a refresh token, or a JSON token response (the CLI's
+        standard input and the window's "Store refresh token" read it the same way).
+
+        Raises :class:`InvalidInput` for JSON that cannot be read or is not an object, and for
+        text with spaces or line breaks inside (two tokens, or a sentence); a response without
+        a refresh token is left for the vault to refuse in its own words.
+        """
+        text = text.strip()
+        if text[:1] in ("{", "["):
+            try:
+                doc = json.loads(text)
+            except (ValueError, RecursionError):
+                raise InvalidInput("this looks like JSON but is not valid JSON (or is nested "
+                                   "too deeply)") from None
+            if not isinstance(doc, dict):
+                raise InvalidInput("a token response is a JSON object")
+            return cls.from_response(doc)
+        if any(c.isspace() for c in text):
+            raise InvalidInput("a refresh token has no spaces or line breaks inside: paste one "
+                               "token, or the whole JSON token response")
+        return cls(text)
 
 
 def token_metadata(token: str | None) -> dict[str, Any]:

@@ -194,25 +194,25 @@ class AddCredentialDialog(_Form):
         self.finish()
 
     def token_set(self) -> Any:
+        """The pasted tokens, read as `tokendesk vault add` reads them (TokenSet.from_pasted);
+        raises InvalidInput with the reason they cannot be stored."""
         from tokendesk.core.vault import TokenSet
 
-        text = self.tokens.toPlainText().strip()
-        if text.startswith("{"):
-            try:
-                doc = json.loads(text)
-            except ValueError:
-                return None
-            return TokenSet.from_response(doc) if isinstance(doc, dict) else None
-        return TokenSet(text) if text and " " not in text else None
+        return TokenSet.from_pasted(self.tokens.text())
 
     def validate(self) -> str | None:
         if not self.client.currentText():
             return "Add a client first: a refresh token belongs to one."
         if not self.name.text().strip():
             return "Give the credential a name."
-        tokens = self.token_set()
-        if tokens is None:
+        from tokendesk.core.errors import InvalidInput
+
+        if not self.tokens.text().strip():
             return "Paste a refresh token (one line) or a JSON token response."
+        try:
+            tokens = self.token_set()
+        except InvalidInput as exc:
+            return exc.message[:1].upper() + exc.message[1:] + "."
         if not tokens.refresh_token:
             return "This holds no refresh_token: the vault keeps refresh tokens."
         return None
