@@ -537,12 +537,14 @@ def test_vault_import_of_a_crafted_export_is_refused(home, tmp_path, capsys, mon
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     from tokendesk.core.vault import export
+    from tokendesk.core.vault.kdf import derive_key
 
     salt, nonce = os.urandom(16), os.urandom(12)
-    key = export._key(PASSPHRASE, salt)
+    n, r, p = 2**14, 8, 1  # the export's own cost, as a crafted file would choose it
+    key = derive_key(PASSPHRASE, salt, n, r, p)
     sealed = AESGCM(key).encrypt(nonce, plain, export.FORMAT.encode())
-    doc = {"format": export.FORMAT, "version": export.VERSION, "kdf": "scrypt", "n": export._N,
-           "r": export._R, "p": export._P, "salt": base64.b64encode(salt).decode(),
+    doc = {"format": export.FORMAT, "version": export.VERSION, "kdf": "scrypt", "n": n,
+           "r": r, "p": p, "salt": base64.b64encode(salt).decode(),
            "nonce": base64.b64encode(nonce).decode(),
            "ciphertext": base64.b64encode(sealed).decode()}
     path = tmp_path / "crafted.json"

@@ -12,6 +12,8 @@ import argparse
 import sys
 from typing import Any
 
+from tokendesk.core.choices import AUTH_METHODS, ENVIRONMENTS
+
 from . import EXIT_OK
 from .common import UsageError, print_json
 
@@ -45,13 +47,12 @@ def add_edit_parser(sub: Any) -> None:
     edit.add_argument("--client-id", metavar="ID")
     edit.add_argument("--client-secret-stdin", action="store_true",
                       help="replace the client secret with standard input")
-    edit.add_argument("--auth-method", choices=("client_secret_basic", "client_secret_post",
-                                                "none", "private_key_jwt"))
+    edit.add_argument("--auth-method", choices=tuple(AUTH_METHODS))
     edit.add_argument("--scope", metavar="S")
     edit.add_argument("--audience", metavar="A")
     edit.add_argument("--discovery-url", metavar="URL",
                       help="read this discovery document instead of the issuer's ('' resets)")
-    edit.add_argument("--environment", choices=("dev", "staging", "prod", ""))
+    edit.add_argument("--environment", choices=(*ENVIRONMENTS, ""))
     add_endpoint_args(edit)
 
 

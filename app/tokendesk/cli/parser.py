@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from tokendesk.core.choices import AUTH_METHODS, ENVIRONMENTS
+
 EXIT_USAGE = 2
 
 
@@ -207,14 +209,12 @@ def _client_args(p: argparse.ArgumentParser) -> None:
     add.add_argument("--client-id", required=True, metavar="ID")
     add.add_argument("--client-secret-stdin", action="store_true",
                      help="read the client secret from standard input")
-    add.add_argument("--auth-method", default="client_secret_basic",
-                     choices=("client_secret_basic", "client_secret_post", "none",
-                              "private_key_jwt"))
+    add.add_argument("--auth-method", default="client_secret_basic", choices=tuple(AUTH_METHODS))
     add.add_argument("--private-key", metavar="FILE", help="private_key_jwt: the client's key")
     add.add_argument("--scope", metavar="S", help="default scope")
     add.add_argument("--audience", metavar="A", help="audience or resource")
     add.add_argument("--discovery-url", metavar="URL")
-    add.add_argument("--environment", choices=("dev", "staging", "prod"))
+    add.add_argument("--environment", choices=ENVIRONMENTS)
     add.add_argument("--token-endpoint", metavar="URL",  # issue 14: endpoints by hand
                      help="the token endpoint (the others still come from discovery)")
     add.add_argument("--admin", choices=("auth0", "keycloak", "okta"),
@@ -249,7 +249,7 @@ def _vault_args(p: argparse.ArgumentParser) -> None:
     lst.add_argument("--json", action="store_true")
     lst.add_argument("--search", metavar="TEXT")
     lst.add_argument("--client")
-    lst.add_argument("--environment", choices=("dev", "staging", "prod", ""))
+    lst.add_argument("--environment", choices=(*ENVIRONMENTS, ""))
     lst.add_argument("--sort", choices=("name", "expiry", "client"), default="name")
     show = sub.add_parser("show", help="show one credential")
     show.add_argument("name")

@@ -14,8 +14,8 @@ from typing import NamedTuple
 from .timefmt import human_duration
 from .vault.model import Client, Credential
 
-__all__ = ["ExpiryRow", "State", "Timeline", "expiry_rows", "lifetime_left", "state_of",
-           "time_left"]
+__all__ = ["ExpiryRow", "State", "Timeline", "countdown", "expiry_rows", "lifetime_left",
+           "state_of", "time_left"]
 
 #: Warn this long before a token expires, unless a client says otherwise.
 DEFAULT_WARN_BEFORE = 5 * 60.0
@@ -58,6 +58,17 @@ def time_left(expires_at: float | None, now: float, skew: float = 0.0) -> str:
         return "not known"
     left = expires_at - (now + skew)
     return human_duration(left) if left > 0 else f"expired {human_duration(left)} ago"
+
+
+def countdown(expires_at: float, now: float,
+              warn_before: float = DEFAULT_WARN_BEFORE) -> tuple[str, State]:
+    """A countdown for one token, as the Inspector shows it: ("expires in 4 min 12 s", state)
+    or ("expired 2 min ago", EXPIRED)."""
+    state = state_of(expires_at, now, warn_before)
+    left = expires_at - now
+    text = (f"expires in {human_duration(left)}" if state is not State.EXPIRED
+            else f"expired {human_duration(left)} ago")
+    return text, state
 
 
 def lifetime_left(row: ExpiryRow, now: float) -> float | None:

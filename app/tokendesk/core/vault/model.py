@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ..choices import AUTH_METHODS, ENVIRONMENTS
 from ..timefmt import is_json_number
 
 __all__ = [
@@ -23,9 +24,6 @@ __all__ = [
     "fingerprint",
 ]
 
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none", "private_key_jwt")
-#: Environment labels and their colors.
-ENVIRONMENTS = {"dev": "#2e7d32", "staging": "#f9a825", "prod": "#c62828", "": "#607d8b"}
 
 
 class Status(StrEnum):
@@ -95,10 +93,6 @@ class Client:
         if isinstance(stored.get("secret_rev"), str):
             out["secret_rev"] = stored["secret_rev"]
         return out
-
-    @property
-    def color(self) -> str:
-        return ENVIRONMENTS.get(self.environment, ENVIRONMENTS[""])
 
     def to_dict(self) -> dict[str, Any]:
         return {

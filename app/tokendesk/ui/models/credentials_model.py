@@ -37,10 +37,9 @@ NAME, CLIENT, ENV, STATUS, ACCESS, REFRESH, LAST = range(len(COLUMNS))
 def _when(epoch: float | None, now: float) -> str:
     if epoch is None:
         return "—"
-    from tokendesk.core.timefmt import human_duration
+    from tokendesk.core.timefmt import relative
 
-    delta = epoch - now
-    return f"in {human_duration(delta)}" if delta > 0 else f"{human_duration(delta)} ago"
+    return relative(epoch, now)
 
 
 class CredentialsModel(TableModel):

@@ -383,16 +383,12 @@ class InspectorView(QWidget):
             self.countdown.setText("no expiry" if claims is not None else "")
             _style(self.countdown, f"color: {current_theme().muted};")
             return
-        from tokendesk.core.timefmt import format_utc, human_duration
+        from tokendesk.core.expiry import State, countdown
 
-        now = self.clock() if now is None else now
+        text, state = countdown(exp, self.clock() if now is None else now)
+        self.countdown.setText(text)
         theme = current_theme()
-        if exp > now:
-            self.countdown.setText(f"expires in {human_duration(exp - now)}")
-            color = theme.warn if exp - now < 300 else theme.ok
-        else:
-            self.countdown.setText(f"expired {human_duration(now - exp)} ago")
-            color = theme.bad
+        color = {State.FRESH: theme.ok, State.EXPIRING: theme.warn}.get(state, theme.bad)
         self.countdown.setToolTip(f"exp {format_utc(exp)}")
         _style(self.countdown, f"color: {color}; font-weight: 600;")
 
