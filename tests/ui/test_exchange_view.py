@@ -31,9 +31,11 @@ def test_refresh_shows_the_rotation_the_redacted_response_and_the_history(window
     assert view.credential.currentText() == "alice"
     before = window.vault_controller.vault.refresh_token("alice")
     view.buttons["refresh"].click()
-    assert view.outcome.text().startswith("Refreshed: rotated sha256:")
-    shown = view.result.toPlainText()
-    assert before not in shown and "<sha256:" in shown and "ID token" in shown
+    assert view.outcome.text().startswith("Refresh of alice by client tokendesk-basic")
+    assert "new refresh token issued" in view.outcome.text()
+    shown = view.result.toPlainText()  # the raw response, behind its toggle
+    assert before not in shown and "<sha256:" in shown and "id_token" in shown
+    assert before not in view.card.text() and "ID token" in view.card.text()
     assert view.history.topLevelItemCount() == 1
     assert view.history.topLevelItem(0).text(2) == "200 OK"
     view.buttons["introspect"].click()
@@ -48,10 +50,10 @@ def test_replay_asks_first_and_reports_reuse_detection(window, monkeypatch):
                         QMessageBox.StandardButton.Yes)
     view.buttons["replay"].click()
     assert "revoke the whole token family" in asked[0]
-    assert view.outcome.text().startswith("Replayed: refused")
+    assert "refused, as it should be" in view.outcome.text()
     # what is known (the old token was refused) and what is not (the family) are both said,
     # and the credential's state changes at once instead of reading "active"
-    assert "not known" in view.outcome.text()
+    assert "not known" in view.card.fact("Not known")
     assert window.vault_view.model.credential(0).status == "unknown"
     view.buttons["refresh"].click()  # the family is gone now
     assert "invalid_grant" in view.outcome.text()
@@ -74,7 +76,7 @@ def test_refresh_twice_at_once_reports_both_outcomes(window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     before = window.vault_controller.vault.credential("alice").refresh_fp
     view.buttons["twice"].click()
-    result = json.loads(view.result.toPlainText())["qa"]
+    result = json.loads(view.result.toPlainText())  # the QA report, behind its toggle
     assert [o["request"] for o in result["outcomes"]] == [1, 2]
     accepted = [o for o in result["outcomes"] if o["result"] == "accepted"]
     # the provider accepts one and refuses the reuse; the accepted token is stored, not lost
@@ -160,7 +162,7 @@ def test_the_credential_list_ignores_the_vault_search_and_results_follow_the_cre
     assert names == ["alice", "bob"]
     view.credential.setCurrentText("alice")
     view.buttons["refresh"].click()
-    assert view.outcome.text().startswith("Refreshed")
+    assert view.outcome.text().startswith("Refresh of alice")
     view.credential.setCurrentText("bob")  # alice's result is not bob's
     assert view.outcome.text() == "" and view.result.toPlainText() == ""
     asked = []

@@ -121,7 +121,7 @@ def test_verify_with_the_shared_secret(window, qtbot):
     assert panel.verdict.text().startswith("VALID")
     names = [panel.checks.topLevelItem(i).text(1) for i in range(panel.checks.topLevelItemCount())]
     assert names[:3] == ["algorithm", "key", "signature"] and "iss" in names and "aud" in names
-    assert not window.inspector.unverified.isVisible()
+    assert window.inspector.unverified.text() == "VERIFIED"
 
 
 def test_verify_with_the_wrong_secret(window, qtbot):
@@ -162,7 +162,7 @@ def test_garbage_key_is_a_clear_message(window, qtbot):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("hello world this is not a token", "not a JOSE object"),
+    ("hello world this is not a token", "a token has no spaces"),
     ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0=.c2ln", "padding"),
     ("eyJ%%%.abc.def", "not a base64url character"),
     ('{"foo": 1}', "holds no token"),

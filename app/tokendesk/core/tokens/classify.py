@@ -11,7 +11,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["classify_claims", "describe_jwe_key", "describe_opaque"]
+__all__ = ["classify_claims", "describe_jwe_key", "describe_opaque", "describe_text", "text_words"]
 
 _LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 _ID_ONLY = ("nonce", "at_hash", "c_hash", "auth_time")
@@ -152,3 +152,27 @@ def describe_opaque(text: str, hint_kind: TokenKind | None) -> tuple[TokenKind, 
             "introspection (RFC 7662)"
         )
     return kind, reasons
+
+
+#: A word as people write it: letters (any script), maybe an apostrophe or hyphen inside, maybe
+#: punctuation around it. Tokens are runs of base64url, hex or printable ASCII without spaces.
+_WORD = re.compile(r"[(\"'“‘]*[^\W\d_]+(?:['’-][^\W\d_]+)*[.,;:!?)\"'”’…]*")
+
+
+def text_words(text: str) -> int | None:
+    """How many words ``text`` has when it reads as free text rather than a token: at least
+    two whitespace-separated parts, most of them words of at most 24 letters. None otherwise
+    (a token broken over lines has long random runs, not words)."""
+    parts = text.split()
+    if len(parts) < 2:
+        return None
+    words = sum(1 for p in parts if len(p) <= 30 and _WORD.fullmatch(p))
+    return len(parts) if words * 3 >= len(parts) * 2 else None
+
+
+def describe_text(text: str, words: int) -> tuple[TokenKind, list[str]]:
+    """Free text: said so, and never offered as an opaque token (nor for introspection)."""
+    return TokenKind.TEXT, [
+        f"{words} words of text with spaces between them: a token has no spaces",
+        "paste the token itself, an Authorization header, a token response or a redirect URL",
+    ]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .b64 import lenient_decode
-from .classify import classify_claims, describe_jwe_key, describe_opaque
+from .classify import (
+    classify_claims,
+    describe_jwe_key,
+    describe_opaque,
+    describe_text,
+    text_words,
+)
 from .extract import extract
 from .model import (
     EMPTY_CONTEXT,
@@ -115,6 +121,13 @@ def decode_token(
         )._replace(**where)
     hint = _HINTS.get(label)
     if not _looks_like_jose(text):
+        words = text_words(text) if hint is None else None
+        if words is not None:  # words people write: not a token, not even an opaque one
+            kind, reasons = describe_text(text, words)
+            return DecodedToken(
+                text=text, format=TokenFormat.TEXT, kind=kind, reasons=tuple(reasons),
+                problems=(Problem("not_a_token", "input", None,
+                                  f"this is text ({words} words), not a token"),), **where)
         kind, reasons = describe_opaque(text, hint)
         if hint is not None:
             reasons.insert(0, f"found as {label}")

@@ -39,6 +39,7 @@ class TokenFormat(StrEnum):
     JWE_JSON = "jwe-json"
     OPAQUE = "opaque"  # not a JOSE object at all
     MALFORMED = "malformed"  # looked like a JOSE object but could not be decoded
+    TEXT = "text"  # words people write, not a token of any kind
     EMPTY = "empty"
 
 
@@ -53,6 +54,7 @@ class TokenKind(StrEnum):
     ENCRYPTED = "encrypted"
     SIGNED_DATA = "signed_data"  # a JWS whose payload is not a claims set
     OPAQUE = "opaque"
+    TEXT = "text"  # free text: not a token (never offered as an opaque one)
     UNKNOWN = "unknown"
 
     @property
@@ -71,6 +73,7 @@ _KIND_LABELS = {
     TokenKind.ENCRYPTED: "Encrypted (JWE)",
     TokenKind.SIGNED_DATA: "Signed data",
     TokenKind.OPAQUE: "Opaque",
+    TokenKind.TEXT: "Text — not a token",
     TokenKind.UNKNOWN: "Unknown",
 }
 

@@ -1,4 +1,9 @@
-"""The Exchange view's controller: every exchange runs on the task pool."""
+"""The Exchange view's controller: every exchange runs on the task pool.
+
+A refresh (manual or automatic) and a QA probe also bring a summary for the result card
+(:mod:`tokendesk.core.oauth.summary`), built on the pool from the exchange's own records: the
+request that was sent (endpoint, grant, client authentication; no secret) and what came back.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ class ExchangeController(QObject):
     failed = Signal(str, str)  # operation, message
     history_ready = Signal(str, object)  # credential, list of history entries
     device_started = Signal(object)  # DeviceAuthorization: the code to show
+    #: An auto-refresh ran (the Expiry controller's scheduler): its Summary, for the result
+    #: card, so that it never keeps showing an older manual result as the latest.
+    auto_refreshed = Signal(object)
 
     def __init__(self, tasks: TaskRunner, vault: VaultController, session: Any, *,
                  parent: QObject | None = None) -> None:
@@ -60,25 +68,38 @@ class ExchangeController(QObject):
     # -- operations ---------------------------------------------------------------------------
     def refresh(self, name: str, scope: str | None = None) -> None:
         def work() -> dict[str, Any]:
-            result = self.exchange().refresh(name, scope=scope or None)
+            ex = self.exchange()
+            scope_before = _scope_of(ex, name)
+            result = ex.refresh(name, scope=scope or None)
             shown = {k: v for k, v in result.to_dict().items() if k != "diff"}
-            return {"result": shown, "diff": result.diff}  # the claims' changes once, below
+            summary = _summarize(ex, name, result, scope_before, scope)
+            # the claims' changes once, below
+            return {"result": shown, "diff": result.diff, "summary": summary}
 
         self._run("refresh", f"refresh:{name}", f"Refreshing {name}…", work)
 
     def auto_refresh(self, name: str, lead: float, on_done: Callable[[Any], None],
                      on_error: Callable[[BaseException], None]) -> None:
         """A scheduled refresh (the Expiry controller's): ``on_done`` gets (refreshed, the
-        access token's new expiry). Same resource key as a manual refresh: neither drops the
-        other's outcome."""
-        def work() -> tuple[bool, float | None]:
+        access token's new expiry); a refresh that ran also reaches ``auto_refreshed`` with
+        its summary. Same resource key as a manual refresh: neither drops the other's
+        outcome."""
+        def work() -> tuple[bool, float | None, Any]:
             ex = self.exchange()
+            scope_before = _scope_of(ex, name)
             result = ex.refresh_if_needed(name, lead, automatic=True)
             if result is not None:
-                return True, result.access_expires_at
-            return False, ex.vault.credential(name).access_expires_at
+                return (True, result.access_expires_at,
+                        _summarize(ex, name, result, scope_before, None))
+            return False, ex.vault.credential(name).access_expires_at, None
 
-        self.tasks.submit(f"refresh:{name}", work, on_done, on_error, keep=True)
+        def done(outcome: tuple[bool, float | None, Any]) -> None:
+            refreshed, expires_at, summary = outcome
+            if summary is not None:
+                self.auto_refreshed.emit(summary)
+            on_done((refreshed, expires_at))
+
+        self.tasks.submit(f"refresh:{name}", work, done, on_error, keep=True)
 
     def revoke(self, name: str) -> None:
         self._run("revoke", f"refresh:{name}", f"Revoking {name}…",
@@ -95,6 +116,31 @@ class ExchangeController(QObject):
     def can_replay(self, name: str) -> bool:
         return name in self.session.previous
 
+    def explain_no_replay(self, name: str) -> None:
+        """Say (through ``failed``) why ``name`` has nothing to replay and what to do: refresh
+        it here first, or, for a credential a refresh cannot help (needs sign-in, revoked),
+        what can."""
+        vault = self.vault.vault
+        if vault is None:
+            self.failed.emit("replay", "open the Vault first (it holds the credentials)")
+            return
+
+        def said(status: str) -> None:
+            from tokendesk.core.oauth.summary import instead_of_refresh
+
+            instead = instead_of_refresh(status)
+            if instead is not None:
+                self.failed.emit("replay", f"{name} is {status}: there is no used refresh "
+                                           f"token to replay; {instead}")
+            else:
+                self.failed.emit("replay", f"{name}: refresh it here first: the token a "
+                                           "rotation retires is kept in memory only, never "
+                                           "stored")
+
+        self.tasks.submit(f"replay-check:{name}", lambda: str(vault.credential(name).status),
+                          said, lambda exc: self.failed.emit("replay", _message("replay",
+                                                                                 exc)))
+
     def replay_previous(self, name: str) -> None:
         """QA: present the refresh token from before the last rotation (reuse detection)."""
         if name not in self.session.previous:
@@ -104,8 +150,15 @@ class ExchangeController(QObject):
 
         def work() -> dict[str, Any]:
             from tokendesk.core.oauth.qa import replay
+            from tokendesk.core.oauth.summary import summarize_qa
+            from tokendesk.core.vault.model import fingerprint
 
-            return {"qa": replay(self.exchange(), name).to_dict()}
+            ex = self.exchange()
+            replayed = fingerprint(ex.previous.get(name))  # what the replay sends
+            report = replay(ex, name).to_dict()
+            sent = _sent(ex, name, {"grant_type": "refresh_token",
+                                    "refresh_token": f"<{replayed}>"})
+            return {"qa": report, "summary": summarize_qa("replay", report, name, sent)}
 
         self._run("replay", f"refresh:{name}",
                   f"Replaying the previous refresh token of {name}…", work)
@@ -115,8 +168,10 @@ class ExchangeController(QObject):
         single flight."""
         def work() -> dict[str, Any]:
             from tokendesk.core.oauth.qa import race
+            from tokendesk.core.oauth.summary import summarize_qa
 
-            return {"qa": race(self.exchange(), name, 2).to_dict()}
+            report = race(self.exchange(), name, 2).to_dict()
+            return {"qa": report, "summary": summarize_qa("twice", report, name)}
 
         self._run("twice", f"refresh:{name}", f"Refreshing {name} twice at once…", work)
 
@@ -187,6 +242,45 @@ class ExchangeController(QObject):
             return
         self.tasks.submit(f"history:{name}", lambda: vault.index.exchanges(name),
                           lambda rows: self.history_ready.emit(name, rows), lambda _e: None)
+
+
+def _scope_of(ex: Any, name: str) -> str | None:
+    """The credential's scope before an exchange (an index read; on the pool)."""
+    try:
+        return ex.vault.credential(name).scope or None
+    except Exception:  # noqa: BLE001 - the exchange itself will say what is wrong
+        return None
+
+
+def _sent(ex: Any, name: str, params: dict[str, Any],
+          scope_before: str | None = None) -> Any:
+    """What an exchange of ``name`` sent: the client's endpoint and authentication as the
+    exchange configured them (already built for the request: nothing is read again)."""
+    from tokendesk.core.oauth.summary import SentRequest
+
+    try:
+        cred = ex.vault.credential(name)
+        config = ex.client_for(cred.client).config
+    except Exception:  # noqa: BLE001 - a summary without the request rather than none
+        return None
+    return SentRequest(config.token_endpoint, str(params.get("grant_type", "")), cred.client,
+                       config.client_id, config.auth_method, params, scope_before)
+
+
+def _summarize(ex: Any, name: str, result: Any, scope_before: str | None,
+               scope: str | None) -> Any:
+    """A refresh's summary (runs on the pool, after the refresh)."""
+    from tokendesk.core.oauth.summary import summarize_refresh
+
+    params = {"grant_type": "refresh_token", "refresh_token": f"<{result.old_fp}>",
+              **({"scope": scope} if scope else {})}
+    sent = _sent(ex, name, params, scope_before)
+    try:
+        skew = ex.skew(ex.vault.credential(name).client)
+    except Exception:  # noqa: BLE001 - no skew known: times as the server gave them
+        skew = 0.0
+    return summarize_refresh(result.to_dict(), sent, now=ex.clock(), skew=skew,
+                             diff=result.diff)
 
 
 def _message(operation: str, exc: BaseException) -> str:

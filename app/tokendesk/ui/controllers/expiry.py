@@ -27,6 +27,15 @@ __all__ = ["ExpiryController"]
 _PINS_KEY = "expiry/pins"
 
 
+def _instead_of_refresh(status: str) -> str | None:
+    """What to advise instead of a refresh for a credential in ``status`` (None: refresh)."""
+    if not status:
+        return None
+    from tokendesk.core.oauth.summary import instead_of_refresh  # on first use
+
+    return instead_of_refresh(status)
+
+
 class ExpiryController(QObject):
     warned = Signal(str)  # a warning for a person: which credential, what to do
     status_message = Signal(str)
@@ -58,6 +67,9 @@ class ExpiryController(QObject):
         vault.opened.connect(self._on_opened)
         vault.changed.connect(self._on_changed)
         exchange.finished.connect(self._on_exchange)
+        # a failed exchange may have changed a status (invalid_grant: needs sign-in): the
+        # rows, and the advice their warnings give, must know it
+        exchange.failed.connect(self._on_exchange)
 
     @property
     def scheduler(self) -> Any:
@@ -163,10 +175,11 @@ class ExpiryController(QObject):
                 continue  # auto-refresh renews it; a failure warns on its own
             self._warned.add((row.credential, row.kind))
             stopped = self.scheduler.stopped(row.credential) if not row.pinned else ""
+            instead = _instead_of_refresh(row.status)
             if row.pinned:
                 action = "get a new one before you use it again"
-            elif row.status in ("needs sign-in", "revoked", "reuse detected"):
-                action = f"its credential is {row.status}: sign in again"
+            elif instead is not None:  # a refresh cannot help: never advise one
+                action = f"its credential is {row.status}: {instead}"
             elif row.kind == "access token" and stopped:
                 action = f"auto-refresh stopped ({stopped})"
             elif row.kind == "access token":

@@ -24,12 +24,16 @@ from ..tasks import TaskRunner
 if TYPE_CHECKING:
     from tokendesk.core import DecodedToken
 
-__all__ = ["InspectorController", "VerifyRequest"]
+__all__ = ["STALE_ASK", "STALE_RERUN", "InspectorController", "VerifyRequest"]
 
 #: Above this many characters decoding moves off the GUI thread.
 BACKGROUND_DECODE_CHARS = 64_000
 
 KEY_AUTO, KEY_PUBLIC, KEY_SECRET_TEXT, KEY_SECRET_B64URL = "auto", "public", "text", "base64url"
+
+#: Why a verdict went stale: it was computed for other inputs than those now shown.
+STALE_ASK = "the verdict was for an earlier token, key or expectation: verify again"
+STALE_RERUN = "the verdict was for an earlier token, key or expectation: verifying again…"
 
 
 class VerifyRequest(NamedTuple):
@@ -226,10 +230,10 @@ class InspectorController(QObject):
         if user_asked:
             self._run(request)
         elif needs_network(request):
-            self.verification_stale.emit("inputs changed, verify again", False)
+            self.verification_stale.emit(STALE_ASK, False)
         else:
             self._pending = request
-            self.verification_stale.emit("inputs changed, verifying again…", True)
+            self.verification_stale.emit(STALE_RERUN, True)
             self._reverify.start()
 
     @Slot()

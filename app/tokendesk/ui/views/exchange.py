@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..controllers.exchange import ExchangeController
-from ..theme import current_theme
-from ..widgets.json_view import JsonView
 from ..widgets.panes import split
+from .exchange_card import ExchangeResultCard
 
 __all__ = ["ExchangeView"]
 
@@ -108,11 +107,11 @@ class ExchangeView(QWidget):
         progress_row.addWidget(self.cancel_button)
         self.progress.hide()
 
-        self.outcome = QLabel("Pick a credential and an operation. Nothing is sent until you "
-                              "click.")
-        self.outcome.setAccessibleName("Outcome")
-        self.outcome.setWordWrap(True)
-        self.result = JsonView("Exchange result")
+        # The newest result as a summary card (its headline is the "Outcome"); the redacted
+        # raw response is behind its toggle.
+        self.card = ExchangeResultCard()
+        self.outcome = self.card.headline
+        self.result = self.card.raw
         self.history = QTreeWidget()
         self.history.setAccessibleName("Exchange history")
         self.history.setHeaderLabels(["When (UTC)", "Operation", "Status", "ms", "Rotated",
@@ -121,7 +120,7 @@ class ExchangeView(QWidget):
         for column, width in enumerate((150, 80, 150, 50, 60)):
             self.history.setColumnWidth(column, width)
         self.history.currentItemChanged.connect(self._show_history_item)
-        splitter = split(self.result, self.history, [620, 620])
+        splitter = split(self.card, self.history, [620, 620])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -129,7 +128,6 @@ class ExchangeView(QWidget):
         layout.addLayout(second)
         layout.addLayout(qa_line)
         layout.addLayout(progress_row)
-        layout.addWidget(self.outcome)
         layout.addWidget(splitter, 1)
 
         controller.started.connect(self._on_started)
@@ -139,6 +137,7 @@ class ExchangeView(QWidget):
         controller.vault.names_listed.connect(self._on_listed)  # not the Vault's search
         controller.vault.clients_listed.connect(self._on_clients)
         controller.device_started.connect(self._on_device)
+        controller.auto_refreshed.connect(self._on_auto_refreshed)
         self._clients: list[str] = []
         self._device_dialog: Any = None
         self._issued: str | None = None  # the token a client grant issued, for the Inspector
@@ -167,8 +166,7 @@ class ExchangeView(QWidget):
     def _load_history(self, name: str) -> None:
         if name != getattr(self, "_shown_for", name):
             # another credential: the last one's result is not this one's
-            self.result.clear()
-            self.outcome.setText("")
+            self.card.clear()
         self._shown_for = name
         if name:
             self.controller.history(name)
@@ -203,8 +201,7 @@ class ExchangeView(QWidget):
     def replay(self) -> None:
         name = self._name()
         if name and not self.controller.can_replay(name):
-            self._on_failed("replay", f"{name}: refresh it here first: the token a rotation "
-                                      "retires is kept in memory only, never stored")
+            self.controller.explain_no_replay(name)  # refresh first, or sign in again
             return
         if name and self._confirm("Replay a used refresh token", REPLAY_WARNING):
             self.controller.replay_previous(name)
@@ -289,42 +286,56 @@ class ExchangeView(QWidget):
     @Slot(str, object)
     def _on_finished(self, operation: str, result: dict[str, Any]) -> None:
         self._done()
-        theme = current_theme()
-        words = {"refresh": "Refreshed", "revoke": "Revoked", "introspect": "Introspected",
-                 "userinfo": "Userinfo answered", "replay": "Replayed",
-                 "twice": "Refreshed twice", "sign-in": "Signed in",
-                 "device sign-in": "Signed in", "client grant": "Issued"}[operation]
-        detail = ""
-        if operation == "refresh":
-            r = result["result"]
-            detail = (f": rotated {r['old_refresh_fp']} → {r['new_refresh_fp']}" if r["rotated"]
-                      else f": refresh token kept ({r['new_refresh_fp']})")
-            detail += f", {r['duration_ms']:.0f} ms"
-        elif operation == "introspect":
-            detail = ": active" if result["introspection"]["active"] else ": INACTIVE"
-        elif operation in ("replay", "twice"):
-            qa = result["qa"]
-            first = f"{qa['outcomes'][0]['result']}. " if operation == "replay" else ""
-            detail = f": {first}{qa['summary']} {qa['unknown']}".rstrip()
+        summary = result.get("summary")
+        if summary is None:
+            summary = self._plain_summary(operation, result)
+        self.card.show_summary(summary)
+        self.status_message.emit(summary.headline)
+        self.controller.vault.list()
+
+    def _plain_summary(self, operation: str, result: dict[str, Any]) -> Any:
+        """An exchange without a summary of its own: one sentence, the raw answer below."""
+        from tokendesk.core.oauth.summary import INFO, OK, PROBLEM, Summary
+
+        words = {"revoke": "Revoked", "introspect": "Introspected",
+                 "userinfo": "Userinfo answered", "sign-in": "Signed in",
+                 "device sign-in": "Signed in", "client grant": "Issued",
+                 "refresh": "Refreshed", "replay": "Replayed",
+                 "twice": "Refreshed twice"}[operation]
+        detail, verdict, raw = "", OK, None
+        if operation == "introspect":
+            active = result["introspection"]["active"]
+            detail = ": active" if active else ": INACTIVE — the server no longer accepts it"
+            verdict, raw = (OK if active else PROBLEM), result["introspection"]
+        elif operation == "revoke":
+            detail, raw = ": " + "; ".join(result["report"]), result["report"]
+        elif operation == "userinfo":
+            raw = result["userinfo"]
         elif operation == "client grant":
             detail = f" by {result['grant']}: {result['response'].get('access_token')}"
             self._issued = self.controller.last_issued
+            raw = result["response"]
         elif "signed_in" in result:
             signed = result["signed_in"]
             detail = f" as {signed['subject'] or '?'}; stored {signed['name']}"
-        self.outcome.setText(words + detail)
-        # a QA probe's result is an observation, neither good nor bad news: not in green
-        color = theme.warn if operation in ("replay", "twice") else theme.ok
-        self.outcome.setStyleSheet(f"color: {color};")
-        self.result.show_value(result)
-        self.status_message.emit(words + detail)
-        self.controller.vault.list()
+            raw = signed
+        else:
+            verdict, raw = INFO, result
+        return Summary(operation, "manual", verdict, words + detail, raw=raw,
+                       name=self.credential.currentText())
+
+    @Slot(object)
+    def _on_auto_refreshed(self, summary: Any) -> None:
+        """An auto-refresh ran: for the credential shown it is the newest result, so it
+        replaces whatever the card showed (labelled "Auto-refresh")."""
+        if summary.name == self.credential.currentText():
+            self.card.show_summary(summary, source="auto")
+            self.controller.history(summary.name)
 
     @Slot(str, str)
     def _on_failed(self, operation: str, message: str) -> None:
         self._done()
-        self.outcome.setText(f"{operation}: {message}")
-        self.outcome.setStyleSheet(f"color: {current_theme().bad};")
+        self.card.show_failure(operation, message)
         self.status_message.emit(message)
         self.controller.vault.list()
 
@@ -341,10 +352,12 @@ class ExchangeView(QWidget):
                 f"{row['duration_ms']:.0f}" if row["duration_ms"] is not None else "",
                 "yes" if row["rotated"] else "", f"{row['old_fp'] or ''} → {row['new_fp'] or ''}"
             ])
-            item.setData(0, 256, json.dumps({"request": row["request"],
-                                             "response": row["response"]}))
+            item.setData(0, 256, json.dumps(row, default=str))
             self.history.addTopLevelItem(item)
 
     def _show_history_item(self, item: QTreeWidgetItem | None, _previous: Any) -> None:
         if item is not None:
-            self.result.show_value(json.loads(item.data(0, 256)))
+            from tokendesk.core.oauth.summary import summarize_history
+
+            self.card.show_summary(summarize_history(json.loads(item.data(0, 256))),
+                                   source="history")

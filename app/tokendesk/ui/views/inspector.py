@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSortFilterProxyModel, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, QSortFilterProxyModel, QTimer, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -26,7 +27,7 @@ from ..theme import current_theme
 from ..widgets.json_view import JsonView
 from ..widgets.panes import split
 from ..widgets.token_input import TokenInput
-from .verify_panel import VerifyPanel
+from .verify_panel import NOT_CHECKED, STATE_COLORS, STATE_WORDS, VERIFIED, VerifyPanel
 
 if TYPE_CHECKING:
     from tokendesk.core import DecodedToken
@@ -46,6 +47,28 @@ def _style(widget: QWidget, sheet: str) -> None:
     """Set a style sheet only when it differs: each change re-polishes the widget."""
     if widget.styleSheet() != sheet:
         widget.setStyleSheet(sheet)
+
+class _FullLabel(QLabel):
+    """A word-wrapped label that is never squeezed below the height its text needs at its
+    width: the headline and the problems are what the user must read first, so the layout
+    (and the splitter around it) makes room for them instead of cutting lines off."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        if not self.text():
+            return hint
+        return QSize(hint.width(), max(hint.height(), self.heightForWidth(self.width())))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # another width, another height: ask the layout again
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        if text != self.text():
+            super().setText(text)
+            self.updateGeometry()
+
 
 PLACEHOLDER = ("Paste a token — a raw JWT, “Bearer …”, an Authorization header, a JSON token "
                "response, a redirect URL with #access_token=…, or drop a file.\n\n"
@@ -84,10 +107,19 @@ class InspectorView(QWidget):
         found_layout.addWidget(self.found, 1)
         self.found_row.hide()
 
+        # What the Inspector leads with when something is wrong: the worst problem, in words
+        # ("Truncated token: 2 of 3 segments — was it cut off?"), above the kind badge.
+        self.headline = _FullLabel()
+        self.headline.setAccessibleName("Headline")
+        self.headline.setProperty("textFormat", _PLAIN_TEXT)
+        self.headline.setWordWrap(True)
+        self.headline.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
+        self.headline.hide()
         self.badge = QLabel()
         self.badge.setAccessibleName("Kind")
         self.badge.setProperty("textFormat", _PLAIN_TEXT)
-        self.unverified = QLabel("UNVERIFIED")
+        #: The verification state, in one word that never means two things (see VerifyPanel).
+        self.unverified = QLabel(STATE_WORDS[NOT_CHECKED])
         self.unverified.setAccessibleName("Trust")
         self.countdown = QLabel()
         self.countdown.setAccessibleName("Expires")
@@ -104,7 +136,8 @@ class InspectorView(QWidget):
         self.badge.setFixedSize(width, height)
         self.badge.setProperty("alignment", _ALIGN_CENTER)
         self.unverified.setFixedSize(
-            self.unverified.fontMetrics().horizontalAdvance("UNVERIFIED") + 16, height)
+            max(self.unverified.fontMetrics().horizontalAdvance(w) for w in
+                (*STATE_WORDS.values(), "UNTRUSTED")) + 16, height)
         self.countdown.setFixedSize(
             self.countdown.fontMetrics().horizontalAdvance("expired 23 h 59 min 59 s ago") + 24,
             height)
@@ -114,7 +147,7 @@ class InspectorView(QWidget):
         self.reasons.setWordWrap(True)
         self.reasons.setAccessibleName("Why")
         self.reasons.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
-        self.problems = QLabel()
+        self.problems = _FullLabel()
         self.problems.setWordWrap(True)
         self.problems.setAccessibleName("Problems")
         self.problems.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
@@ -129,14 +162,17 @@ class InspectorView(QWidget):
         encoded_layout.addWidget(QLabel("Encoded"))
         encoded_layout.addWidget(self.input, 1)
         encoded_layout.addWidget(self.found_row)
+        encoded_layout.addWidget(self.headline)
         encoded_layout.addLayout(badge_row)
-        # Reasons, problems and warnings change with every keystroke; inside a scroll area of
-        # their own their changing height does not reflow (and repaint) the whole column.
+        # The problems get room of their own: never cut off inside the scroll box below (they
+        # change only when the input is broken, so their reflow costs a valid token nothing).
+        encoded_layout.addWidget(self.problems)
+        # Reasons and warnings change with every keystroke; inside a scroll area of their own
+        # their changing height does not reflow (and repaint) the whole column.
         notes = QWidget()
         notes_layout = QVBoxLayout(notes)
         notes_layout.setContentsMargins(0, 0, 0, 0)
         notes_layout.addWidget(self.reasons)
-        notes_layout.addWidget(self.problems)
         notes_layout.addWidget(self.warnings)
         notes_layout.addStretch(1)
         self.notes = QScrollArea()
@@ -202,6 +238,7 @@ class InspectorView(QWidget):
         controller.verification_cancelled.connect(self._on_verify_cancelled)
         controller.verification_stale.connect(self._on_verify_stale)
         controller.known_issuers_changed.connect(self.verify_panel.set_known_issuers)
+        self.verify_panel.state_changed.connect(self._show_trust)
         self.verify_panel.verify_requested.connect(self._on_verify_requested)
         self.verify_panel.inputs_changed.connect(self._on_verify_inputs_changed)
         self.verify_panel.issuer_trusted.connect(self._on_issuer_trusted)
@@ -271,13 +308,19 @@ class InspectorView(QWidget):
         leaves the others, and the style sheets, as they were."""
         previous, self.token = self.token, token
         theme = current_theme()
-        self.verify_panel.show_unverified()
+        problem = self._token_problem() if token is not None and token.text else None
+        if problem is not None:
+            self.verify_panel.show_not_checked(problem)
+        else:
+            self.verify_panel.show_not_checked()
+        self._render_headline(token)
         if token is None or token.format == "empty":
             self.badge.setText("")
             _style(self.badge, "")
             self.unverified.hide()
             self.reasons.setText("Nothing to inspect yet.")
             self.problems.setText("")
+            self.problems.hide()
             self.warnings.setText("")
             self._fill_views()
             if self._claims_model is not None:  # before finish_setup there is nothing to clear
@@ -288,17 +331,26 @@ class InspectorView(QWidget):
         from tokendesk.core import TokenFormat  # imported on first use, after the first paint
 
         self._render_found(token)
-        label = ("Unsecured" if token.format is TokenFormat.UNSECURED
-                 else "Malformed" if token.format is TokenFormat.MALFORMED else token.kind.label)
-        key = "unsecured" if token.format is TokenFormat.UNSECURED else token.kind.value
-        background, foreground = theme.badge_colors(key)
-        self.badge.setText(f"  {label}  ")
-        _style(self.badge, f"background: {background}; color: {foreground}; "
-                           "border-radius: 8px; font-weight: 600; padding: 2px;")
+        broken = bool(token.problems) and token.format is not TokenFormat.TEXT
+        if token.format is TokenFormat.TEXT:
+            self.badge.setText("")  # the headline says it: "Text — not a token"
+            _style(self.badge, "")
+        else:
+            # a token with problems is not badged with what it would be if it were whole
+            label = ("Unsecured" if token.format is TokenFormat.UNSECURED
+                     else "Malformed" if broken or token.format is TokenFormat.MALFORMED
+                     else token.kind.label)
+            key = ("unsecured" if token.format is TokenFormat.UNSECURED or label == "Malformed"
+                   else token.kind.value)
+            background, foreground = theme.badge_colors(key)
+            self.badge.setText(f"  {label}  ")
+            _style(self.badge, f"background: {background}; color: {foreground}; "
+                               "border-radius: 8px; font-weight: 600; padding: 2px;")
         self.unverified.setVisible(self._signed())
-        _style(self.unverified, f"color: {theme.warn}; font-weight: 600;")
+        self._show_trust(self.verify_panel.state)
         self.reasons.setText("\n".join(f"• {r}" for r in token.reasons))
         self.problems.setText("\n".join(f"✘ {p.message}" for p in token.problems))
+        self.problems.setVisible(bool(token.problems) and token.format is not TokenFormat.TEXT)
         _style(self.problems, f"color: {theme.bad};")
         findings = token.findings
         self.warnings.setText("\n".join(f"⚠ {f.message}" for f in findings))
@@ -314,6 +366,41 @@ class InspectorView(QWidget):
             self._fill("Payload", self.payload_view)
             self.claims_model.set_claims(token.claims, self.clock())
         self._update_countdown()
+
+    def _render_headline(self, token: DecodedToken | None) -> None:
+        """The worst thing about the input, first and in the theme's color for it."""
+        if token is None or token.format == "empty":
+            self.headline.hide()
+            return
+        from tokendesk.core.tokens.headline import PROBLEM, headline
+
+        line = headline(token)
+        if line is None:
+            self.headline.hide()
+            return
+        theme = current_theme()
+        self.headline.setText(line.title)
+        self.headline.setToolTip(line.detail)
+        self.headline.setAccessibleDescription(line.severity)
+        color = theme.bad if line.severity == PROBLEM else theme.warn
+        _style(self.headline, f"color: {color}; font-weight: 700; font-size: 125%;")
+        self.headline.show()
+
+    @Slot(str)
+    def _show_trust(self, state: str) -> None:
+        """The badge row's word for the verification state, colored like the verdict."""
+        if not state:
+            return
+        text = self.verify_panel.verdict.text().split(" — ", 1)[0]
+        word = "UNTRUSTED" if text == "UNTRUSTED" else STATE_WORDS[state]
+        self.unverified.setText(word)
+        self.unverified.setAccessibleDescription(state)
+        color = getattr(current_theme(), STATE_COLORS[state])
+        _style(self.unverified, f"color: {color}; font-weight: 600;")
+        if state == VERIFIED:
+            self.unverified.setToolTip("The signature and every check asked for passed")
+        else:
+            self.unverified.setToolTip("Not verified: " + self.verify_panel.verdict.text())
 
     def _signed(self) -> bool:
         """Whether the token is one that a signature check could make trustworthy."""
@@ -379,7 +466,9 @@ class InspectorView(QWidget):
     def _update_countdown(self, now: float | None = None) -> None:
         claims = self.token.claims if self.token else None
         exp = claims.get("exp") if claims else None
-        if not isinstance(exp, int | float) or isinstance(exp, bool):
+        from tokendesk.core.timefmt import format_utc, is_finite, is_json_number
+
+        if not is_json_number(exp) or not is_finite(exp):
             self.countdown.setText("no expiry" if claims is not None else "")
             _style(self.countdown, f"color: {current_theme().muted};")
             return
@@ -403,6 +492,8 @@ class InspectorView(QWidget):
         if token.format is TokenFormat.JWE:
             return ("an encrypted token (JWE) must be decrypted before its signature can be "
                     "checked")
+        if token.format is TokenFormat.TEXT:
+            return "this is text, not a token: there is nothing to verify"
         if token.format is TokenFormat.OPAQUE:
             return ("an opaque token has no signature to check: ask its issuer (introspection "
                     "or /userinfo)")
@@ -420,8 +511,8 @@ class InspectorView(QWidget):
             self._show_message("Nothing to verify: paste a token first.")
             return
         problem = self._token_problem()
-        if problem is not None:
-            self.verify_panel.show_error(problem)
+        if problem is not None:  # nothing can be checked: not a failed check either
+            self.verify_panel.show_not_checked(problem)
             return
         self.controller.verify(request._replace(token=self.token.text, now=self.clock()))
 
@@ -455,7 +546,8 @@ class InspectorView(QWidget):
     def _on_verified(self, verification: Any, described: str) -> None:
         self.verify_panel.set_busy(None)
         self.verify_panel.show_result(verification, described)
-        self.unverified.setVisible(not verification.valid)
+        self.unverified.setVisible(True)
+        self._show_trust(self.verify_panel.state)  # UNTRUSTED and INVALID differ in words
         self._verify_status_message(
             "Verified: VALID" if verification.valid else
             f"Verification: {verification.verdict} — {verification.reason}")
@@ -469,7 +561,7 @@ class InspectorView(QWidget):
     @Slot()
     def _on_verify_cancelled(self) -> None:
         self.verify_panel.set_busy(None)
-        self.verify_panel.show_unverified("cancelled")
+        self.verify_panel.show_not_checked("cancelled before a verdict")
 
     @Slot(str)
     def _show_message(self, message: str) -> None:
@@ -477,6 +569,7 @@ class InspectorView(QWidget):
         if "Nothing was inserted" in message:
             self.problems.setText(f"✘ {message}")
             _style(self.problems, f"color: {current_theme().bad};")
+            self.problems.show()
 
     # -- for menus ----------------------------------------------------------------------------
     def header_json(self) -> str | None:

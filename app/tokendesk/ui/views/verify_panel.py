@@ -36,7 +36,7 @@ from ..widgets.token_input import TokenInput, read_dropped_file
 
 _ACCESSIBLE_TEXT_ROLE = 11  # Qt.ItemDataRole.AccessibleTextRole (see views/inspector.py)
 
-__all__ = ["VerifyPanel"]
+__all__ = ["STATE_WORDS", "VerifyPanel"]
 
 #: Every algorithm the core verifies (a test checks this against tokens.keys.ALL_ALGORITHMS;
 #: importing that module here would load cryptography before the first paint).
@@ -47,8 +47,24 @@ ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS
 #: The checks that show a "not checked" row, in words for the verdict line.
 _PLAIN = {"iss": "issuer", "aud": "audience", "nonce": "nonce", "at_hash": "at_hash"}
 
+#: The verdict's states, each with its own first word and color (a Theme attribute, from the
+#: current palette): never one word for two states.
+NOT_CHECKED, VERIFIED, FAILED, UNVERIFIED, STALE = (
+    "not checked", "verified", "failed", "unverified", "stale")
+STATE_WORDS = {NOT_CHECKED: "NOT CHECKED", VERIFIED: "VERIFIED", FAILED: "INVALID",
+               UNVERIFIED: "UNVERIFIED", STALE: "STALE"}
+STATE_COLORS = {NOT_CHECKED: "muted", VERIFIED: "ok", FAILED: "bad", UNVERIFIED: "warn",
+                STALE: "warn"}
+
 class VerifyPanel(QGroupBox):
+    """The verdict is always in one of five states (``state``, also the verdict's accessible
+    description): not checked, verified, failed (INVALID), unverified (the check could not be
+    made, or the keys' issuer is not trusted) and stale (computed for an earlier token, key or
+    expectation)."""
+
     verify_requested = Signal(object)  # VerifyRequest without the token
+    #: The verdict's state changed (one of the five above).
+    state_changed = Signal(str)
     cancel_requested = Signal()
     message = Signal(str)
     #: Any input of the verification changed (key, key type, URL, algorithm, expectations).
@@ -174,6 +190,7 @@ class VerifyPanel(QGroupBox):
         font.setBold(True)
         self.verdict.setFont(font)
         self.verdict.setWordWrap(True)
+        self.state = ""
         layout.addWidget(self.verdict)
         self.checks = QTreeWidget()
         self.checks.setAccessibleName("Verification result")
@@ -183,7 +200,7 @@ class VerifyPanel(QGroupBox):
         self.checks.setColumnWidth(0, 34)
         self.checks.setColumnWidth(1, 90)
         layout.addWidget(self.checks, 1)
-        self.show_unverified()
+        self.show_not_checked()
 
     @staticmethod
     def _row(grid: QGridLayout, row: int, col: int, label: str, widget: QWidget,
@@ -276,11 +293,29 @@ class VerifyPanel(QGroupBox):
         self.verify_button.setEnabled(not busy)
         self.issuer_button.setEnabled(not busy)
 
-    def show_unverified(self, why: str = "no key checked yet") -> None:
-        sheet = f"color: {current_theme().warn};"
-        self.verdict.setText(f"UNVERIFIED — {why}")
+    def _set_verdict(self, state: str, text: str) -> None:
+        """One place sets the verdict: its words, its state and its color together."""
+        color = getattr(current_theme(), STATE_COLORS[state])
+        sheet = f"color: {color};"
+        self.verdict.setText(text)
         if self.verdict.styleSheet() != sheet:
             self.verdict.setStyleSheet(sheet)
+        self.verdict.setAccessibleDescription(state)
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    def show_not_checked(self, why: str = "no key given yet: paste one, or use the issuer's "
+                                          "keys") -> None:
+        """Nothing was checked (yet, or for this token): no verdict at all."""
+        self._set_verdict(NOT_CHECKED, f"NOT CHECKED — {why}")
+        if self.checks.topLevelItemCount():
+            self.checks.clear()
+
+    def show_unverified(self, why: str) -> None:
+        """A check was asked for and could not be made (no key, a key that cannot be read,
+        keys that could not be fetched): the token stays unverified."""
+        self._set_verdict(UNVERIFIED, f"UNVERIFIED — {why}")
         if self.checks.topLevelItemCount():
             self.checks.clear()
 
@@ -289,8 +324,7 @@ class VerifyPanel(QGroupBox):
 
     def show_stale(self, why: str) -> None:
         """The verdict shown was for other inputs: say so, and drop its checks."""
-        self.verdict.setText(f"STALE — {why}")
-        self.verdict.setStyleSheet(f"color: {current_theme().warn};")
+        self._set_verdict(STALE, f"STALE — {why}")
         if self.checks.topLevelItemCount():
             self.checks.clear()
 
@@ -298,16 +332,13 @@ class VerifyPanel(QGroupBox):
         theme = current_theme()
         skipped = [c.name for c in verification.checks if not getattr(c, "checked", True)]
         if verification.valid:
-            self.verdict.setText(f"VALID — verified with {described}" + (
+            self._set_verdict(VERIFIED, f"VALID — verified with {described}" + (
                 f"; not checked: {', '.join(_PLAIN.get(n, n) for n in skipped)}" if skipped
                 else ""))
-            self.verdict.setStyleSheet(f"color: {theme.ok};")
         elif verification.verdict == "UNTRUSTED":
-            self.verdict.setText(f"UNTRUSTED — {verification.reason}")
-            self.verdict.setStyleSheet(f"color: {theme.warn};")
+            self._set_verdict(UNVERIFIED, f"UNTRUSTED — {verification.reason}")
         else:
-            self.verdict.setText(f"INVALID — {verification.reason}")
-            self.verdict.setStyleSheet(f"color: {theme.bad};")
+            self._set_verdict(FAILED, f"INVALID — {verification.reason}")
         self.checks.clear()
         for check in verification.checks:
             if not getattr(check, "checked", True):  # asked for by nobody: said so
