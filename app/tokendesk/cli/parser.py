@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from tokendesk.core.choices import AUTH_METHODS, ENVIRONMENTS
+from tokendesk.core.support.registry import CONNECTOR_KEYS
 
 EXIT_USAGE = 2
 
@@ -217,7 +218,7 @@ def _client_args(p: argparse.ArgumentParser) -> None:
     add.add_argument("--environment", choices=ENVIRONMENTS)
     add.add_argument("--token-endpoint", metavar="URL",  # issue 14: endpoints by hand
                      help="the token endpoint (the others still come from discovery)")
-    add.add_argument("--admin", choices=("auth0", "keycloak", "okta"),
+    add.add_argument("--admin", choices=CONNECTOR_KEYS,
                      help="an admin connection for the support console (its machine token "
                           "comes from client credentials)")
     add.add_argument("--admin-api", metavar="URL",

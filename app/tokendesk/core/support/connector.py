@@ -1,8 +1,9 @@
 """The connector interface: what every provider's admin API offers the support console.
 
 A connector maps one provider's admin API onto :mod:`.model`'s records. To add a provider,
-subclass :class:`Connector`, fill :attr:`Connector.SCOPES`, implement the five methods, and
-register it in :data:`tokendesk.core.support.CONNECTORS`.
+subclass :class:`Connector` in a module of its own, fill :attr:`Connector.SCOPES`, implement the
+five methods, and add one row to :data:`.registry.REGISTRY`: the console, the window's choices
+and the CLI's ``--admin`` read it from there.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The support console: admin connections from the vault, user lookups, revocations, audit.
 
-An admin connection is a vault client whose ``admin_provider`` names a connector ("auth0",
-"keycloak", "okta"); its secret (or private key) is in the keyring like any client's. Every
-revocation is written to the vault's audit log — who ran it here, the provider, the user, what
-was revoked and each of the provider's HTTP statuses — whatever the outcome.
+An admin connection is a vault client whose ``admin_provider`` names a connector of the
+registry (``registry.py``: "auth0", "keycloak", "okta"); its secret (or private key) is in the
+keyring like any client's. Every revocation is written to the vault's audit log — who ran it
+here, the provider, the user, what was revoked and each of the provider's HTTP statuses —
+whatever the outcome.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from ..errors import AdminError, Cancelled, VaultError
 from ..oauth.exchange import Exchange
 from ..vault.model import AuditEntry, Client
 from .api import AdminApi, MachineToken
-from .auth0 import Auth0
 from .connector import ACTIONS, Connector
-from .keycloak import Keycloak
 from .model import AdminItem, AdminUser, Progress, Revocation
-from .okta import Okta
+from .registry import CONNECTOR_KEYS, connector_class, info
 
 __all__ = ["CONNECTORS", "SupportConsole", "audit_target"]
 
-CONNECTORS: dict[str, type[Connector]] = {"auth0": Auth0, "keycloak": Keycloak, "okta": Okta}
+#: key -> connector class, from the registry (``registry.py``: add a provider there)
+CONNECTORS: dict[str, type[Connector]] = {k: connector_class(k) for k in CONNECTOR_KEYS}
 
 
 def audit_target(provider: str, user_id: str) -> str:
@@ -51,11 +51,12 @@ class SupportConsole:
             return cached
         client = self.vault.client(name)
         kind = CONNECTORS.get(client.admin_provider)
-        if kind is None:
+        described = info(client.admin_provider)
+        if kind is None or described is None:
             raise VaultError(f"{name} is not an admin connection: mark the client as admin for "
                              f"{', '.join(CONNECTORS)}")
         base = client.endpoints.get("admin_api") or kind.api_base(client.issuer)
-        audience = client.audience or (base + "/" if kind is Auth0 else None)
+        audience = client.audience or (base + "/" if described.api_audience else None)
         scope = client.scope or None
 
         def fetch() -> Any:  # the one client grant: audited, with a history row
