@@ -463,9 +463,14 @@ def test_a_failed_migration_rolls_back(tmp_path):
     again.close()
 
 
-def test_environment_of_this_process_is_clean():
-    # the fixture exported the private bus; nothing points at a user's real session bus
-    assert "tokendesk-keyring-" in os.environ.get("DBUS_SESSION_BUS_ADDRESS", "tokendesk-keyring-")
+def test_the_keyring_tests_use_the_private_bus_only(secret_service):
+    """With the Secret Service fixture, this process and its subprocesses talk to the private
+    bus in the fixture's temporary folder, never a user's real session bus or keyring."""
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    assert address is not None and address == secret_service.env["DBUS_SESSION_BUS_ADDRESS"]
+    assert f"unix:path={secret_service.root}/bus" in address
+    assert os.environ["HOME"].startswith(secret_service.root)
+    assert os.environ["XDG_RUNTIME_DIR"].startswith(secret_service.root)
 
 
 def test_a_version_1_index_is_upgraded_to_the_current_version_with_its_data(tmp_path):

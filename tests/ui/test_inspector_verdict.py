@@ -132,8 +132,8 @@ def test_a_new_token_clears_the_old_status_bar_verdict(window, qtbot):
 def test_before_any_verify_nothing_runs(window, qtbot):
     paste_token(window, qtbot, TOKEN)
     named(window, "Verification key").setPlainText(SECRET)
-    qtbot.wait(400)
-    assert verdict(window).startswith("NOT CHECKED")
+    qtbot.waitUntil(lambda: not window.inspector.controller.scheduled, timeout=5000)
+    assert verdict(window).startswith("NOT CHECKED")  # and nothing is left to run
 
 
 def test_cancelled_work_is_not_shown_after_an_input_change(threaded_window, qtbot):
@@ -143,7 +143,7 @@ def test_cancelled_work_is_not_shown_after_an_input_change(threaded_window, qtbo
     verify_with(window, qtbot, SECRET)
     named(window, "Verification key").setPlainText(SECRET + "x")
     qtbot.waitUntil(lambda: verdict(window).startswith("INVALID"), timeout=5000)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: window.tasks.settled, timeout=5000)  # the old one ended too
     assert verdict(window).startswith("INVALID")
 
 
@@ -227,8 +227,8 @@ def test_network_keys_are_marked_stale_not_fetched_again(window, qtbot, real, rs
     assert check_names(window) == {}
     paste_token(window, qtbot, _signed(real.url, rsa_private) + "x")
     assert verdict(window) == f"STALE — {STALE_ASK}"
-    qtbot.wait(400)
-    assert len(real.hits) == hits  # nothing fetched without the user asking
+    qtbot.waitUntil(lambda: not window.inspector.controller.scheduled, timeout=5000)
+    assert len(real.hits) == hits  # nothing fetched without the user asking, nor to come
 
 
 def test_a_late_answer_for_old_inputs_is_dropped(threaded_window, qtbot, real, rsa_private):

@@ -98,7 +98,7 @@ def test_a_newer_task_with_the_same_key_supersedes_the_older(qtbot):
     runner.submit("k", lambda: "new", results.append)
     qtbot.waitUntil(lambda: results == ["new"], timeout=5000)
     gate.set()
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: runner.settled, timeout=5000)  # the old one ended, and was dropped
     assert results == ["new"]
 
 
@@ -158,7 +158,7 @@ def test_cancel_drops_the_result_and_errors_are_reported(qtbot):
     runner.submit("k", lambda: gate.wait(5) and "late", results.append)
     assert runner.cancel("k") and not runner.cancel("k")
     gate.set()
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: runner.settled, timeout=5000)
     assert results == []
     errors = []
     inline = TaskRunner(InlinePool())

@@ -151,32 +151,38 @@ def test_export_the_audit_trail_as_csv(support, fake, tmp_path, monkeypatch):
 
 
 def test_cancel_stops_a_long_listing(make_window, keyring_store_factory, fake, qtbot):
-    """With the real thread pool: a user with many pages of tokens, cancelled while paging."""
+    """With the real thread pool, driven as a person does: a user with 40 pages of tokens is
+    found and opened, and Cancel is pressed while the listing pages. The fake holds its third
+    page until then, so the cancel lands mid-listing on every run, however slow the machine."""
+    import threading
+
     fake.add_refresh_tokens("auth0|bob", 2000)
-    slow = fake._rt_list
+    plain = fake._rt_list
+    served: list[object] = []
+    third_page, release = threading.Event(), threading.Event()
 
-    def slowly(req, uid):  # each page takes a while, as a real provider's would
-        import time
-
-        time.sleep(0.05)
-        return slow(req, uid)
-    fake._routes = [(m, p, slowly if h == slow else h) for m, p, h in fake._routes]
+    def held(req, uid):
+        served.append(req)
+        if len(served) == 3:
+            third_page.set()
+            release.wait(30)
+        return plain(req, uid)
+    fake._routes = [(m, p, held if h == plain else h) for m, p, h in fake._routes]
     win = make_window(threaded=True, store_factory=keyring_store_factory, tab="vault_view")
     qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=10_000)
     _add_connection(win.vault_controller.vault, fake)
     win.tabs.setCurrentWidget(win.support_view)
     view = win.support_view
     qtbot.waitUntil(lambda: view.connection.count() == 1, timeout=10_000)
-    win.support_controller.open_user("auth0-admin", "auth0|bob")
-    qtbot.waitUntil(lambda: "page 3" in view.progress.text(), timeout=20_000)
-    view.cancel_button.setEnabled(True)
-    view.cancel_button.click()
+    view.search.setText("bob@example.com")
+    view.find_button.click()  # one user found: opened at once
+    try:
+        qtbot.waitUntil(third_page.is_set, timeout=20_000)
+        assert view.cancel_button.isEnabled()  # offered while the listing runs
+        view.cancel_button.click()
+    finally:
+        release.set()
     assert "Cancelled" in view.progress.text()
-    def pages():
-        return sum(1 for h in fake.hits if h.path.endswith("/refresh-tokens"))
-
-    pages_then = pages()
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
-    qtbot.wait(300)
-    assert pages() <= pages_then + 1 < 40  # 2000 tokens would be 40 pages
+    assert len(served) == 3  # no page was asked for after the cancel (2000 tokens: 40 pages)
     assert view.items.rowCount() == 0  # the cancelled result is not shown

@@ -7,7 +7,6 @@ input that ever broke it is kept in ``fuzz_corpus/`` and replayed here.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -83,24 +82,22 @@ def test_corpus_regressions(path):
     assert not verify(data.decode("utf-8", "replace"), KEYS, now=0).valid
 
 
-def _timed(fn, *args):
-    start = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - start
-
-
-@pytest.mark.parametrize("name,data", [
-    ("10 MB of text", "A" * 10_000_000),
-    ("10 MB of dots", "." * 10_000_000),
-    ("10 MB token-shaped", "eyJ" + "A" * 5_000_000 + "." + "B" * 5_000_000 + ".C"),
-    ("10 MB binary", bytes(range(256)) * 40_000),
+@pytest.mark.parametrize("name,data,code", [
+    ("10 MB of text", "A" * 10_000_000, "too_long"),
+    ("10 MB of dots", "." * 10_000_000, "too_long"),
+    ("10 MB token-shaped", "eyJ" + "A" * 5_000_000 + "." + "B" * 5_000_000 + ".C", "too_long"),
+    ("10 MB binary", bytes(range(256)) * 40_000, "not_text"),
 ])
-def test_huge_inputs_are_refused_quickly_with_a_message(name, data):
-    token, seconds = _timed(decode, data)
-    assert token.problems and token.problems[0].message
-    assert seconds < 2.0, f"{name} took {seconds:.2f} s"
-    result, seconds = _timed(verify, data if isinstance(data, str) else "x", KEYS)
-    assert not result.valid and seconds < 2.0
+def test_huge_inputs_are_refused_at_the_cap_with_a_message(name, data, code):
+    """Refused by the size (or encoding) check before any parsing, which is what keeps it quick
+    on any machine: the benchmark (python -m benchmarks.core) measures how quick."""
+    token = decode(data)
+    assert [p.code for p in token.problems] == [code], name
+    assert token.problems[0].message and token.claims is None
+    result = verify(data if isinstance(data, str) else "x", KEYS)
+    assert not result.valid and [c.name for c in result.checks] == ["format"]
+    if isinstance(data, str):
+        assert "at most 1,048,576 are read" in result.checks[0].reason
 
 
 def test_deeply_nested_json_is_a_problem_not_a_crash():

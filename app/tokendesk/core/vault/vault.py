@@ -485,7 +485,7 @@ class Vault:
         self.index.remove_credential(name)
         self.index.audit("deleted", name, detail or f"refresh {cred.refresh_fp}", self.actor)
 
-    # -- single flight ------------------------------------------------------------------------
+    # -- one refresh at a time per credential (a lock across threads and processes) ---------
     @contextlib.contextmanager
     def refresh_lock(self, name: str, *, timeout: float = 60.0) -> Iterator[None]:
         """Exclusive right to refresh ``name``: other threads wait, other processes too."""

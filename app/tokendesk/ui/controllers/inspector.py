@@ -255,6 +255,14 @@ class InspectorController(QObject):
         self.tasks.submit("verify", lambda: run_verification(request, remote),
                           self._on_verified, self._on_verify_error)
 
+    @property
+    def scheduled(self) -> bool:
+        """Whether anything is still to happen without new input: a decode or re-verification
+        waiting on its timer, or a verification running. What a test waits for before saying
+        "nothing ran" (instead of sleeping)."""
+        return (self._debounce.isActive() or self._reverify.isActive()
+                or self._pending is not None or self.tasks.is_running("verify"))
+
     def cancel(self) -> None:
         self._asked = None  # the user said stop: nothing re-runs until asked again
         self._reverify.stop()
