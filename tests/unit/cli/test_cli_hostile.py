@@ -27,7 +27,7 @@ from tests.unit.core.tokens.hostile import hostile_token, signed_token
 from tokendesk.cli import main
 from tokendesk.core.tokens.b64 import b64url_encode
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 PASSPHRASE = "hostile-input-passphrase"
 SECRET = "a-shared-secret-of-at-least-32-bytes!"

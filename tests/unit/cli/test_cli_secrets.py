@@ -127,6 +127,6 @@ def test_encode_secret_stdin_and_claims_stdin_conflict(capsys, monkeypatch):
 def test_readme_uses_the_new_forms():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     assert "--secret \"$" not in readme and "--secret $" not in readme
     assert "--secret-stdin" in readme or "--secret-file" in readme
