@@ -34,7 +34,6 @@ from tokendesk.core.vault import (
     fingerprint,
 )
 from tokendesk.core.vault.export import export_metadata, export_vault, import_vault
-from tokendesk.core.vault.index import Index
 from tokendesk.core.vault.tokenset import ACCESS_TOKEN as ACCESS
 from tokendesk.core.vault.tokenset import unpack_slot
 
@@ -402,67 +401,6 @@ def test_status_changes_are_audited(vault):
     assert vault.index.audit_log("alice")[0].action == "status reuse detected"
 
 
-# --- the index: schema versions and migrations ----------------------------------------------
-
-def test_a_new_index_is_at_the_current_schema(tmp_path):
-    from tokendesk.core.vault.index import SCHEMA_VERSION
-
-    index = Index(tmp_path / "v.sqlite3")
-    assert index.version == SCHEMA_VERSION
-    index.close()
-
-
-def test_migrations_run_in_order_and_keep_the_data(tmp_path):
-    from tokendesk.core.vault.index import MIGRATIONS
-
-    path = tmp_path / "v.sqlite3"
-    first = Index(path)
-    first.add_client(Client("dev", "https://op/", "c", uid="u1", created_at=1.0))
-    first.close()
-
-    def add_column(db):
-        db.execute("ALTER TABLE clients ADD COLUMN color TEXT NOT NULL DEFAULT ''")
-
-    upgraded = Index(path, migrations=[*MIGRATIONS, add_column])
-    assert upgraded.version == len(MIGRATIONS) + 1
-    assert upgraded.db.execute("SELECT name, color FROM clients").fetchall() == [("dev", "")]
-    upgraded.close()
-
-
-def test_a_newer_index_is_refused(tmp_path):
-    import sqlite3
-
-    path = tmp_path / "v.sqlite3"
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 99")
-    db.close()
-    with pytest.raises(VaultError, match="newer than this Tokendesk knows"):
-        Index(path)
-
-
-def test_a_damaged_index_is_reported(tmp_path):
-    path = tmp_path / "v.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(VaultCorrupt, match="cannot be read"):
-        Index(path)
-
-
-def test_a_failed_migration_rolls_back(tmp_path):
-    from tokendesk.core.vault.index import MIGRATIONS
-
-    def broken(db):
-        db.execute("CREATE TABLE half (x)")
-        raise RuntimeError("boom")
-
-    path = tmp_path / "v.sqlite3"
-    with pytest.raises(RuntimeError):
-        Index(path, migrations=[*MIGRATIONS, broken])
-    again = Index(path)
-    assert again.version == len(MIGRATIONS)
-    assert again.db.execute("SELECT name FROM sqlite_master WHERE name='half'").fetchall() == []
-    again.close()
-
-
 def test_the_keyring_tests_use_the_private_bus_only(secret_service):
     """With the Secret Service fixture, this process and its subprocesses talk to the private
     bus in the fixture's temporary folder, never a user's real session bus or keyring."""
@@ -471,57 +409,3 @@ def test_the_keyring_tests_use_the_private_bus_only(secret_service):
     assert f"unix:path={secret_service.root}/bus" in address
     assert os.environ["HOME"].startswith(secret_service.root)
     assert os.environ["XDG_RUNTIME_DIR"].startswith(secret_service.root)
-
-
-def test_a_version_1_index_is_upgraded_to_the_current_version_with_its_data(tmp_path):
-    from tokendesk.core.vault.schema import SCHEMA_VERSION, _v1
-
-    path = tmp_path / "v.sqlite3"
-    old = Index(path, migrations=[_v1])
-    # a row as version 1 wrote it (14 columns)
-    old.db.execute("INSERT INTO clients VALUES ('u1','dev','https://op/','c',"
-                   "'client_secret_basic','','','','{}','{}','dev','',0,1.0)")
-    old.db.execute("INSERT INTO credentials (uid, name, client_uid, status, created_at, slot) "
-                   "VALUES ('k1', 'alice', 'u1', 'active', 1.0, 's1')")
-    assert old.version == 1
-    old.close()
-    new = Index(path)
-    assert new.version == SCHEMA_VERSION == 4 and [c.name for c in new.clients()] == ["dev"]
-    assert new.pending_slots() == []  # version 4: no rotation in flight
-    new.add_exchange("alice", "refresh", "200 OK", request={"grant_type": "refresh_token"})
-    assert new.exchanges("alice")[0]["request"] == {"grant_type": "refresh_token"}
-    # version 3: client preferences default, auto-refresh off
-    client = new.client("dev")
-    assert client is not None and client.warn_minutes == 5.0 and client.clock_skew == 0.0
-    cred = new.credential("alice")
-    assert cred is not None and cred.auto_refresh is None
-    new.set_client_skew("dev", 42.0)
-    assert new.client("dev").clock_skew == 42.0
-    new.close()
-
-
-def test_stored_client_preferences_of_the_wrong_type_are_dropped():
-    assert Client.prefs_from({"warn_minutes": "ten", "refresh_lifetime": 3600,
-                              "refresh_lifetime_kind": "forever", "clock_skew": True}) == {
-        "refresh_lifetime": 3600.0}
-    assert Client.prefs_from(["not", "an", "object"]) == {}
-
-
-def test_two_openings_of_a_new_index_at_once_both_succeed(tmp_path):
-    """Two windows (or a window and a script) creating the index at the same moment: the
-    second must not run the migrations again (it failed with 'duplicate column')."""
-    from tests.helpers.threads import run_at_once
-
-    path = tmp_path / "race.sqlite3"
-
-    def open_it():
-        index = Index(path)
-        try:
-            return index.version
-        finally:
-            index.close()
-
-    from tokendesk.core.vault.index import SCHEMA_VERSION
-
-    results, errors = run_at_once(open_it, 4)
-    assert errors == [] and results == [SCHEMA_VERSION] * 4

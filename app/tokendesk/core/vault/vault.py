@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
-import queue
 import secrets as _random
 import threading
 import time
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError
+from .deleter import SlotDeleter
 from .index import Index
 from .locking import file_lock
 from .model import AUTH_METHODS, Client, Credential, Status, fingerprint
@@ -59,6 +59,11 @@ from .tokenset import (
 __all__ = ["TokenSet", "Vault", "token_metadata"]
 
 CLIENT_SECRET, PRIVATE_KEY = "client_secret", "private_key"
+#: Secrets of the older layouts, beside a bare refresh token: one session secret (schema 2-3),
+#: or one per token (schema 1). Read while a slot of that layout is current; deleted after.
+_LEGACY_KEYS = (SESSION, ACCESS_TOKEN, ID_TOKEN)
+
+
 def _refresh_key(slot: str) -> str:
     return f"refresh_token@{slot}"
 
@@ -82,19 +87,14 @@ class Vault:
         self._slots: dict[str, tuple[str, dict[str, str]]] = {}
         #: Credentials whose current slot has the older layout (a separate session secret).
         self._legacy: set[str] = set()
-        #: Old slots waiting to be deleted by the background worker (uid -> set when done).
-        self._deleting: dict[str, threading.Event] = {}
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None] | None \
-            = None
+        #: Old slots deleted by a background worker, off the answer's path.
+        self._deleter = SlotDeleter()
         self.actor = _actor()
         self.recover_pending_slots()
         self.collect_stale_slots()
 
     def close(self) -> None:
-        self.finish_pending()
-        if self._jobs is not None:
-            self._jobs.put(None)  # the worker ends
-            self._jobs = None
+        self._deleter.close()
         self._slots.clear()
         self.index.close()
         close_store = getattr(self.store, "close", None)
@@ -266,9 +266,12 @@ class Vault:
         return tokens
 
     def _legacy_session(self, service: str) -> dict[str, str]:
+        """The access and ID tokens of the older layouts: one ``session`` secret (schema 2 and
+        3), or before it (schema 1) one secret each, named ``access_token`` and ``id_token``."""
         raw = self.store.get(service, SESSION)
         if not raw:
-            return {}
+            found = {kind: self.store.get(service, kind) for kind in (ACCESS_TOKEN, ID_TOKEN)}
+            return {k: v for k, v in found.items() if v}
         try:
             doc = json.loads(raw)
         except ValueError:
@@ -409,8 +412,9 @@ class Vault:
                 # the switch must survive a power loss before the token it replaced is gone
                 self.index.make_durable()
                 self.store.delete(service, _refresh_key(old))
-                if legacy:
-                    self.store.delete(service, SESSION)  # the older layout's, if any
+                if legacy:  # the older layouts' secrets, if any
+                    for key in _LEGACY_KEYS:
+                        self.store.delete(service, key)
                 on_step("deleted")
                 self.index.clear_stale_slot(cred.name, old)
             except Exception:  # noqa: BLE001, S110 - never let a background thread raise:
@@ -419,37 +423,14 @@ class Vault:
         if not defer_delete:
             delete_old()
             return
-        done = threading.Event()
-        self._deleting[cred.uid] = done
-        self._worker().put((delete_old, done))
-
-    def _worker(self) -> queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None]:
-        """One long-lived thread deletes old slots, in order (a thread per rotation cost a
-        millisecond to start, and a new sqlite connection each)."""
-        if self._jobs is None:
-            jobs: queue.SimpleQueue[tuple[Callable[[], None], threading.Event] | None] = \
-                queue.SimpleQueue()
-
-            def work() -> None:
-                while (job := jobs.get()) is not None:
-                    try:
-                        job[0]()
-                    finally:
-                        job[1].set()
-
-            threading.Thread(target=work, name="tokendesk-slot-deleter", daemon=True).start()
-            self._jobs = jobs
-        return self._jobs
+        self._deleter.submit(cred.uid, delete_old)
 
     def _wait_deleting(self, uid: str) -> None:
-        done = self._deleting.pop(uid, None)
-        if done is not None:
-            done.wait(30)
+        self._deleter.wait(uid)
 
     def finish_pending(self) -> None:
         """Wait for old slots still being deleted in the background."""
-        for uid in list(self._deleting):
-            self._wait_deleting(uid)
+        self._deleter.finish()
 
     def recover_pending_slots(self) -> int:
         """Finish rotations a crash stopped (see :mod:`tokendesk.core.vault.recovery`)."""
@@ -479,7 +460,7 @@ class Vault:
         cred = self.credential(name)
         service = f"tokendesk/credential/{cred.uid}"
         self._wait_deleting(cred.uid)
-        for key in (_refresh_key(cred.slot), SESSION):
+        for key in (_refresh_key(cred.slot), *_LEGACY_KEYS):
             self.store.delete(service, key)
         self._slots.pop(cred.uid, None)
         self.index.remove_credential(name)
