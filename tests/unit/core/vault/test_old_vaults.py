@@ -20,11 +20,13 @@ OLD = Path(__file__).resolve().parents[3] / "fixtures" / "old_vaults"
 
 @pytest.fixture(params=["v1", "v2", "v3"])
 def old_home(request, tmp_path):
-    source = OLD / request.param
-    with sqlite3.connect(f"file:{source / 'vault.sqlite3'}?mode=ro", uri=True) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == int(request.param[1:])
     home = tmp_path / request.param
-    shutil.copytree(source, home)
+    shutil.copytree(OLD / request.param, home)  # the checked-in files are never opened
+    db = sqlite3.connect(home / "vault.sqlite3")
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == int(request.param[1:])
+    finally:
+        db.close()
     return home
 
 
