@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from tokendesk.core.choices import AUTH_METHODS, ENVIRONMENTS
 from tokendesk.core.support.registry import CONNECTOR_KEYS
+from tokendesk.core.tokens.model import expectable_kinds
 
 EXIT_USAGE = 2
 
@@ -107,8 +108,8 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", type=_finite, metavar="EPOCH", help="the clock (default: now)")
     p.add_argument("--leeway", type=_seconds, default=0.0, metavar="SECONDS",
                    help="tolerated clock skew (default 0)")
-    p.add_argument("--expect", choices=("id_token", "access_token", "logout_token",
-                                        "refresh_token"), help="what kind of token it must be")
+    p.add_argument("--expect", choices=[k.value for k in expectable_kinds()],
+                   help="what kind of token it must be")
     p.add_argument("--client-id", help="ID token: the client it must be issued to")
     p.add_argument("--nonce", help="ID token: the nonce that was sent")
     p.add_argument("--ca-bundle", metavar="FILE", type=_existing_file,

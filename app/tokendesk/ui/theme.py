@@ -28,10 +28,6 @@ _DARK = {"ok": "#5fd38d", "bad": "#ff6b6b", "warn": "#ffcc66", "muted": "#9aa0a6
          "key": "#8ab4f8", "string": "#a8dba8", "number": "#f4b183", "literal": "#d7a8ff"}
 _SEGMENTS = ("header", "payload", "signature", "encrypted_key", "iv", "ciphertext", "tag")
 _JSON = ("key", "string", "number", "literal")
-#: Badge backgrounds per token kind (white text on them).
-_BADGES = {"id_token": "#2e7d32", "access_token": "#1565c0", "refresh_token": "#6a1b9a",
-           "encrypted": "#37474f", "opaque": "#5d4037", "unsecured": "#c62828",
-           "logout_token": "#00695c", "dpop_proof": "#00838f", "client_assertion": "#4527a0"}
 _BADGE_OTHER = "#455a64"
 #: Which role colors a credential's status, an environment, an expiry state.
 STATUS_ROLES = {"active": "ok", "expired": "warn", "revoked": "bad", "reuse detected": "bad",
@@ -40,6 +36,14 @@ ENVIRONMENT_ROLES = {"dev": "ok", "staging": "warn", "prod": "bad"}
 #: Palettes when there is no application (light, as Qt's default).
 _FALLBACK = {"window": "#efefef", "base": "#ffffff", "alternate": "#f7f7f7", "text": "#000000",
              "window_text": "#000000", "highlight": "#308cc6", "highlighted_text": "#ffffff"}
+
+
+def _badge_seeds() -> dict[str, str]:
+    """Badge hues per token kind (white text on them), from the kinds' table, and the
+    "unsecured" badge (a format, not a kind)."""
+    from tokendesk.core.tokens.model import KINDS
+
+    return {**{kind.value: info.badge for kind, info in KINDS.items()}, "unsecured": "#c62828"}
 
 
 def _qcolor(color: QColor | str) -> QColor:
@@ -114,7 +118,7 @@ class Theme:
         self.json = {name: made[name] for name in _JSON}
         white = QColor("#ffffff")
         self._badges = {kind: readable(seed, [white], QColor("#000000")).name()
-                        for kind, seed in {**_BADGES, "other": _BADGE_OTHER}.items()}
+                        for kind, seed in {**_badge_seeds(), "other": _BADGE_OTHER}.items()}
         self.badge_text = "#ffffff"
         # a warning banner: a tint of warn under the palette's text
         self.banner = (readable(mix(self.warn, self.base, 0.75), [get["text"]],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from .model import TokenKind
+from .model import TokenKind, kind_for_typ
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,18 +14,18 @@ if TYPE_CHECKING:
 __all__ = ["classify_claims", "describe_jwe_key", "describe_opaque", "describe_text", "text_words"]
 
 _LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+#: Where each typ is defined, for the reason shown.
+_TYP_SOURCES = {"at+jwt": "RFC 9068 access token", "dpop+jwt": "RFC 9449 DPoP proof",
+                "logout+jwt": "OIDC back-channel logout token"}
 _ID_ONLY = ("nonce", "at_hash", "c_hash", "auth_time")
 
 
 def classify_claims(header: dict[str, Any], claims: dict[str, Any]) -> tuple[TokenKind, list[str]]:
     """The kind of a JWT from its header ``typ`` and its claims, with the reasons."""
     typ = str(header.get("typ", "")).lower().removeprefix("application/")
-    if typ == "at+jwt":
-        return TokenKind.ACCESS_TOKEN, ["header typ is at+jwt (RFC 9068 access token)"]
-    if typ == "dpop+jwt":
-        return TokenKind.DPOP_PROOF, ["header typ is dpop+jwt (RFC 9449)"]
-    if typ == "logout+jwt":
-        return TokenKind.LOGOUT_TOKEN, ["header typ is logout+jwt"]
+    by_typ = kind_for_typ(typ) if typ else None
+    if by_typ is not None:  # the kinds' table says which typ marks which kind (model.KINDS)
+        return by_typ, [f"header typ is {typ} ({_TYP_SOURCES.get(typ, by_typ.label)})"]
     events = claims.get("events")
     if isinstance(events, dict) and _LOGOUT_EVENT in events:
         return TokenKind.LOGOUT_TOKEN, ["events holds the back-channel logout event"]

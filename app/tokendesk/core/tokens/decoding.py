@@ -15,6 +15,7 @@ from .classify import (
 from .extract import extract
 from .model import (
     EMPTY_CONTEXT,
+    KINDS,
     DecodedToken,
     FoundToken,
     Problem,
@@ -29,13 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["decode", "decode_all", "decode_token"]
 
-_HINTS = {
-    "access_token": TokenKind.ACCESS_TOKEN,
-    "id_token": TokenKind.ID_TOKEN,
-    "refresh_token": TokenKind.REFRESH_TOKEN,
-    "logout_token": TokenKind.LOGOUT_TOKEN,
-    "client_assertion": TokenKind.CLIENT_ASSERTION,
-}
+#: The member of a token response that says what a token is (from the kinds' table).
+_HINTS = {info.field: kind for kind, info in KINDS.items() if info.field}
 #: Cap on the pasted text as a whole (a JSON response may hold several tokens).
 MAX_INPUT_CHARS = 4 * MAX_TOKEN_CHARS
 

@@ -18,12 +18,17 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "KINDS",
     "DecodedToken",
     "Finding",
     "FoundToken",
+    "KindInfo",
     "Problem",
     "TokenFormat",
     "TokenKind",
+    "expectable_kinds",
+    "kind_for_field",
+    "kind_for_typ",
 ]
 
 
@@ -59,23 +64,55 @@ class TokenKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return _KIND_LABELS[self]
+        return KINDS[self].label
 
 
-_KIND_LABELS = {
-    TokenKind.ID_TOKEN: "ID token",
-    TokenKind.ACCESS_TOKEN: "Access token",
-    TokenKind.REFRESH_TOKEN: "Refresh token",
-    TokenKind.LOGOUT_TOKEN: "Logout token",
-    TokenKind.DPOP_PROOF: "DPoP proof",
-    TokenKind.CLIENT_ASSERTION: "Client assertion",
-    TokenKind.JWT: "JWT",
-    TokenKind.ENCRYPTED: "Encrypted (JWE)",
-    TokenKind.SIGNED_DATA: "Signed data",
-    TokenKind.OPAQUE: "Opaque",
-    TokenKind.TEXT: "Text — not a token",
-    TokenKind.UNKNOWN: "Unknown",
-}
+class KindInfo(NamedTuple):
+    """What Tokendesk knows about one kind of token, read by the classifier (``typ``), the
+    decoder (``field``), the verifier's choices (``expectable``: the CLI's ``--expect`` and the
+    Verify panel's "Must be") and the theme (``badge``)."""
+
+    label: str
+    #: The badge's hue: a seed color the theme turns into one readable under white text.
+    badge: str
+    #: The member of a token response (or pasted JSON) that holds this kind.
+    field: str | None = None
+    #: Offered as what a token must be when it is verified.
+    expectable: bool = False
+    #: The JWT header ``typ`` that says it outright (RFC 9068, RFC 9449, OIDC back-channel
+    #: logout), lower case, without ``application/``.
+    typ: str | None = None
+
+
+#: Adding a kind: a member of :class:`TokenKind` and its row here (and, when claims rather than
+#: a ``typ`` tell it, a rule in ``classify.py``).
+KINDS: Mapping[TokenKind, KindInfo] = MappingProxyType({
+    TokenKind.ID_TOKEN: KindInfo("ID token", "#2e7d32", "id_token", True),
+    TokenKind.ACCESS_TOKEN: KindInfo("Access token", "#1565c0", "access_token", True, "at+jwt"),
+    TokenKind.REFRESH_TOKEN: KindInfo("Refresh token", "#6a1b9a", "refresh_token", True),
+    TokenKind.LOGOUT_TOKEN: KindInfo("Logout token", "#00695c", "logout_token", True,
+                                     "logout+jwt"),
+    TokenKind.DPOP_PROOF: KindInfo("DPoP proof", "#00838f", typ="dpop+jwt"),
+    TokenKind.CLIENT_ASSERTION: KindInfo("Client assertion", "#4527a0", "client_assertion"),
+    TokenKind.JWT: KindInfo("JWT", "#455a64"),
+    TokenKind.ENCRYPTED: KindInfo("Encrypted (JWE)", "#37474f"),
+    TokenKind.SIGNED_DATA: KindInfo("Signed data", "#455a64"),
+    TokenKind.OPAQUE: KindInfo("Opaque", "#5d4037"),
+    TokenKind.TEXT: KindInfo("Text — not a token", "#455a64"),
+    TokenKind.UNKNOWN: KindInfo("Unknown", "#455a64"),
+})
+
+
+def expectable_kinds() -> list[TokenKind]:
+    return [kind for kind, info in KINDS.items() if info.expectable]
+
+
+def kind_for_field(field: str) -> TokenKind | None:
+    return next((kind for kind, info in KINDS.items() if info.field == field), None)
+
+
+def kind_for_typ(typ: str) -> TokenKind | None:
+    return next((kind for kind, info in KINDS.items() if info.typ and info.typ == typ), None)
 
 
 class Problem(NamedTuple):

@@ -126,9 +126,11 @@ class VerifyPanel(QGroupBox):
         self._row(form, 3, 0, "Nonce", self.nonce)
         self.kind = QComboBox()
         self.kind.setAccessibleName("Expected kind")
-        for label, value in (("Any", None), ("ID token", "id_token"),
-                             ("Access token", "access_token"), ("Logout token", "logout_token")):
-            self.kind.addItem(label, value)
+        from tokendesk.core.tokens.model import expectable_kinds
+
+        self.kind.addItem("Any", None)
+        for kind in expectable_kinds():  # the kinds' table decides, as for `verify --expect`
+            self.kind.addItem(kind.label, kind.value)
         self._row(form, 3, 2, "Must be", self.kind)
         self.leeway = QDoubleSpinBox()
         self.leeway.setAccessibleName("Leeway")
