@@ -22,29 +22,6 @@ __all__ = ["EXIT_NETWORK", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "main"]
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
 
 
-_HANDLERS: dict[str, tuple[str, str]] = {
-    "decode": ("tokendesk.cli.decode_cmd", "run"),
-    "verify": ("tokendesk.cli.verify_cmd", "run"),
-    "decrypt": ("tokendesk.cli.verify_cmd", "run_decrypt"),
-    "encode": ("tokendesk.cli.encode_cmd", "run_encode"),
-    "encrypt": ("tokendesk.cli.encrypt_cmd", "run"),
-    "keygen": ("tokendesk.cli.encode_cmd", "run_keygen"),
-    "client": ("tokendesk.cli.vault_cmd", "run_client"),
-    "vault": ("tokendesk.cli.vault_cmd", "run_vault"),
-    "audit": ("tokendesk.cli.vault_cmd", "run_audit"),
-    "login": ("tokendesk.cli.exchange_cmd", "run_login"),
-    "refresh": ("tokendesk.cli.exchange_cmd", "run"),
-    "revoke": ("tokendesk.cli.exchange_cmd", "run"),
-    "introspect": ("tokendesk.cli.exchange_cmd", "run"),
-    "userinfo": ("tokendesk.cli.exchange_cmd", "run"),
-    "token": ("tokendesk.cli.exchange_cmd", "run"),
-    "exchange": ("tokendesk.cli.exchange_cmd", "run_grant"),
-    "qa": ("tokendesk.cli.qa_cmd", "run"),
-    "support": ("tokendesk.cli.support_cmd", "run"),
-    "gui": ("tokendesk.cli.gui_cmd", "run"),
-}
-
-
 def _quick_decode_args(args: list[str]) -> Any:
     """``decode`` with only simple flags, parsed without building argparse's formatters (a
     third of the command's start-up). Anything else goes through argparse as usual."""
@@ -224,7 +201,8 @@ def _run(args_list: list[str]) -> int:
     command = args.command or "gui"
     if args.command is None:
         args = build_parser("gui").parse_args(["gui"])
-    module_name, func_name = _HANDLERS[command]
+    module_name, func_name = _COMMANDS[command][2:]
+    module_name = f"tokendesk.cli.{module_name}"
     import importlib
 
     handler: Callable[[Any], int] = getattr(

@@ -71,7 +71,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="tokendesk", description="A workbench for OAuth and JWT tokens.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    for name, (help_text, add_arguments) in _COMMANDS.items():
+    for name, (help_text, add_arguments, *_runner) in _COMMANDS.items():
         if only is None or only == name:
             add_arguments(sub.add_parser(name, help=help_text))
     return parser
@@ -392,26 +392,39 @@ def _qa_args(p: argparse.ArgumentParser) -> None:
         _network_args(q)
 
 
-_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
-    "decode": ("show what a token is and says (offline, UNVERIFIED)", _decode_args),
-    "verify": ("verify a token's signature and claims", _verify_args),
-    "decrypt": ("decrypt a JWE with a private key or shared key", _decrypt_args),
-    "encode": ("build and sign a token (for testing)", _encode_args),
+#: Each command: its help, its arguments, and the module (in tokendesk.cli) and function that
+#: run it, imported only when that command runs. Adding a command is a row here and its module.
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str, str]] = {
+    "decode": ("show what a token is and says (offline, UNVERIFIED)",
+               _decode_args, "decode_cmd", "run"),
+    "verify": ("verify a token's signature and claims", _verify_args, "verify_cmd", "run"),
+    "decrypt": ("decrypt a JWE with a private key or shared key",
+                _decrypt_args, "verify_cmd", "run_decrypt"),
+    "encode": ("build and sign a token (for testing)", _encode_args, "encode_cmd", "run_encode"),
     "encrypt": ("encrypt a token or any content as a JWE (nested JWT: encode, then encrypt)",
-                _encrypt_args),
-    "keygen": ("generate a test key (RSA, EC, Ed25519, Ed448, HMAC)", _keygen_args),
-    "client": ("manage OAuth clients", _client_args),
-    "vault": ("manage stored credentials", _vault_args),
-    "audit": ("show the audit log (--csv for a ticket)", _audit_args),
-    "login": ("sign in (browser, or --device) and store the refresh token", _login_args),
-    "refresh": ("refresh a stored credential (rotation handled)", _refresh_args),
-    "revoke": ("revoke a credential's tokens at the server (RFC 7009)", _name_args),
-    "introspect": ("ask the server whether a token is active (RFC 7662)", _introspect_args),
-    "userinfo": ("call the userinfo endpoint with a valid access token", _name_args),
-    "token": ("print a valid access token, refreshing first when needed", _token_args),
-    "exchange": ("client credentials or token exchange (RFC 8693) for a client", _grant_args),
-    "qa": ("test a server's rotation and reuse detection (replay, race, rotation)", _qa_args),
+                _encrypt_args, "encrypt_cmd", "run"),
+    "keygen": ("generate a test key (RSA, EC, Ed25519, Ed448, HMAC)",
+               _keygen_args, "encode_cmd", "run_keygen"),
+    "client": ("manage OAuth clients", _client_args, "vault_cmd", "run_client"),
+    "vault": ("manage stored credentials", _vault_args, "vault_cmd", "run_vault"),
+    "audit": ("show the audit log (--csv for a ticket)", _audit_args, "vault_cmd", "run_audit"),
+    "login": ("sign in (browser, or --device) and store the refresh token",
+              _login_args, "exchange_cmd", "run_login"),
+    "refresh": ("refresh a stored credential (rotation handled)",
+                _refresh_args, "exchange_cmd", "run"),
+    "revoke": ("revoke a credential's tokens at the server (RFC 7009)",
+               _name_args, "exchange_cmd", "run"),
+    "introspect": ("ask the server whether a token is active (RFC 7662)",
+                   _introspect_args, "exchange_cmd", "run"),
+    "userinfo": ("call the userinfo endpoint with a valid access token",
+                 _name_args, "exchange_cmd", "run"),
+    "token": ("print a valid access token, refreshing first when needed",
+              _token_args, "exchange_cmd", "run"),
+    "exchange": ("client credentials or token exchange (RFC 8693) for a client",
+                 _grant_args, "exchange_cmd", "run_grant"),
+    "qa": ("test a server's rotation and reuse detection (replay, race, rotation)",
+           _qa_args, "qa_cmd", "run"),
     "support": ("find a customer at the provider and revoke their tokens (admin API)",
-                _support_args),
-    "gui": ("open the desktop app (the default)", _gui_args),
+                _support_args, "support_cmd", "run"),
+    "gui": ("open the desktop app (the default)", _gui_args, "gui_cmd", "run"),
 }
