@@ -14,6 +14,7 @@ from typing import TypeGuard
 __all__ = [
     "NOT_FINITE",
     "Clock",
+    "finite_number",
     "format_local",
     "is_json_number",
     "format_utc",
@@ -34,6 +35,18 @@ def is_json_number(value: object) -> TypeGuard[float]:
     """A JSON number as json.loads gives it: an int or a float, never a bool (True is an int
     in Python, not a number in JSON). Says nothing about finiteness: see :func:`is_finite`."""
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def finite_number(value: object) -> float | None:
+    """A JSON number (not a bool) that is finite, as a float; else ``None`` (SECURITY.md 35:
+    ``NaN``, ``Infinity`` and an int beyond a float's range are as good as not said)."""
+    if not is_json_number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float's range
+        return None
+    return number if math.isfinite(number) else None
 
 
 def is_finite(value: float) -> bool:

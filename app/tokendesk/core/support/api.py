@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from ..errors import AdminError, MissingScope, NotFound, ProviderError, RateLimited
 from ..oauth.client import TokenResponse
 from ..oauth.http import HttpClient, JsonResponse, retry_after, same_origin, without_query
+from ..timefmt import finite_number
 from .model import Progress
 
 __all__ = ["AdminApi", "MachineToken"]
@@ -53,9 +54,10 @@ class MachineToken:
                 raise AdminError("the token endpoint gave no access token for the admin client")
             self.fetched += 1
             self._token = token
-            expires_in = response.raw.get("expires_in")
-            self._expires_at = self._clock() + (float(expires_in)
-                                                if isinstance(expires_in, int | float) else 300)
+            # a lifetime that is not a finite number (true, NaN, 1e400) is not believed
+            expires_in = finite_number(response.raw.get("expires_in"))
+            self._expires_at = self._clock() + (expires_in if expires_in is not None
+                                                and expires_in > 0 else 300)
             self.scopes, self.roles = _granted(response.raw.get("scope"), token)
         return self._token
 

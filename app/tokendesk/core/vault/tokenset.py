@@ -6,15 +6,14 @@ token may state about lifetimes (finite and within the calendar, or ignored: SEC
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from ..errors import InvalidInput, VaultCorrupt
-from ..timefmt import is_json_number
+from ..timefmt import finite_number
 from .model import fingerprint
 
 __all__ = ["ACCESS_TOKEN", "ID_TOKEN", "MAX_EPOCH", "MAX_LIFETIME", "REFRESH_TOKEN", "SESSION",
-           "TokenSet", "epoch", "json_number", "pack_slot", "token_metadata", "unpack_slot"]
+           "TokenSet", "epoch", "pack_slot", "token_metadata", "unpack_slot"]
 
 REFRESH_TOKEN, ACCESS_TOKEN, ID_TOKEN = "refresh_token", "access_token", "id_token"
 #: Where older versions kept the latest access and ID tokens (read, and deleted on rotation).
@@ -55,20 +54,9 @@ def _slot_doc(refresh: str, access: str | None, id_token: str | None) -> dict[st
     return doc
 
 
-def json_number(value: Any) -> float | None:
-    """A JSON number (not a bool) that is finite, else ``None`` (SECURITY.md 35)."""
-    if not is_json_number(value):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an int beyond a float's range
-        return None
-    return number if math.isfinite(number) else None
-
-
 def epoch(value: Any) -> float | None:
     """An expiry time from a token's claim: a finite JSON number within the calendar."""
-    number = json_number(value)
+    number = finite_number(value)
     return number if number is not None and 0 <= number <= MAX_EPOCH else None
 
 
@@ -102,7 +90,7 @@ class TokenSet:
             if isinstance(value, str) and value.isascii() and value.isdigit() \
                     and len(value) <= 12:
                 value = int(value)
-            found = json_number(value)
+            found = finite_number(value)
             return found if found is not None and 0 <= found <= MAX_LIFETIME else None
 
         def text(name: str) -> str | None:

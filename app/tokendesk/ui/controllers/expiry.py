@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from tokendesk.core.expiry import ExpiryRow, State, Timeline, expiry_rows
+from tokendesk.core.timefmt import finite_number
 
 from ..models.expiry_model import ExpiryModel
 from .exchange import ExchangeController
@@ -271,7 +272,7 @@ class ExpiryController(QObject):
         except (TypeError, ValueError):
             return []
         return [p for p in pins if isinstance(p, dict) and isinstance(p.get("label"), str)
-                and isinstance(p.get("exp"), int | float) and isinstance(p.get("fp"), str)
+                and finite_number(p.get("exp")) is not None and isinstance(p.get("fp"), str)
                 and isinstance(p.get("kind"), str)] if isinstance(pins, list) else []
 
     def _save_pins(self) -> None:
