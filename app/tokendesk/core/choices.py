@@ -4,14 +4,17 @@ loading the vault (``tokendesk decode`` starts in about twice ``python -c pass``
 
 from __future__ import annotations
 
-__all__ = ["AUTH_METHODS", "ENVIRONMENTS"]
+__all__ = ["AUTH_METHODS", "ENVIRONMENTS", "SECRET_METHODS"]
 
-#: Client authentication at the token endpoint (RFC 6749 §2.3, RFC 7523), and what each means.
+#: Client authentication at the token endpoint (RFC 6749 §2.3, RFC 7523), in the order offered,
+#: and what travels with each (the CLI's choices, the client form, the exchange card).
 AUTH_METHODS: dict[str, str] = {
-    "client_secret_basic": "the client secret in an HTTP Basic Authorization header",
-    "client_secret_post": "the client secret in the form body",
-    "none": "a public client (PKCE): no secret",
-    "private_key_jwt": "a JWT signed with the client's private key (RFC 7523)",
+    "none": "a public client (PKCE): only its client_id is sent",
+    "client_secret_basic": "the client id and secret in an HTTP Basic Authorization header",
+    "client_secret_post": "the client id and secret in the form body",
+    "private_key_jwt": "a client assertion signed with the client's private key (RFC 7523)",
 }
+#: The methods that send a secret (or a signature made with one), never shown.
+SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post", "private_key_jwt"})
 #: The environment labels a client can carry ("" for none); their colors are the theme's.
 ENVIRONMENTS = ("dev", "staging", "prod")

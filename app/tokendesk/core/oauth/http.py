@@ -171,26 +171,26 @@ class HttpClient:
                 httpx.ProxyError) as exc:
             tls = _certificate_problem(exc)
             if tls:
-                raise NetworkError(f"the TLS certificate of {_host(url)} could not be verified "
+                raise NetworkError(f"the TLS certificate of {host_of(url)} could not be verified "
                                    f"({tls}): if your organisation signs it with its own CA, "
                                    "give that CA bundle (Preferences, or --ca-bundle)",
                                    url=where) from exc
-            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})",
+            raise NetworkError(f"could not reach {host_of(url)} ({type(exc).__name__})",
                                url=where) from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
-            raise OutcomeUnknown(f"{_host(url)} did not answer in time ({type(exc).__name__}); "
+            raise OutcomeUnknown(f"{host_of(url)} did not answer in time ({type(exc).__name__}); "
                                  "the request may have been acted on", url=where) from exc
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            raise OutcomeUnknown(f"{_host(url)} closed the connection without an answer "
+            raise OutcomeUnknown(f"{host_of(url)} closed the connection without an answer "
                                  f"({type(exc).__name__}); the request may have been acted on",
                                  url=where) from exc
         except httpx.TransportError as exc:
-            raise NetworkError(f"could not reach {_host(url)} ({type(exc).__name__})",
+            raise NetworkError(f"could not reach {host_of(url)} ({type(exc).__name__})",
                                url=where) from exc
         if 300 <= status < 400:
             where = resp_headers.get("location", "?")
             raise ResponseError(
-                f"{_host(url)} answered with a redirect (HTTP {status} to {where}); redirects are "
+                f"{host_of(url)} answered with a redirect (HTTP {status} to {where}); redirects are "
                 "not followed here", status=status, url=where)
         try:
             parsed = json.loads(body) if body else None
@@ -201,10 +201,10 @@ class HttpClient:
         if parsed is _NOT_JSON or (parsed is None and status < 400):
             kind = resp_headers.get("content-type", "no content type").split(";")[0]
             raise ResponseError(
-                f"{_host(url)} answered HTTP {status} with {kind}, not JSON", status=status,
+                f"{host_of(url)} answered HTTP {status} with {kind}, not JSON", status=status,
                 url=where)
         if status >= 400 and not accept_error_json:
-            raise ResponseError(f"{_host(url)} answered HTTP {status}", status=status, url=where)
+            raise ResponseError(f"{host_of(url)} answered HTTP {status}", status=status, url=where)
         return JsonResponse(status, resp_headers, parsed, elapsed, where)
 
     def get_json(self, url: str) -> JsonResponse:
@@ -214,7 +214,7 @@ class HttpClient:
         declared = resp.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
             raise ResponseError(
-                f"{_host(url)} sent {int(declared):,} bytes; at most {self.max_body:,} are read",
+                f"{host_of(url)} sent {int(declared):,} bytes; at most {self.max_body:,} are read",
                 status=resp.status_code, url=without_query(url))
         chunks: list[bytes] = []
         size = 0
@@ -222,7 +222,7 @@ class HttpClient:
             size += len(chunk)
             if size > self.max_body:
                 raise ResponseError(
-                    f"{_host(url)} sent more than {self.max_body:,} bytes: refused",
+                    f"{host_of(url)} sent more than {self.max_body:,} bytes: refused",
                     status=resp.status_code, url=without_query(url))
             chunks.append(chunk)
         return b"".join(chunks)
@@ -257,7 +257,8 @@ def without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The host (and port) of ``url``, for messages."""
     try:
         return urlsplit(url).netloc or url
     except ValueError:

@@ -20,10 +20,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..choices import AUTH_METHODS, SECRET_METHODS
 from ..timefmt import format_utc, human_duration, is_finite, is_json_number
+from .http import host_of
 
 __all__ = [
-    "AUTH_METHODS",
     "SentRequest",
     "Summary",
     "describe_auth",
@@ -41,15 +42,6 @@ MANUAL, AUTO = "manual", "auto"
 #: How a summary reads at a glance (its color comes from the theme's role of the same name).
 OK, PASS, PROBLEM, INFO = "ok", "pass", "problem", "info"
 
-#: Client authentication (RFC 6749 §2.3, RFC 7523), in words: what travels, never the secret.
-AUTH_METHODS = {
-    "client_secret_basic": "the client id and secret in an HTTP Basic Authorization header "
-                           "(secret not shown)",
-    "client_secret_post": "the client id and secret in the form body (secret not shown)",
-    "none": "none: a public client sends only its client_id",
-    "private_key_jwt": "a client assertion signed with the client's private key (RFC 7523; "
-                       "not shown)",
-}
 _TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time", "updated_at")
 _GRANTS = {"refresh_token": "refresh_token (RFC 6749 §6)",
            "client_credentials": "client_credentials (RFC 6749 §4.4)",
@@ -108,16 +100,9 @@ class Summary:
 
 
 def describe_auth(method: str) -> str:
-    return f"{method} — {AUTH_METHODS.get(method, 'not known to Tokendesk')}"
-
-
-def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).netloc or url
-    except ValueError:
-        return url
+    """What travels with a client authentication method, in words (secrets never shown)."""
+    said = AUTH_METHODS.get(method, "not known to Tokendesk")
+    return f"{method} — {said}" + (" (not shown)" if method in SECRET_METHODS else "")
 
 
 def _ms(seconds: float) -> str:
@@ -223,7 +208,7 @@ def summarize_refresh(result: dict[str, Any], sent: SentRequest | None, *, now: 
     trigger = AUTO if result.get("automatic") else MANUAL
     name = str(result.get("name", ""))
     response = result.get("response") or {}
-    who = (f" by client {sent.client} at {_host(sent.endpoint)}" if sent is not None else "")
+    who = (f" by client {sent.client} at {host_of(sent.endpoint)}" if sent is not None else "")
     what = "Auto-refresh" if trigger == AUTO else "Refresh"
     old, new = result.get("old_refresh_fp"), result.get("new_refresh_fp")
     if result.get("rotated"):
