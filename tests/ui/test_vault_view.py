@@ -6,10 +6,12 @@ import json
 
 import jwt as pyjwt
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from tests.conftest import NOW
+from tests.helpers.named import named, on_dialog
 from tests.helpers.qt import drive
 
 pytestmark = pytest.mark.integration
@@ -26,26 +28,32 @@ def vault_window(make_window, keyring_store_factory, qtbot):
     return win
 
 
-def add_client(window):
+def fill_client(dialog, name="dev", issuer="https://op.example/"):
+    """Fill the client form as a person would: the generic preset, an issuer, an ID, a secret."""
+    provider = named(dialog, "Provider")
+    provider.setCurrentIndex(provider.findData("generic"))
+    named(dialog, "Issuer URL").setText(issuer)
+    named(dialog, "Client ID").setText("client-1")
+    named(dialog, "Client secret").setText(SECRET)
+    named(dialog, "Name").setText(name)
+
+
+def add_client(window, name="dev"):
     def fill(d):
-        d.name.setText("dev")
-        d.issuer.setText("https://op.example/")
-        d.client_id.setText("client-1")
-        d.secret.setText(SECRET)
-        d.environment.setCurrentText("dev")
-        d.buttons.accepted.emit()
-    drive(fill)
-    window.vault_view.add_client()
+        fill_client(d, name)
+        named(d, "Add client").click()
+    with on_dialog(fill):
+        named(window.vault_view, "Add client").click()
 
 
 def add_credential(window, name="dora", tokens=None):
     def fill(d):
-        d.name.setText(name)
-        d.tokens.setPlainText(tokens or json.dumps({"refresh_token": REFRESH,
-                                                    "access_token": ACCESS}))
+        named(d, "Name").setText(name)
+        named(d, "Refresh token or token response").setText(
+            tokens or json.dumps({"refresh_token": REFRESH, "access_token": ACCESS}))
         d.buttons.accepted.emit()
-    drive(fill)
-    window.vault_view.add_credential()
+    with on_dialog(fill):
+        named(window.vault_view, "Store refresh token").click()
 
 
 def test_add_client_and_credential_then_see_them(vault_window):
@@ -97,12 +105,12 @@ def test_bad_input_in_the_credential_dialog_is_explained(vault_window):
 
     def fill(d):
         d.name.setText("x")
-        d.tokens.setPlainText('{"access_token": "only an access token"}')
+        d.tokens.setText('{"access_token": "only an access token"}')
         d.buttons.accepted.emit()
         messages.append(d.error.text())
         d.reject()
-    drive(fill)
-    vault_window.vault_view.add_credential()
+    with on_dialog(fill):
+        vault_window.vault_view.add_credential()
     assert "no refresh_token" in messages[0]
     assert vault_window.vault_view.model.rowCount() == 0
 
@@ -164,16 +172,18 @@ def test_edit_a_client_and_notes(vault_window, monkeypatch):
     view.table.selectRow(0)
 
     def change(dialog):
-        assert dialog.name.isReadOnly() and dialog.issuer.text() == "https://op.example/"
-        assert dialog.warn_minutes.value() == 5 and dialog.refresh_lifetime.value() == 0
-        dialog.scope.setText("openid offline_access api:read")
-        dialog.secret.setText("a-new-client-secret")
-        dialog.warn_minutes.setValue(20)
-        dialog.refresh_lifetime.setValue(30)
-        dialog.lifetime_kind.setCurrentIndex(0)
-        dialog.buttons.accepted.emit()
-    drive(change)
-    view.edit_client()
+        assert named(dialog, "Name").isReadOnly()
+        assert named(dialog, "Issuer").text() == "https://op.example/"
+        assert named(dialog, "Warn").value() == 5
+        assert named(dialog, "Refresh-token lifetime").value() == 0
+        named(dialog, "Scope").setText("openid offline_access api:read")
+        named(dialog, "Client secret").setText("a-new-client-secret")
+        named(dialog, "Warn").setValue(20)
+        named(dialog, "Refresh-token lifetime").setValue(30)
+        named(dialog, "Lifetime kind").setCurrentIndex(0)
+        named(dialog, "Save").click()
+    with on_dialog(change):
+        view.edit_client()
     client = vault.client("dev")
     assert client.scope == "openid offline_access api:read"
     assert vault.client_secret("dev") == "a-new-client-secret"
@@ -195,11 +205,11 @@ def test_a_response_pasted_in_the_inspector_goes_to_the_vault(vault_window):
     seen = []
 
     def fill(d):
-        seen.append(d.tokens.toPlainText())
+        seen.append(d.tokens.text())
         d.name.setText("from-inspector")
         d.buttons.accepted.emit()
-    drive(fill)
-    vault_window.send_to_vault()
+    with on_dialog(fill):
+        vault_window.send_to_vault()
     assert REFRESH in seen[0]
     assert vault_window.vault_view.model.credential(0).name == "from-inspector"
 
@@ -285,18 +295,231 @@ def test_the_client_dialog_shows_each_endpoints_source(vault_window, qtbot):
         seen = {}
 
         def look(dialog):
-            section = dialog.advanced
-            qtbot.waitUntil(lambda: "/revoke" in section.source("revocation_endpoint"),
-                            timeout=5000)
-            seen.update({m: section.source(m) for m in section.fields})
-            section.fields["userinfo_endpoint"].setText(server.url + "/me")
-            dialog.buttons.accepted.emit()
-        drive(look)
-        view.edit_client()
-    assert seen["device_authorization_endpoint"] == "set by hand"
-    assert seen["revocation_endpoint"] == f"from discovery: {server.url}/revoke"
-    assert seen["token_endpoint"] == f"from discovery: {server.url}/token"
-    assert seen["introspection_endpoint"] == "from discovery"
+            qtbot.waitUntil(lambda: "RFC 8414" in named(
+                dialog, "Revocation endpoint source").text(), timeout=5000)
+            for label in ("Device authorization", "Revocation", "Token", "Introspection"):
+                seen[label] = named(dialog, f"{label} endpoint source").text()
+                seen[label + " shown"] = named(dialog, f"{label} endpoint").placeholderText()
+            named(dialog, "Userinfo endpoint").setText(server.url + "/me")
+            named(dialog, "Save").click()
+        with on_dialog(look):
+            view.edit_client()
+    assert seen["Device authorization"] == "set by hand"
+    assert seen["Revocation"] == "from discovery (RFC 8414)"
+    assert seen["Revocation shown"] == f"{server.url}/revoke"
+    assert seen["Token"] == "from discovery (OpenID)"
+    assert seen["Token shown"] == f"{server.url}/token"
+    assert seen["Introspection"] == "not published"
     assert vault.client("dev").endpoints == {
         "device_authorization_endpoint": server.url + "/device",
         "userinfo_endpoint": server.url + "/me"}
+
+
+# -- issue 15: the Clients list, the new entry selected, secrets masked, Reveal/Hide --------------
+def test_a_client_just_added_is_listed_and_selected(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window, "first")
+    add_client(vault_window, "second")
+    clients = named(view, "Clients")
+    rows = clients.selectionModel().selectedRows()
+    assert [view.clients_model.client(r.row()).name for r in rows] == ["second"]
+    assert view.clients_model.rowCount() == 2
+    assert view.clients_model.data(view.clients_model.index(1, 3)) == "nothing yet"
+    assert named(view, "Delete client").isEnabled() and named(view, "Edit client").isEnabled()
+
+
+def test_store_refresh_token_is_masked_while_typed_and_the_new_credential_is_selected(
+        vault_window, qtbot):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window, "carol", json.dumps({"refresh_token": "rt-carol-1"}))
+    view.search.setText("carol")  # a filter the next one does not match
+    view._search_timer.timeout.emit()
+    seen = {}
+
+    def fill(d):
+        field = named(d, "Refresh token or token response", QLineEdit)
+        field.setFocus()
+        qtbot.keyClicks(field, REFRESH)
+        seen["masked"] = field.echoMode() == QLineEdit.EchoMode.Password
+        seen["shown while typed"] = REFRESH in field.displayText()
+        named(d, "Show token").click()
+        seen["shown with the eye"] = field.displayText() == REFRESH
+        named(d, "Name").setText("dora")
+        d.buttons.accepted.emit()
+    with on_dialog(fill):
+        named(view, "Store refresh token").click()
+    assert seen == {"masked": True, "shown while typed": False, "shown with the eye": True}
+    assert view.selected_name() == "dora"  # the filter made way for it
+    assert view.search.text() == ""
+    detail = named(view, "Credential details")
+    assert detail.isEnabled() and named(detail, "Name").text() == "dora"
+
+
+def test_reveal_becomes_hide_and_nothing_moves(vault_window, qtbot):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    long_token = "r" * 2000  # as long as some providers' refresh tokens
+    add_credential(vault_window, "dora", json.dumps({"refresh_token": long_token,
+                                                     "access_token": ACCESS}))
+    reveal = named(view, "Reveal refresh token")
+    value = named(view, "Refresh token", QLineEdit)
+    panes = [w.geometry() for w in (named(view, "Credentials"), named(view, "Clients"),
+                                    named(view, "Credential details"), reveal, value)]
+    assert value.text() == "•" * 12 and reveal.text() == "Reveal"
+    reveal.setFocus()
+    qtbot.keyClick(reveal, Qt.Key.Key_Space)
+    assert reveal.text() == "Hide" and value.text() == long_token
+    qtbot.wait(0)
+    assert [w.geometry() for w in (named(view, "Credentials"), named(view, "Clients"),
+                                   named(view, "Credential details"), reveal, value)] == panes
+    qtbot.keyClick(reveal, Qt.Key.Key_Space)
+    assert reveal.text() == "Reveal" and value.text() == "•" * 12
+
+
+def test_none_stored_is_said_where_nothing_is_stored(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window, "dora", json.dumps({"refresh_token": REFRESH}))
+    for caption in ("Access token", "ID token"):
+        assert named(view, caption, QLineEdit).text() == "none stored"
+        assert not named(view, f"Reveal {caption.lower()}").isEnabled()
+        assert not named(view, f"Copy {caption.lower()}").isEnabled()
+    assert named(view, "Refresh token", QLineEdit).text() == "•" * 12
+    assert named(view, "Reveal refresh token").isEnabled()
+
+
+def test_deleting_a_client_nobody_uses_asks_first(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window, "unused")
+    texts = []
+
+    def answer(button):
+        def act(box):
+            texts.append(box.text())
+            box.button(button).click()
+        return act
+
+    with on_dialog(answer(QMessageBox.StandardButton.Cancel), expect=QMessageBox):
+        named(view, "Delete client").click()
+    assert "No credential uses it" in texts[0]
+    assert vault_window.vault_controller.vault.client("unused")
+    assert "Nothing was deleted" in vault_window.status_text.text()
+    with on_dialog(answer(QMessageBox.StandardButton.Yes), expect=QMessageBox):
+        named(view, "Delete client").click()
+    assert vault_window.vault_controller.vault.clients() == []
+    assert view.clients_model.rowCount() == 0
+    assert "Deleted the client unused" in vault_window.status_text.text()
+
+
+def test_deleting_a_client_in_use_names_its_credentials_and_deletes_them_only_if_confirmed(
+        vault_window, secret_service):
+    view = vault_window.vault_view
+    vault = vault_window.vault_controller.vault
+    add_client(vault_window)
+    add_credential(vault_window, "dora")
+    add_credential(vault_window, "eve", json.dumps({"refresh_token": "eve-refresh-token-9"}))
+    view.clients_table.selectRow(0)
+    seen = {}
+
+    def answer(button):
+        def act(box):
+            seen["text"] = box.text()
+            seen["yes"] = box.button(QMessageBox.StandardButton.Yes).text()
+            box.button(button).click()
+        return act
+
+    with on_dialog(answer(QMessageBox.StandardButton.Cancel), expect=QMessageBox):
+        named(view, "Delete client").click()
+    assert "“dora”, “eve”" in seen["text"] and "stay valid at the server" in seen["text"]
+    assert seen["yes"] == "Delete client and 2 credentials"
+    assert [c.name for c in vault.credentials()] == ["dora", "eve"]
+    backend = secret_service.backend()
+    slots = [(f"tokendesk/credential/{c.uid}", f"refresh_token@{c.slot}")
+             for c in (vault.credential(n) for n in ("dora", "eve"))]
+    assert all(backend.get_password(*slot) for slot in slots)
+    with on_dialog(answer(QMessageBox.StandardButton.Yes), expect=QMessageBox):
+        named(view, "Delete client").click()
+    assert vault.clients() == [] and vault.credentials() == []
+    assert view.model.rowCount() == 0 and view.clients_model.rowCount() == 0
+    assert not any(backend.get_password(*slot) for slot in slots)  # gone from the keyring
+    assert "Deleted the client dev and the local copies of dora, eve" in (
+        vault_window.status_text.text())
+
+
+def test_a_credential_stored_while_confirming_keeps_the_client(vault_window):
+    """The user confirmed deleting dora with the client; eve arrived meanwhile (a script):
+    dora goes as confirmed, but the vault refuses to orphan eve, and says so."""
+    from tokendesk.core.vault import TokenSet
+
+    view = vault_window.vault_view
+    vault = vault_window.vault_controller.vault
+    add_client(vault_window)
+    add_credential(vault_window, "dora")
+    view.clients_table.selectRow(0)
+
+    def confirm(box):
+        vault.add_credential("eve", "dev", TokenSet("eve-refresh-token-9"))
+        box.button(QMessageBox.StandardButton.Yes).click()
+    with on_dialog(confirm, expect=QMessageBox):
+        named(view, "Delete client").click()
+    assert vault.client("dev") and [c.name for c in vault.credentials()] == ["eve"]
+    assert "still has credentials" in named(view, "Vault location").text()
+    assert view.clients_model.data(view.clients_model.index(0, 3)) == "1 credential: eve"
+
+
+def test_a_client_name_already_taken_is_refused_and_the_dialog_stays_open(vault_window):
+    add_client(vault_window, "dev")
+    seen = {}
+
+    def fill(d):
+        fill_client(d, "dev")
+        named(d, "Add client").click()
+        seen["open"] = d.isVisible()
+        seen["error"] = named(d, "Error").text()
+        d.reject()
+    with on_dialog(fill):
+        named(vault_window.vault_view, "Add client").click()
+    assert seen["open"] and "dev" in seen["error"]
+    assert SECRET not in seen["error"]
+    assert len(vault_window.vault_controller.vault.clients()) == 1
+
+
+def test_edit_the_client_chosen_in_the_clients_list(vault_window):
+    view = vault_window.vault_view
+    add_client(vault_window, "alpha")
+    add_client(vault_window, "beta")
+    view.clients_table.selectRow(0)  # alpha; beta (just added) was selected
+    seen = {}
+
+    def change(d):
+        seen["title"] = d.windowTitle()
+        named(d, "Scope").setText("openid api:alpha")
+        named(d, "Save").click()
+    with on_dialog(change):
+        named(view, "Edit client").click()
+    assert seen["title"] == "Edit the client alpha"
+    assert vault_window.vault_controller.vault.client("alpha").scope == "openid api:alpha"
+    assert view.selected_client_name() == "alpha"
+
+
+def test_the_passphrases_are_masked_with_an_eye(make_window, tokendesk_home):
+    from tokendesk.core.vault import FileStore
+
+    win = make_window(store_factory=lambda home: FileStore(home / "secrets.enc"),
+                      tab="vault_view")
+    seen = {}
+
+    def fill(d):
+        for name in ("Passphrase", "Repeat passphrase"):
+            field = named(d, name, QLineEdit)
+            field.setText("long enough passphrase")
+            seen[name] = field.echoMode() == QLineEdit.EchoMode.Password
+        named(d, "Show passphrase").click()
+        seen["shown"] = named(d, "Passphrase", QLineEdit).echoMode()
+        d.buttons.accepted.emit()
+    with on_dialog(fill):
+        win.vault_view.unlock_button.click()
+    assert seen["Passphrase"] and seen["Repeat passphrase"]
+    assert seen["shown"] == QLineEdit.EchoMode.Normal
+    assert (tokendesk_home / "secrets.enc").exists()

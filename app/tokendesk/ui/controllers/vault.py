@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from ..tasks import TaskRunner
 
-__all__ = ["VaultController"]
+__all__ = ["Discovered", "VaultController"]
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """What an issuer's discovery documents publish: each endpoint's URL and the document
+    that gave it ("OpenID" or "RFC 8414")."""
+
+    issuer: str
+    endpoints: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, str] = field(default_factory=dict)
 
 
 class VaultController(QObject):
@@ -19,12 +30,18 @@ class VaultController(QObject):
     listed = Signal(object)  # list[Credential] (as the Vault view's search and filter show)
     names_listed = Signal(object)  # list[str]: every credential, whatever the Vault's filter
     clients_listed = Signal(object)  # list[Client]
+    #: list[Client] and, per client name, the credentials that use it (every one, unfiltered)
+    clients_used = Signal(object, object)
     changed = Signal(str)  # a message after a change
     failed = Signal(str)
     secret_ready = Signal(str, str, object)  # credential, kind, value (or None)
     detail_ready = Signal(object, object)  # Credential (full), list[AuditEntry]
-    #: client name, {endpoint member: URL} from discovery, or the reason discovery failed
+    #: the tag given to :meth:`discover`, and a :class:`Discovered` or why discovery failed
     endpoints_found = Signal(str, object)
+    client_saved = Signal(str)  # a client was added or changed (its name)
+    client_save_failed = Signal(str, str)  # client name, why
+    client_removed = Signal(str)
+    credential_saved = Signal(str)  # a credential was stored (its name)
 
     def __init__(self, tasks: TaskRunner, session: Any, *,
                  clock: Callable[[], float] = time.time, parent: QObject | None = None) -> None:
@@ -119,17 +136,23 @@ class VaultController(QObject):
         search, env, order = self.search, self.environment, self.order
         self.touch()
 
-        def work() -> tuple[Any, Any, Any]:  # (the shown rows, the clients, every name)
+        def work() -> tuple[Any, Any, Any]:  # (the shown rows, the clients, every credential)
             shown = vault.credentials(search, environment=env, order=order, summary=True)
             every = shown if not search and env is None else vault.credentials(summary=True)
-            return shown, vault.clients(), sorted(c.name for c in every)
+            return shown, vault.clients(), every
 
         self.tasks.submit("vault-list", work, self._on_list, self._error)
 
     def _on_list(self, result: tuple[Any, Any, Any]) -> None:
-        self.listed.emit(result[0])
-        self.clients_listed.emit(result[1])
-        self.names_listed.emit(result[2])
+        shown, clients, every = result
+        used: dict[str, Any] = {}  # client name -> the names of its credentials
+        for cred in sorted(every, key=lambda c: c.name):
+            used.setdefault(cred.client, []).append(cred.name)
+        self.listed.emit(shown)
+        self.clients_listed.emit(clients)
+        self.clients_used.emit(clients, used)
+        self.names_listed.emit(sorted(used_name for names in used.values()
+                                      for used_name in names))
 
     def reveal(self, name: str, kind: str) -> None:
         vault = self.vault
@@ -151,34 +174,71 @@ class VaultController(QObject):
                           lambda result: self.detail_ready.emit(*result), self._error)
 
     # -- changing -----------------------------------------------------------------------------
-    def _change(self, key: str, work: Callable[[], Any], message: str) -> None:
+    def _change(self, key: str, work: Callable[[], Any], message: str, *,
+                done_then: Callable[[], None] | None = None,
+                failed_then: Callable[[str], None] | None = None) -> None:
+        """Run a change with side effects; ``changed`` (then ``done_then``) or ``failed``
+        (then ``failed_then`` with the message) follows, and the lists are read again."""
         self.touch()
 
         def done(_result: Any) -> None:
             self.changed.emit(message)
+            if done_then is not None:
+                done_then()
             self.list()
 
         def error(exc: BaseException) -> None:
-            self._error(exc)
+            message = self._message(exc)
+            self.failed.emit(message)
+            if failed_then is not None:
+                failed_then(message)
             self.list()  # a failed change may still have changed a status
 
         self.tasks.submit(key, work, done, error, keep=True)
 
-    def add_client(self, client: Any, secret: str | None) -> None:
+    def _client_outcome(self, name: str) -> dict[str, Any]:
+        return {"done_then": lambda: self.client_saved.emit(name),
+                "failed_then": lambda message: self.client_save_failed.emit(name, message)}
+
+    def add_client(self, client: Any, secret: str | None,
+                   private_key: str | None = None) -> None:
         vault, session = self.vault, self.session
+        if vault is None:
+            self.client_save_failed.emit(client.name, "the vault is not open yet (or is "
+                                         "locked): open it in the Vault view first")
+            return
 
         def work() -> Any:
-            added = vault.add_client(client, secret)
+            added = vault.add_client(client, secret, private_key)
             session.clients_changed()
             return added
 
-        self._change(f"client:{client.name}", work, f"Added the client {client.name}.")
+        self._change(f"client:{client.name}", work, f"Added the client {client.name}.",
+                     **self._client_outcome(client.name))
+
+    def remove_client(self, name: str, credentials: Sequence[str]) -> None:
+        """Delete a client and the local copies of ``credentials`` (those that use it, as the
+        user confirmed them): each waits for a refresh of it that is running. Should another
+        credential have come to use the client meanwhile, the vault refuses to delete it."""
+        vault, session = self.vault, self.session
+
+        def work() -> None:
+            for cred in credentials:
+                with vault.refresh_lock(cred):
+                    vault.remove_credential(cred, detail=f"deleted with its client {name}")
+            vault.remove_client(name)
+            session.clients_changed()
+
+        removed = (f" and the local copies of {', '.join(credentials)}" if credentials else "")
+        self._change(f"client:{name}", work, f"Deleted the client {name}{removed}.",
+                     done_then=lambda: self.client_removed.emit(name))
 
     def add_credential(self, name: str, client: str, tokens: Any, notes: str = "") -> None:
         vault = self.vault
         self._change(f"refresh:{name}",
                      lambda: vault.add_credential(name, client, tokens, notes=notes),
-                     f"Stored {name} in {vault.store.description}.")
+                     f"Stored {name} in {vault.store.description}.",
+                     done_then=lambda: self.credential_saved.emit(name))
 
     def remove(self, name: str, *, revoke: bool = False) -> None:
         vault = self.vault
@@ -193,28 +253,29 @@ class VaultController(QObject):
     def update_client(self, client: Any, secret: str | None) -> None:
         session = self.session
         self._change(f"client:{client.name}", lambda: session.update_client(client, secret),
-                     f"Changed the client {client.name}.")
+                     f"Changed the client {client.name}.", **self._client_outcome(client.name))
 
-    def discover_endpoints(self, client: Any) -> None:
-        """What the issuer's discovery documents publish for ``client`` (a pure read, shown
-        beside the client dialog's endpoint fields): ``endpoints_found`` carries it."""
-        session, name = self.session, client.name
+    def discover(self, tag: str, issuer: str, discovery_url: str = "") -> None:
+        """What ``issuer``'s discovery documents publish (a pure read, latest wins per tag,
+        shown in the client form): ``endpoints_found`` carries ``tag`` and the answer."""
+        session = self.session
 
-        def work() -> dict[str, str]:
-            from tokendesk.core.oauth.discovery import ENDPOINTS, Discovery
+        def work() -> Discovered:
+            from tokendesk.core.oauth.discovery import ENDPOINTS, OAUTH, Discovery
 
-            meta = Discovery(session.http).get(client.issuer,
-                                               discovery_url=client.discovery_url or None)
-            return {m: url for m in ENDPOINTS if (url := meta.endpoint(m))}
+            meta = Discovery(session.http).get(issuer, discovery_url=discovery_url or None)
+            found = {m: url for m in ENDPOINTS if (url := meta.endpoint(m))}
+            return Discovered(issuer, found, {
+                m: "RFC 8414" if meta.source(m) == OAUTH else "OpenID" for m in found})
 
         def error(exc: BaseException) -> None:
             from tokendesk.core.errors import TokendeskError
 
-            self.endpoints_found.emit(name, exc.message if isinstance(exc, TokendeskError)
+            self.endpoints_found.emit(tag, exc.message if isinstance(exc, TokendeskError)
                                       else type(exc).__name__)
 
-        self.tasks.submit(f"discovery:{name}", work,
-                          lambda found: self.endpoints_found.emit(name, found), error)
+        self.tasks.submit(f"discovery:{tag}", work,
+                          lambda found: self.endpoints_found.emit(tag, found), error)
 
     def set_auto_refresh(self, name: str, before: float | None) -> None:
         vault = self.vault
@@ -228,8 +289,12 @@ class VaultController(QObject):
         self._change(f"notes:{name}", lambda: vault.set_notes(name, notes),
                      f"Changed the notes of {name}.")
 
-    def _error(self, exc: BaseException) -> None:
+    @staticmethod
+    def _message(exc: BaseException) -> str:
         from tokendesk.core.errors import TokendeskError
 
-        self.failed.emit(exc.message if isinstance(exc, TokendeskError)
-                         else f"the vault could not do that ({type(exc).__name__})")
+        return (exc.message if isinstance(exc, TokendeskError)
+                else f"the vault could not do that ({type(exc).__name__})")
+
+    def _error(self, exc: BaseException) -> None:
+        self.failed.emit(self._message(exc))

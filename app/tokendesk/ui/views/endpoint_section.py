@@ -1,8 +1,10 @@
-"""The client dialog's advanced section: every endpoint, set by hand or from discovery.
+"""The client form's endpoints section: every endpoint, set by hand or from discovery.
 
 Each endpoint has a field and, beside it, where its URL comes from: "set by hand" when the
-field has one, "from discovery" otherwise (with the discovered URL when the view knows it).
-An empty field goes back to discovery.
+field has one, "from discovery" otherwise. Once the issuer's documents were read, a field left
+empty shows the discovered URL greyed inside it and the source names the document ("OpenID" or
+"RFC 8414") or says the issuer publishes none. An empty field goes back to discovery. Sources
+are short words, so a long URL never widens the form: it scrolls inside its field.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ENDPOINT_LABELS = {
 }
 BY_HAND = "set by hand"
 FROM_DISCOVERY = "from discovery"
+NOT_PUBLISHED = "not published"
 
 
 class EndpointSection(QWidget):
@@ -42,12 +45,13 @@ class EndpointSection(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.toggle = QToolButton()
-        self.toggle.setText("Advanced: endpoints and discovery ▸")
+        self.toggle.setText(self._title(False))
         self.toggle.setCheckable(True)
+        self.toggle.setAutoRaise(True)
         self.toggle.setAccessibleName("Show advanced endpoints")
         self.toggle.toggled.connect(self._toggled)
         layout.addWidget(self.toggle)
-        self.box = QGroupBox("Endpoints")
+        self.box = QGroupBox()
         self.box.setAccessibleName("Endpoints")
         form = QFormLayout(self.box)
         self.discovery_url = QLineEdit()
@@ -58,12 +62,17 @@ class EndpointSection(QWidget):
         self.fields: dict[str, QLineEdit] = {}
         self.sources: dict[str, QLabel] = {}
         self._discovered: dict[str, str] = {}
+        self._documents: dict[str, str] = {}
+        self._fetched = False
+        source_width = max(self.fontMetrics().horizontalAdvance(text) for text in (
+            BY_HAND, NOT_PUBLISHED, f"{FROM_DISCOVERY} (RFC 8414)")) + 8
         for member, label in ENDPOINT_LABELS.items():
             edit = QLineEdit()
             edit.setAccessibleName(f"{label} endpoint")
             edit.setPlaceholderText(FROM_DISCOVERY)
             source = QLabel(FROM_DISCOVERY)
             source.setAccessibleName(f"{label} endpoint source")
+            source.setFixedWidth(source_width)
             edit.textChanged.connect(self._update)
             row = QHBoxLayout()
             row.addWidget(edit, 1)
@@ -71,29 +80,32 @@ class EndpointSection(QWidget):
             form.addRow(label, row)
             self.fields[member] = edit
             self.sources[member] = source
-        self.discovery_note = QLabel()
-        self.discovery_note.setWordWrap(True)
-        self.discovery_note.setAccessibleName("Discovery note")
-        form.addRow(self.discovery_note)
-        #: the client whose discovered endpoints :meth:`on_discovered` accepts
-        self.client_name = ""
         self.box.setVisible(False)
         layout.addWidget(self.box)
+
+    @staticmethod
+    def _title(shown: bool) -> str:
+        return "Endpoints: set by hand or from discovery " + ("▾" if shown else "▸")
 
     @Slot(bool)
     def _toggled(self, shown: bool) -> None:
         self.box.setVisible(shown)
-        self.toggle.setText("Advanced: endpoints and discovery " + ("▾" if shown else "▸"))
+        self.toggle.setText(self._title(shown))
 
     @Slot()
     def _update(self) -> None:
         for member, edit in self.fields.items():
+            found = self._discovered.get(member)
+            edit.setPlaceholderText(found or (NOT_PUBLISHED if self._fetched
+                                              else FROM_DISCOVERY))
+            edit.setToolTip(f"Discovered: {found}" if found else "")
             if edit.text().strip():
-                self.sources[member].setText(BY_HAND)
+                text = BY_HAND
+            elif found:
+                text = f"{FROM_DISCOVERY} ({self._documents.get(member, 'OpenID')})"
             else:
-                found = self._discovered.get(member)
-                self.sources[member].setText(FROM_DISCOVERY if not found
-                                             else f"{FROM_DISCOVERY}: {found}")
+                text = NOT_PUBLISHED if self._fetched else FROM_DISCOVERY
+            self.sources[member].setText(text)
 
     def set_endpoints(self, endpoints: dict[str, str], discovery_url: str = "") -> None:
         for member, edit in self.fields.items():
@@ -103,22 +115,22 @@ class EndpointSection(QWidget):
             self.toggle.setChecked(True)
         self._update()
 
-    @Slot(str, object)
-    def on_discovered(self, name: str, found: object) -> None:
-        """The controller's answer for ``client_name``: the URLs, or why discovery failed."""
-        if name != self.client_name:
-            return
-        if isinstance(found, dict):
-            self.discovery_note.setText("")
-            self.set_discovered(found)
-        else:
-            self.discovery_note.setText(f"Discovery failed: {found}. Endpoints left empty are "
-                                        "looked up when needed.")
-
-    def set_discovered(self, discovered: dict[str, str]) -> None:
-        """What discovery found (shown beside the fields left empty)."""
+    def set_discovered(self, discovered: dict[str, str],
+                       documents: dict[str, str] | None = None) -> None:
+        """What discovery found (shown in the fields left empty), and which document gave
+        each endpoint ("OpenID" or "RFC 8414")."""
         self._discovered = dict(discovered)
+        self._documents = dict(documents or {})
+        self._fetched = True
         self._update()
+
+    def forget_discovered(self) -> None:
+        """The issuer changed: what was discovered belongs to the old one."""
+        self._discovered, self._documents, self._fetched = {}, {}, False
+        self._update()
+
+    def discovered(self, member: str) -> str:
+        return self._discovered.get(member, "")
 
     def endpoints(self) -> dict[str, str]:
         """The endpoints set by hand (empty fields are left to discovery)."""

@@ -1,13 +1,17 @@
-"""The Vault view: credentials in a searchable table, details, secrets masked until revealed."""
+"""The Vault view: the clients, the credentials in a searchable table, one credential's details
+with its secrets masked until revealed.
+
+Clients are listed above the credentials, with Add, Edit and Delete (the one client form of
+views/client_form.py); a client just added, or a credential just stored, is selected.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QItemSelection, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,15 +25,14 @@ from PySide6.QtWidgets import (
 
 from ..clipboard import SecretClipboard
 from ..controllers.vault import VaultController
+from ..models.clients_model import ClientsModel
 from ..models.credentials_model import CredentialsModel
 from ..widgets.panes import split
-from .vault_dialogs import AddClientDialog, AddCredentialDialog, PassphraseDialog
+from .client_dialog import ClientDialog
+from .vault_detail import MASK, NONE_STORED, SECRET_KINDS, CredentialDetail
+from .vault_dialogs import AddCredentialDialog, PassphraseDialog, confirm_client_delete
 
-__all__ = ["VaultView"]
-
-MASK = "•" * 12
-SECRET_KINDS = (("refresh_token", "Refresh token"), ("access_token", "Access token"),
-                ("id_token", "ID token"))
+__all__ = ["MASK", "NONE_STORED", "SECRET_KINDS", "VaultView"]
 
 
 class VaultView(QWidget):
@@ -42,6 +45,8 @@ class VaultView(QWidget):
         self.clipboard = clipboard
         self._pending_copy: set[tuple[str, str]] = set()
         self._clients: list[Any] = []
+        self._select_credential = ""  # just stored: selected once listed
+        self._select_client = ""  # just added or edited: selected once listed
 
         self.search = QLineEdit()
         self.search.setAccessibleName("Search credentials")
@@ -65,25 +70,48 @@ class VaultView(QWidget):
                                        ("By client", "client")):
             self.sort.addItem(sort_label, sort_value)
         self.sort.currentIndexChanged.connect(self._apply_filter)
-        self.add_client_button = QPushButton("Add client…")
-        self.add_client_button.clicked.connect(self.add_client)
-        self.add_button = QPushButton("Store refresh token…")
-        self.add_button.clicked.connect(lambda: self.add_credential())
-        self.edit_client_button = QPushButton("Edit client…")
-        self.edit_client_button.clicked.connect(self.edit_client)
-        self.notes_button = QPushButton("Notes…")
-        self.notes_button.clicked.connect(self.edit_notes)
-        self.delete_button = QPushButton("Delete…")
-        self.delete_button.clicked.connect(self.delete_selected)
+        def button(text: str, name: str, slot: Any) -> QPushButton:
+            made = QPushButton(text)
+            made.setAccessibleName(name)
+            made.clicked.connect(slot)
+            return made
+
+        self.add_client_button = button("Add client…", "Add client", self.add_client)
+        self.edit_client_button = button("Edit…", "Edit client", self.edit_client)
+        self.delete_client_button = button("Delete…", "Delete client", self.delete_client)
+        self.add_button = button("Store refresh token…", "Store refresh token",
+                                 lambda: self.add_credential())
+        self.notes_button = button("Notes…", "Edit notes", self.edit_notes)
+        self.delete_button = button("Delete…", "Delete credential", self.delete_selected)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
         bar.addWidget(self.environment)
         bar.addWidget(self.sort)
-        actions = QHBoxLayout()
-        for button in (self.add_client_button, self.add_button, self.edit_client_button,
-                       self.notes_button, self.delete_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
+
+        self.clients_model = ClientsModel(self)
+        self.clients_table = QTableView()
+        self.clients_table.setAccessibleName("Clients")
+        self.clients_table.setModel(self.clients_model)
+        self.clients_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.clients_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.clients_table.verticalHeader().hide()
+        self.clients_table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((150, 200, 130)):
+            self.clients_table.setColumnWidth(column, width)
+        self.clients_table.setWordWrap(False)
+        self.clients_table.doubleClicked.connect(self.edit_client)
+        self.clients_table.selectionModel().selectionChanged.connect(self._on_client_selection)
+        clients_pane = QWidget()
+        clients_layout = QVBoxLayout(clients_pane)
+        clients_layout.setContentsMargins(0, 0, 0, 0)
+        clients_bar = QHBoxLayout()
+        clients_bar.addWidget(QLabel("<b>Clients</b>"))
+        clients_bar.addStretch(1)
+        for widget in (self.add_client_button, self.edit_client_button,
+                       self.delete_client_button):
+            clients_bar.addWidget(widget)
+        clients_layout.addLayout(clients_bar)
+        clients_layout.addWidget(self.clients_table, 1)
 
         self.model = CredentialsModel(self)
         self.table = QTableView()
@@ -99,49 +127,33 @@ class VaultView(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        credentials_pane = QWidget()
+        credentials_layout = QVBoxLayout(credentials_pane)
+        credentials_layout.setContentsMargins(0, 0, 0, 0)
+        credentials_bar = QHBoxLayout()
+        credentials_bar.addWidget(QLabel("<b>Credentials</b>"))
+        credentials_bar.addStretch(1)
+        for widget in (self.add_button, self.notes_button, self.delete_button):
+            credentials_bar.addWidget(widget)
+        credentials_layout.addLayout(credentials_bar)
+        credentials_layout.addWidget(self.table, 1)
 
-        self.detail = QWidget()
-        self.detail.setAccessibleName("Credential details")
-        form = QFormLayout(self.detail)
-        self.fields: dict[str, QLabel] = {}
-        for key in ("name", "client", "status", "environment", "subject", "scope", "expiry",
-                    "refresh expiry", "fingerprints", "rotations", "notes"):
-            label = QLabel()
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.fields[key] = label
-            form.addRow(key.capitalize(), label)
-        self.secret_labels: dict[str, QLabel] = {}
-        for kind, caption in SECRET_KINDS:
-            row = QHBoxLayout()
-            value = QLabel(MASK)
-            value.setAccessibleName(caption)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(True)
-            reveal = QPushButton("Reveal")
-            reveal.setCheckable(True)
-            reveal.toggled.connect(lambda on, k=kind: self._reveal(k, on))
-            copy = QPushButton("Copy")
-            copy.clicked.connect(lambda _=False, k=kind: self._copy(k))
-            row.addWidget(value, 1)
-            row.addWidget(reveal)
-            row.addWidget(copy)
-            self.secret_labels[kind] = value
-            setattr(self, f"reveal_{kind}", reveal)
-            setattr(self, f"copy_{kind}", copy)
-            form.addRow(caption, row)
-        self.audit_view = QLabel()
-        self.audit_view.setWordWrap(True)
-        self.audit_view.setAccessibleName("History")
-        form.addRow("History", self.audit_view)
-        self.detail.setEnabled(False)
+        self.detail = CredentialDetail()
+        self.fields = self.detail.fields
+        self.audit_view = self.detail.audit_view
+        self.secret_labels = {kind: row.value for kind, row in self.detail.rows.items()}
+        for kind, row in self.detail.rows.items():
+            setattr(self, f"reveal_{kind}", row.reveal)
+            setattr(self, f"copy_{kind}", row.copy)
+            row.reveal_toggled.connect(self._reveal)
+            row.copy_requested.connect(self._copy)
 
         self.where = QLabel("Opening the vault…")
         self.where.setAccessibleName("Vault location")
-        splitter = split(self.table, self.detail, [760, 480])
+        lists = split(clients_pane, credentials_pane, [150, 450], vertical=True)
+        splitter = split(lists, self.detail, [760, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addLayout(actions)
         layout.addWidget(splitter, 1)
         self.unlock_button = QPushButton("Unlock…")
         self.unlock_button.clicked.connect(self.unlock)
@@ -154,7 +166,9 @@ class VaultView(QWidget):
 
         controller.opened.connect(self._on_opened)
         controller.listed.connect(self._on_listed)
-        controller.clients_listed.connect(self._on_clients)
+        controller.clients_used.connect(self._on_clients)
+        controller.credential_saved.connect(self._on_credential_saved)
+        controller.client_saved.connect(self._on_client_saved)
         controller.changed.connect(self.status_message)
         controller.failed.connect(self._on_failed)
         controller.needs_passphrase.connect(self._ask_passphrase)
@@ -177,7 +191,8 @@ class VaultView(QWidget):
     @Slot(str)
     def _on_opened(self, where: str) -> None:
         self.where.setText(f"Secrets are kept in {where}; the index holds no secret.")
-        for widget in (self.add_client_button, self.add_button, self.delete_button):
+        for widget in (self.add_client_button, self.add_button, self.delete_button,
+                       self.delete_client_button):
             widget.setEnabled(True)
 
     @Slot()
@@ -189,17 +204,55 @@ class VaultView(QWidget):
 
     @Slot(object)
     def _on_listed(self, rows: list[Any]) -> None:
-        selected = self.selected_name()
+        selected = self._select_credential or self.selected_name()
         self.model.set_rows(rows, self.controller.clock())
         row = self.model.row_of(selected) if selected else -1
         if row >= 0:
+            self._select_credential = ""
             self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        elif self._select_credential and (self.search.text() or
+                                          self.environment.currentIndex() > 0):
+            # just stored but filtered out: show everything (listing again) to show it
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.environment.setCurrentIndex(0)  # lists again
+            self._apply_filter()
         else:
+            self._select_credential = ""
             self._show_detail(None)
 
-    @Slot(object)
-    def _on_clients(self, clients: list[Any]) -> None:
+    @Slot(str)
+    def _on_credential_saved(self, name: str) -> None:
+        self._select_credential = name
+
+    @Slot(str)
+    def _on_client_saved(self, name: str) -> None:
+        self._select_client = name
+
+    @Slot(object, object)
+    def _on_clients(self, clients: list[Any], used: dict[str, list[str]]) -> None:
         self._clients = clients
+        selected = self._select_client or self.selected_client_name()
+        self.clients_model.set_clients(clients, used)
+        row = self.clients_model.row_of(selected) if selected else -1
+        if row >= 0:
+            self.clients_table.selectRow(row)
+            self.clients_table.scrollTo(self.clients_model.index(row, 0))
+        self._select_client = ""
+        self._on_client_selection()
+
+    def selected_client_name(self) -> str | None:
+        rows = self.clients_table.selectionModel().selectedRows()
+        client = self.clients_model.client(rows[0].row()) if rows else None
+        return client.name if client else None
+
+    @Slot()
+    def _on_client_selection(self, *_args: Any) -> None:
+        chosen = self.selected_client_name() is not None
+        self.edit_client_button.setEnabled(chosen or bool(self._clients))
+        self.delete_client_button.setEnabled(chosen)
 
     def _tick(self) -> None:
         if not self.isVisible() or not self.model.rowCount():
@@ -228,57 +281,20 @@ class VaultView(QWidget):
         if cred.name != self.selected_name():
             return  # the selection moved on meanwhile
         self._show_detail(cred)
-        from tokendesk.core.timefmt import format_utc
-
-        self.audit_view.setText("\n".join(f"{format_utc(e.at)}  {e.action}  {e.detail}"
-                                          for e in entries[:8]))
+        self.detail.show_history(entries)
 
     def _show_detail(self, cred: Any) -> None:
-        for kind, label in self.secret_labels.items():
-            label.setText(MASK)
-            button = getattr(self, f"reveal_{kind}")
-            button.blockSignals(True)
-            button.setChecked(False)
-            button.blockSignals(False)
-        self.detail.setEnabled(cred is not None)
-        if cred is None:
-            for label in self.fields.values():
-                label.setText("")
-            self.audit_view.setText("")
-            return
-        from tokendesk.core.timefmt import format_utc
+        self.detail.show_credential(cred)
 
-        def when(epoch: float | None) -> str:
-            return format_utc(epoch) if epoch else "not known"
-
-        doc = cred.to_dict()
-        values = {
-            "name": cred.name, "client": cred.client, "status": str(cred.status),
-            "environment": cred.environment or "—", "subject": cred.subject or "—",
-            "scope": cred.scope or "—",
-            "expiry": f"access {when(cred.access_expires_at)}; ID {when(cred.id_expires_at)}",
-            "refresh expiry": (f"{when(cred.refresh_expires_at)} — {cred.refresh_expiry_kind}"
-                               if cred.refresh_expires_at else
-                               "not known (the server did not say)"),
-            "fingerprints": ", ".join(f"{k.split('_')[0]} {v}" for k, v in
-                                      doc["fingerprints"].items() if v),
-            "rotations": f"{cred.rotation_count}; last refreshed "
-                         + (format_utc(cred.last_refreshed_at) if cred.last_refreshed_at
-                            else "never"),
-            "notes": cred.notes or "—",
-        }
-        for key, label in self.fields.items():
-            label.setText(values[key])
-
+    @Slot(str, bool)
     def _reveal(self, kind: str, on: bool) -> None:
         name = self.selected_name()
         if not name:
             return
         if on:
             self.controller.reveal(name, kind)
-        else:
-            self.secret_labels[kind].setText(MASK)
 
+    @Slot(str)
     def _copy(self, kind: str) -> None:
         name = self.selected_name()
         if name:
@@ -298,18 +314,18 @@ class VaultView(QWidget):
             else:
                 self.status_message.emit(f"{name} has no {kind.replace('_', ' ')} stored.")
             return
-        button = getattr(self, f"reveal_{kind}")
-        if name == self.selected_name() and button.isChecked():
-            self.secret_labels[kind].setText(value or "(none stored)")
+        if name == self.selected_name():
+            self.detail.rows[kind].show_value(value)
 
     # -- changes ------------------------------------------------------------------------------
     def add_client(self) -> None:
-        dialog = AddClientDialog(self)
-        if dialog.exec():
-            self.controller.add_client(dialog.client(), dialog.client_secret())
+        ClientDialog(self.controller, self).exec()
 
     def add_credential(self, prefill: str = "") -> None:
         dialog = AddCredentialDialog([c.name for c in self._clients], prefill, self)
+        client = self._client_to_edit()
+        if client is not None:
+            dialog.client.setCurrentText(client.name)
         if dialog.exec():
             self.controller.add_credential(dialog.name.text().strip(),
                                            dialog.client.currentText(), dialog.token_set(),
@@ -340,26 +356,39 @@ class VaultView(QWidget):
         confirmed = box.exec() == QMessageBox.StandardButton.Yes
         return check.isChecked(), confirmed
 
-    def edit_client(self) -> None:
-        name = self.selected_name()
-        cred = self.model.credential(self.model.row_of(name)) if name else None
-        client = next((c for c in self._clients if cred and c.name == cred.client), None)
-        if client is None and self._clients:
+    def _client_to_edit(self) -> Any:
+        """The client chosen in the Clients list, else the selected credential's, else the
+        only one there is."""
+        name = self.selected_client_name()
+        if name is None:
+            cred_name = self.selected_name()
+            cred = self.model.credential(self.model.row_of(cred_name)) if cred_name else None
+            name = cred.client if cred else None
+        client = next((c for c in self._clients if c.name == name), None)
+        if client is None and len(self._clients) == 1:
             client = self._clients[0]
+        return client
+
+    def edit_client(self) -> None:
+        client = self._client_to_edit()
         if client is None:
-            self.status_message.emit("Add a client first.")
+            self.status_message.emit("Select a client to edit." if self._clients
+                                     else "Add a client first.")
             return
-        dialog = AddClientDialog(self, client)
-        # beside each endpoint left to discovery: what the issuer publishes now
-        dialog.advanced.client_name = client.name
-        self.controller.endpoints_found.connect(dialog.advanced.on_discovered)
-        try:
-            self.controller.discover_endpoints(client)
-            accepted = dialog.exec()
-        finally:
-            self.controller.endpoints_found.disconnect(dialog.advanced.on_discovered)
-        if accepted:
-            self.controller.update_client(dialog.client(), dialog.client_secret())
+        ClientDialog(self.controller, self, client=client).exec()
+
+    def delete_client(self) -> None:
+        """Ask first, naming the credentials that use the client: their local copies go with
+        it (their refresh tokens stay valid at the server)."""
+        name = self.selected_client_name()
+        if name is None:
+            self.status_message.emit("Select a client in the Clients list to delete.")
+            return
+        credentials = self.clients_model.credentials_of(name)
+        if confirm_client_delete(self, name, credentials):
+            self.controller.remove_client(name, credentials)
+        else:
+            self.status_message.emit(f"Nothing was deleted: the client {name} is kept.")
 
     def edit_notes(self) -> None:
         from PySide6.QtWidgets import QInputDialog

@@ -1,5 +1,6 @@
 """The first-run welcome: what is stored where, that nothing is sent without the user, and a
-first client from a provider preset (endpoints fetched by discovery only when asked).
+first client in the one client form (views/client_form.py): a provider preset, endpoints
+fetched by discovery only when asked.
 
 Skippable at every step; Help ▸ Welcome… opens it again.
 """
@@ -8,21 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from tokendesk.core.presets import PRESETS, PresetError, issuer_for, preset
+from .client_form import ClientForm
 
 __all__ = ["WelcomeDialog"]
 
@@ -50,7 +48,7 @@ class WelcomeDialog(QDialog):
         super().__init__(parent or window)
         self.window_ = window
         self.setWindowTitle("Welcome to Tokendesk")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(640)
         from tokendesk.core.paths import home
 
         vault = window.vault_controller.vault
@@ -68,65 +66,35 @@ class WelcomeDialog(QDialog):
         intro_layout.addStretch(1)
         self.skip = QPushButton("Skip")
         self.next = QPushButton("Add a first client…")
+        self.next.setAccessibleName("Add a first client")
         self.next.setDefault(True)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.skip)
         row.addWidget(self.next)
         intro_layout.addLayout(row)
-        # page 2: a first client from a preset
+        # page 2: a first client: the one client form, as the Vault and Support show it
         client_page = QWidget()
-        form = QFormLayout(client_page)
-        self.provider = QComboBox()
-        self.provider.setAccessibleName("Provider")
-        for p in PRESETS:
-            self.provider.addItem(p.name, p.key)
-        self.where = QLineEdit()
-        self.where.setAccessibleName("Tenant")
-        self.where_label = QLabel()
-        self.name = QLineEdit()
-        self.name.setAccessibleName("Name")
-        self.client_id = QLineEdit()
-        self.client_id.setAccessibleName("Client ID")
-        self.secret = QLineEdit()
-        self.secret.setAccessibleName("Client secret")
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("optional: kept in the keyring, never in a file")
-        self.issuer = QLabel()
-        self.issuer.setAccessibleName("Issuer")
-        self.issuer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.note.setEnabled(False)
-        self.fetch = QPushButton("Fetch endpoints (discovery)")
-        self.fetch.setToolTip("Asks the issuer for its /.well-known/openid-configuration and "
-                              "/.well-known/oauth-authorization-server (RFC 8414)")
-        self.endpoints = QLabel("Not fetched: endpoints are looked up when first needed, or now "
-                                "if you ask.")
-        self.endpoints.setAccessibleName("Endpoints")
-        self.endpoints.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setAccessibleName("Message")
-        self.message.setWordWrap(True)
-        form.addRow("Provider", self.provider)
-        form.addRow(self.where_label, self.where)
-        form.addRow("Issuer", self.issuer)
-        form.addRow("", self.note)
-        form.addRow("Client ID", self.client_id)
-        form.addRow("Client secret", self.secret)
-        form.addRow("Name in Tokendesk", self.name)
-        form.addRow(self.fetch, self.endpoints)
-        form.addRow(self.message)
+        page_layout = QVBoxLayout(client_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        self.form = ClientForm(window.vault_controller)
+        form = self.form
+        # the fields tests and the screenshot script reach through the dialog
+        self.provider, self.where, self.issuer = form.provider, form.where, form.issuer
+        self.client_id, self.secret, self.name = form.client_id, form.secret, form.name
+        self.fetch, self.message = form.fetch, form.error
         self.back = QPushButton("Back")
         self.later = QPushButton("Not now")
         self.add = QPushButton("Add client")
+        self.add.setAccessibleName("Add client")
         self.add.setDefault(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back)
         buttons.addStretch(1)
         buttons.addWidget(self.later)
         buttons.addWidget(self.add)
-        form.addRow(buttons)
+        page_layout.addWidget(form, 1)
+        page_layout.addLayout(buttons)
         self.pages.addWidget(intro)
         self.pages.addWidget(client_page)
         layout = QVBoxLayout(self)
@@ -134,119 +102,36 @@ class WelcomeDialog(QDialog):
 
         self.skip.clicked.connect(self.finish)
         self.later.clicked.connect(self.finish)
-        self.next.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        self.next.clicked.connect(self._to_form)
         self.back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
-        self.provider.currentIndexChanged.connect(self._on_provider)
-        self.where.textChanged.connect(self._update_issuer)
-        self.fetch.clicked.connect(self.fetch_endpoints)
-        self.add.clicked.connect(self.add_client)
-        self._on_provider()
+        self.add.clicked.connect(form.save)
+        form.busy_changed.connect(lambda busy: self.add.setEnabled(not busy))
+        form.saved.connect(self._added)
+        form.resized.connect(self._fit)
 
-    # -- the form ---------------------------------------------------------------------------------
-    def _on_provider(self) -> None:
-        p = preset(self.provider.currentData())
-        self.where_label.setText(p.ask or "")
-        self.where.setVisible(bool(p.ask))
-        self.where_label.setVisible(bool(p.ask))
-        self.where.setPlaceholderText(p.example)
-        self.note.setText(p.note)
-        if not self.name.text() or self.name.text().endswith("-dev"):
-            self.name.setText(f"{p.key}-dev")
-        self._update_issuer()
+    @property
+    def endpoints(self) -> QLabel:
+        """What "Fetch endpoints" found, in words (each endpoint is in the form's section)."""
+        return self.form.discovery
 
-    def current_issuer(self) -> str:
-        return issuer_for(self.provider.currentData(), self.where.text())
+    @Slot()
+    def _to_form(self) -> None:
+        self.pages.setCurrentIndex(1)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self._fit()
+        self.form.client_id.setFocus()
 
-    def _update_issuer(self) -> None:
-        try:
-            self.issuer.setText(self.current_issuer())
-            self.message.setText("")
-        except PresetError as exc:
-            self.issuer.setText("—")
-            if self.where.text().strip():
-                self.message.setText(exc.message[:1].upper() + exc.message[1:] + ".")
+    @Slot()
+    def _fit(self) -> None:
+        """As tall as the form wants, as far as the screen goes (the intro page is shorter)."""
+        self.resize(self.width(), self.height() + self.form.height_wanted())
 
-    def fetch_endpoints(self) -> None:
-        try:
-            issuer = self.current_issuer()
-        except PresetError as exc:
-            self.message.setText(exc.message[:1].upper() + exc.message[1:] + ".")
-            return
-        self.endpoints.setText(f"Asking {issuer} for its endpoints…")
-        self.fetch.setEnabled(False)
-
-        def work() -> dict[str, str]:
-            from tokendesk.core.oauth.discovery import ENDPOINTS, OAUTH, Discovery
-            from tokendesk.core.oauth.http import HttpClient
-
-            with HttpClient(timeout=float(self.window_.settings.get("network/timeout_s"))) as h:
-                meta = Discovery(h).get(issuer)
-            return {n: f"{meta.endpoint(n)} (from discovery, "
-                       f"{'RFC 8414' if meta.source(n) == OAUTH else 'OpenID'} document)"
-                    for n in ENDPOINTS if meta.endpoint(n)}
-
-        def done(found: dict[str, str]) -> None:
-            self.fetch.setEnabled(True)
-            # shown, not stored: endpoints from discovery follow the provider; only endpoints
-            # set by hand (the client dialog's advanced section) are kept with the client
-            self.endpoints.setText("\n".join(f"{k}: {v}" for k, v in found.items())
-                                   or "The issuer publishes no endpoints.")
-
-        def failed(exc: BaseException) -> None:
-            from tokendesk.core.errors import TokendeskError
-
-            self.fetch.setEnabled(True)
-            self.endpoints.setText("Discovery failed: " + (
-                exc.message if isinstance(exc, TokendeskError) else type(exc).__name__)
-                + ". You can still add the client; endpoints are looked up when needed.")
-
-        self.window_.tasks.submit("welcome-discovery", work, done, failed)
-
-    def add_client(self) -> None:
-        from tokendesk.core.vault.model import Client
-
-        try:
-            issuer = self.current_issuer()
-        except PresetError as exc:
-            self.message.setText(exc.message[:1].upper() + exc.message[1:] + ".")
-            return
-        if not self.client_id.text().strip():
-            self.message.setText("Give the client ID your provider shows for the application.")
-            return
-        if not self.name.text().strip():
-            self.message.setText("Give the client a name.")
-            return
-        p = preset(self.provider.currentData())
-        secret = self.secret.text() or None
-        client = Client(self.name.text().strip(), issuer, self.client_id.text().strip(),
-                        "client_secret_basic" if secret else "none", p.scope,
-                        extra_params=dict(p.extra_params), environment="dev")
-        vault = self.window_.vault_controller
-        if vault.vault is None:
-            self.message.setText("The vault is not open yet (or is locked): open the Vault view "
-                                 "first, then add the client there.")
-            return
-        expected = f"Added the client {client.name}."
-
-        def on_changed(message: str) -> None:
-            if message == expected:
-                disconnect()
-                self.client_added.emit(client.name)
-                self.finish()
-
-        def on_failed(message: str) -> None:
-            disconnect()
-            self.add.setEnabled(True)
-            self.message.setText(message[:1].upper() + message[1:] + ".")
-
-        def disconnect() -> None:
-            vault.changed.disconnect(on_changed)
-            vault.failed.disconnect(on_failed)
-
-        vault.changed.connect(on_changed)
-        vault.failed.connect(on_failed)
-        self.add.setEnabled(False)
-        vault.add_client(client, secret)
+    @Slot(str)
+    def _added(self, name: str) -> None:
+        self.client_added.emit(name)
+        self.finish()
 
     def finish(self) -> None:
         self.window_.settings.set("app/welcomed", True)
