@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from tests.helpers.fake_admin import FakeAuth0, FakeOkta
+from tests.helpers.named import named, on_dialog
 from tests.helpers.qt import drive
 
 pytestmark = pytest.mark.integration
@@ -124,11 +126,101 @@ def test_a_missing_scope_is_named_in_the_view(make_window, keyring_store_factory
         assert okta.cleared_sessions == []
 
 
-def test_without_an_admin_connection_the_view_says_how_to_add_one(window):
+def test_without_an_admin_connection_find_waits_and_the_hint_is_shown_once(window, qtbot):
     view = window.support_view
     window.tabs.setCurrentWidget(view)
-    view.find_button.click()
-    assert "Add a client in the Vault" in view.result.text()
+    empty = named(view, "No admin connection")
+    assert empty.isVisible() and named(view, "Add admin connection").isVisible()
+    assert not named(view, "Find").isEnabled() and not named(view, "Find user").isEnabled()
+    before = {w.accessibleName(): w.geometry() for w in (empty, named(view, "Result"),
+                                                         named(view, "Progress"))}
+    # pressing what can be pressed changes nothing: no second hint, nothing moves
+    qtbot.mouseClick(named(view, "Find"), Qt.MouseButton.LeftButton)
+    qtbot.keyClick(named(view, "Find user"), Qt.Key.Key_Return)
+    view.find_users()
+    hint = "No admin connection yet"
+    shown = [w for w in view.findChildren(QLabel) if hint in w.text()]
+    assert len(shown) == 1 and shown[0].accessibleName() == "Setup hint"
+    assert named(view, "Result").text() == "" and named(view, "Granted scopes").isHidden()
+    assert {w.accessibleName(): w.geometry() for w in (
+        empty, named(view, "Result"), named(view, "Progress"))} == before
+
+
+def test_add_admin_connection_offers_the_admin_presets_and_then_finds_users(
+        make_window, keyring_store_factory, fake, qtbot):
+    win = make_window(store_factory=keyring_store_factory, tab="support_view")
+    qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=10_000)
+    view = win.support_view
+    seen = {}
+
+    def fill(dialog):
+        provider = named(dialog, "Provider")
+        seen["presets"] = [provider.itemData(i) for i in range(provider.count())]
+        seen["auth0 api"] = named(dialog, "Admin connection").currentData()
+        seen["auth0 auth"] = named(dialog, "Client authentication").currentData()
+        seen["name"] = named(dialog, "Name").text()
+        provider.setCurrentIndex(provider.findData("okta"))
+        seen["okta auth"] = named(dialog, "Client authentication").currentData()
+        seen["okta scope"] = named(dialog, "Scope").text()
+        named(dialog, "Okta domain").setText("dev-123456.okta.com")
+        seen["okta issuer"] = named(dialog, "Issuer").text()
+        # the fake Auth0 tenant on 127.0.0.1: an issuer typed as is, the Management API
+        provider.setCurrentIndex(provider.findData("generic"))
+        api = named(dialog, "Admin connection")
+        api.setCurrentIndex(api.findData("auth0"))
+        named(dialog, "Issuer URL").setText(fake.url + "/")
+        named(dialog, "Client ID").setText(fake.CLIENT_ID)
+        named(dialog, "Client secret").setText(fake.CLIENT_SECRET)
+        named(dialog, "Name").setText("auth0-admin")
+        named(dialog, "Show advanced endpoints").click()
+        named(dialog, "Token endpoint").setText(fake.url + fake.TOKEN_PATH)
+        named(dialog, "Add connection").click()
+    with on_dialog(fill):
+        named(view, "Add admin connection").click()
+    assert seen["presets"] == ["auth0", "okta", "keycloak", "generic"]
+    assert (seen["auth0 api"], seen["auth0 auth"], seen["name"]) == (
+        "auth0", "client_secret_post", "auth0-admin")
+    assert seen["okta auth"] == "private_key_jwt"
+    assert seen["okta scope"] == "okta.users.read okta.users.manage"
+    assert seen["okta issuer"] == "https://dev-123456.okta.com"  # the org server
+    assert view.connection.currentText() == "auth0-admin (auth0)"
+    assert named(view, "Find").isEnabled() and not named(view, "No admin connection").isVisible()
+    assert "Added the admin connection auth0-admin" in win.status_text.text()
+    named(view, "Find user").setText("alice@example.com")
+    qtbot.keyClick(named(view, "Find user"), Qt.Key.Key_Return)
+    assert view.users.rowCount() == 1 and "Alice Liddell" in named(view, "User").text()
+    assert fake.CLIENT_SECRET not in named(view, "Result").text()
+
+
+def test_cancelling_add_admin_connection_keeps_the_empty_state(
+        make_window, keyring_store_factory, qtbot):
+    win = make_window(store_factory=keyring_store_factory, tab="support_view")
+    qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=10_000)
+    view = win.support_view
+
+    def cancel(dialog):
+        named(dialog, "Client ID").setText("half-typed")
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    with on_dialog(cancel):
+        named(view, "Add admin connection").click()
+    assert win.vault_controller.vault.clients() == []
+    assert named(view, "No admin connection").isVisible()
+    assert not named(view, "Find").isEnabled()
+
+
+def test_an_admin_connection_added_in_the_vault_appears_in_support(
+        make_window, keyring_store_factory, fake, qtbot):
+    """Whichever form adds it (here the Vault's), Support follows without being reopened."""
+    win = make_window(store_factory=keyring_store_factory, tab="support_view")
+    qtbot.waitUntil(lambda: win.vault_controller.vault is not None, timeout=10_000)
+    from tokendesk.core.vault import Client
+
+    win.vault_controller.add_client(Client(
+        "kc-admin", "http://127.0.0.1:9/realms/acme", "support-bot", "client_secret_basic",
+        admin_provider="keycloak"), "kc-secret-123")
+    view = win.support_view
+    assert view.connection.currentText() == "kc-admin (keycloak)"
+    assert named(view, "Find").isEnabled()
 
 
 def test_export_the_audit_trail_as_csv(support, fake, tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from ..tasks import TaskRunner
 from .exchange import ExchangeController
@@ -33,6 +33,12 @@ class SupportController(QObject):
         self._sleep = sleep
         self._console: Any = None
         self._generation = 0  # a cancel bumps it: work of an older generation stops paging
+        # a client added, edited or deleted anywhere (the Vault, the welcome, Support's own
+        # "Add admin connection…"): the connections follow without a request of their own
+        vault.clients_listed.connect(self._on_clients)
+        # an edited or deleted connection's cached machine token must not be used again
+        vault.client_saved.connect(self._forget_console)
+        vault.client_removed.connect(self._forget_console)
 
     def _progress(self) -> Callable[[str], None]:
         """A progress callback for one piece of work; after a cancel it stops the work at its
@@ -85,6 +91,16 @@ class SupportController(QObject):
         self.tasks.submit("support-connections",
                           lambda: [c for c in vault.clients() if c.admin_provider in CONNECTORS],
                           self.connections_ready.emit, lambda _e: None)
+
+    @Slot(str)
+    def _forget_console(self, _name: str) -> None:
+        self._console = None
+
+    @Slot(object)
+    def _on_clients(self, clients: list[Any]) -> None:
+        from tokendesk.core.support import CONNECTORS
+
+        self.connections_ready.emit([c for c in clients if c.admin_provider in CONNECTORS])
 
     def granted(self, connection: str) -> None:
         self._run("granted", lambda: self.console().scopes(connection),

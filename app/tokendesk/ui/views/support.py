@@ -4,6 +4,9 @@ A connection picker (vault clients marked as admin), the machine token's granted
 search box, the users found, and a user page: profile, refresh tokens / sessions / grants with
 their times and clients, revoke actions (each behind a confirmation naming the user, the
 provider and what stops working), the provider's answer, and this user's audit trail.
+
+With no admin connection yet, the view says what one is and offers "Add admin connection…"
+(the one client form, with the admin providers' presets); Find waits until one exists.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,9 +37,11 @@ from ..widgets.panes import split
 
 __all__ = ["SupportView"]
 
-_HOW_TO = ("No admin connection yet. Add a client in the Vault with its admin provider set "
-           "(Auth0, Keycloak or Okta); its secret stays in the keyring, and its machine token "
-           "comes from the client credentials grant when you search.")
+_HOW_TO = ("<b>No admin connection yet.</b><br>Support finds a customer at your provider and "
+           "ends their refresh tokens, sessions and grants through the provider's admin API "
+           "(Auth0, Keycloak or Okta). An admin connection is a client of that API: its secret "
+           "stays in the keyring, and its machine token comes from the client credentials "
+           "grant when you search.")
 
 
 class SupportView(QWidget):
@@ -45,6 +51,7 @@ class SupportView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.user: Any = None
+        self._choose = ""  # a connection just added: chosen once listed
         self.connection = QComboBox()
         self.connection.setAccessibleName("Connection")
         self.connection.setMinimumWidth(220)
@@ -55,6 +62,7 @@ class SupportView(QWidget):
         self.search.setAccessibleName("Find user")
         self.search.setPlaceholderText("email, user id or name — Enter to search")
         self.find_button = QPushButton("Find")
+        self.find_button.setAccessibleName("Find")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         top = QHBoxLayout()
@@ -120,11 +128,15 @@ class SupportView(QWidget):
         splitter = split(self.users_table, page, [180, 520], vertical=True)
         self.progress = QLabel()
         self.progress.setAccessibleName("Progress")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._empty_state())
+        self.pages.addWidget(splitter)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.granted)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(self.progress)
+        self._has_connections(False)
         self._set_user_actions(False)
 
         self.search.returnPressed.connect(self.find_users)
@@ -145,6 +157,47 @@ class SupportView(QWidget):
         c.failed.connect(self._on_failed)
         c.progress.connect(self.progress.setText)
 
+    def _empty_state(self) -> QWidget:
+        empty = QWidget()
+        empty.setAccessibleName("No admin connection")
+        self.how_to = QLabel(_HOW_TO)
+        self.how_to.setAccessibleName("Setup hint")
+        self.how_to.setWordWrap(True)
+        self.how_to.setTextFormat(Qt.TextFormat.RichText)
+        self.how_to.setMaximumWidth(640)
+        self.add_connection = QPushButton("Add admin connection…")
+        self.add_connection.setAccessibleName("Add admin connection")
+        self.add_connection.clicked.connect(self.add_admin_connection)
+        row = QHBoxLayout()
+        row.addWidget(self.add_connection)
+        row.addStretch(1)
+        column = QVBoxLayout(empty)
+        column.setContentsMargins(24, 24, 24, 24)
+        column.setSpacing(12)
+        column.addWidget(self.how_to)
+        column.addLayout(row)
+        column.addStretch(1)
+        return empty
+
+    def _has_connections(self, has: bool) -> None:
+        """Searching needs a connection: until one exists the empty state stands in for the
+        users and their page, and Find and the search box wait."""
+        self.pages.setCurrentIndex(1 if has else 0)
+        for widget in (self.connection, self.search, self.find_button):
+            widget.setEnabled(has)
+        self.granted.setVisible(has)
+
+    @Slot()
+    def add_admin_connection(self) -> None:
+        """The client form with the admin providers' presets; the new connection is chosen."""
+        from .client_dialog import ClientDialog
+
+        dialog = ClientDialog(self.controller.vault, self, admin=True)
+        if dialog.exec() and dialog.saved_name:
+            self._choose = dialog.saved_name
+            self.controller.load_connections()
+            self.status_message.emit(f"Added the admin connection {dialog.saved_name}.")
+
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.controller.vault.open()
@@ -164,8 +217,7 @@ class SupportView(QWidget):
         name = self.connection.currentData()
         query = self.search.text().strip()
         if not name:
-            self.result.setText(_HOW_TO)
-            return
+            return  # no connection: Find is disabled, and the empty state says why
         if not query:
             self.progress.setText("Type an email, a user id or a name first.")
             return
@@ -237,7 +289,7 @@ class SupportView(QWidget):
 
     # -- answers --------------------------------------------------------------------------------------
     def _on_connections(self, clients: list[Any]) -> None:
-        current = self.connection.currentData()
+        current = self._choose or self.connection.currentData()
         self.connection.blockSignals(True)
         self.connection.clear()
         for c in clients:
@@ -245,9 +297,12 @@ class SupportView(QWidget):
         index = self.connection.findData(current)
         self.connection.setCurrentIndex(max(0, index))
         self.connection.blockSignals(False)
+        if index >= 0:
+            self._choose = ""
+        self._has_connections(bool(clients))
         if not clients:
-            self.granted.setText(_HOW_TO)
-        else:
+            self.granted.setText("")
+        elif self.connection.currentData() != current or not self.granted.text():
             self._on_connection()
 
     def _on_connection(self) -> None:
