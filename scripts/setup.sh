@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Tokendesk needs on a fresh Debian machine: system packages (apt),
-# the Python virtual environment at .venv/, and the npm packages of the test OpenID provider.
+# the Python virtual environment at .venv/, the npm packages of the test OpenID provider and
+# the Keycloak server the integration tests run (from Maven Central, into a cache folder).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,4 +59,52 @@ if [ -f tests/oidc/package-lock.json ]; then
     echo "$lockhash" > tests/oidc/node_modules/.tokendesk-installed
   fi
 fi
+# Keycloak for the integration tests (tests/helpers/keycloak.py): the pinned server
+# distribution from Maven Central, unpacked once into a cache folder and reused while the
+# version is unchanged. It runs on Java 21 or later, which setup looks for but never downloads.
+KEYCLOAK_VERSION="$(tr -d '[:space:]' < tests/keycloak/VERSION)"
+KEYCLOAK_CACHE="${TOKENDESK_KEYCLOAK_CACHE:-${XDG_CACHE_HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)/.cache}/tokendesk/keycloak}"
+kc_home="$KEYCLOAK_CACHE/keycloak-$KEYCLOAK_VERSION"
+java21=""
+for jdk in ${JAVA_HOME:-} /usr/lib/jvm/*; do
+  major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$jdk/release" 2>/dev/null || true)"
+  if [ -n "$major" ] && [ "$major" -ge 21 ] && [ -x "$jdk/bin/java" ]; then java21="$jdk"; break; fi
+done
+if [ -z "$java21" ]; then
+  echo "setup: Keycloak $KEYCLOAK_VERSION (for the tests) needs Java 21 or later, and none is in" \
+       "JAVA_HOME or /usr/lib/jvm: install a JDK 21+ (e.g. apt-get install openjdk-21-jdk-headless)" >&2
+  exit 1
+fi
+if [ ! -x "$kc_home/bin/kc.sh" ] || [ ! -d "$kc_home/lib/lib" ]; then
+  if ! command -v mvn >/dev/null; then
+    echo "setup: installing maven (to fetch Keycloak from Maven Central)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends maven >/dev/null
+  fi
+  echo "setup: installing Keycloak $KEYCLOAK_VERSION into $KEYCLOAK_CACHE"
+  mkdir -p "$KEYCLOAK_CACHE"
+  staging="$(mktemp -d "$KEYCLOAK_CACHE/.install-XXXXXX")"
+  trap 'rm -rf "$staging"' EXIT
+  zip="$KEYCLOAK_CACHE/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"  # kept by an earlier try
+  if [ ! -s "$zip" ]; then
+    if ! out="$(cd "$staging" && mvn -q -B -Dstyle.color=never dependency:copy \
+        "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" \
+        "-DoutputDirectory=$staging" 2>&1)"; then
+      echo "$out" >&2
+      echo "setup: could not fetch Keycloak $KEYCLOAK_VERSION from Maven Central (above)" >&2
+      exit 1
+    fi
+    zip="$staging/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
+  fi
+  if command -v unzip >/dev/null; then
+    unzip -q "$zip" -d "$staging"
+  else
+    python3 -m zipfile -e "$zip" "$staging" && chmod +x "$staging/keycloak-$KEYCLOAK_VERSION"/bin/*.sh
+  fi
+  rm -rf "$kc_home"
+  mv "$staging/keycloak-$KEYCLOAK_VERSION" "$kc_home"
+  rm -rf "$staging"; trap - EXIT
+fi
+
 echo "setup: ready"

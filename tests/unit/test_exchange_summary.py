@@ -47,7 +47,7 @@ def test_a_rotation_is_a_new_refresh_token_issued_not_rotated():
     summary = summarize_refresh(_result(), SENT, now=NOW)
     assert summary.verdict == OK and summary.trigger == MANUAL
     assert summary.headline == ("Refresh of alice by client dev at op.example: new refresh "
-                                "token issued; took 138 ms.")
+                                "token issued; the old one may still be valid; took 138 ms.")
     assert "rotated" not in _said(summary)
     refresh = dict(summary.facts)["Refresh token"]
     assert "sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb" in refresh

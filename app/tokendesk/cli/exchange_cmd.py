@@ -52,7 +52,8 @@ def _refresh(exchange: Any, args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        what = (f"rotated {result.old_fp} -> {result.new_fp}" if result.rotated
+        what = ("new refresh token issued; the old one may still be valid "
+                f"({result.old_fp} -> {result.new_fp})" if result.rotated
                 else f"refresh token kept ({result.new_fp})")
         print(f"refreshed {args.name}: {what}; took {result.duration * 1000:.0f} ms")
     return EXIT_OK

@@ -233,7 +233,9 @@ def race(exchange: Exchange, name: str, count: int = 2) -> QaReport:
 class RotationReport:
     """What ``qa rotation`` observed: each answer ``None`` when it could not be told."""
 
-    rotated: bool
+    #: A new refresh token was issued and the old one refused: rotation. A new token while the
+    #: old one is still accepted is not (Keycloak with rotation off); None: no verdict.
+    rotated: bool | None
     old_refused: bool | None  # the replay of the rotated-out token was refused
     family_revoked: bool | None  # the refresh after the replay was refused (reuse detection)
     steps: tuple[str, ...]  # what was done and what came back, in order
@@ -250,14 +252,17 @@ def rotation(exchange: Exchange, name: str) -> RotationReport:
     from ..errors import InvalidGrant
 
     first = exchange.refresh(name)
-    steps = [f"refresh: {'rotated' if first.rotated else 'refresh token kept'} "
-             f"({first.old_fp} -> {first.new_fp})"]
+    steps = [f"refresh: {'new refresh token issued' if first.rotated else 'refresh token kept'}"
+             f" ({first.old_fp} -> {first.new_fp})"]
     if not first.rotated:
-        steps.append("no replay: the server did not rotate, so there is no retired token")
+        steps.append("no replay: the server issued no new refresh token, so none was retired")
         return RotationReport(False, None, None, tuple(steps))
     replayed = replay(exchange, name).outcomes[0]
     steps.append(f"replay of {first.old_fp}: {replayed.result} ({replayed.detail})")
     old_refused = {"refused": True, "accepted": False}.get(replayed.result)
+    if old_refused is False:
+        steps.append("the server issued a new refresh token, but the old one is still accepted: "
+                     "it does not rotate")
     try:
         again = exchange.refresh(name)
     except InvalidGrant as exc:
@@ -269,4 +274,4 @@ def rotation(exchange: Exchange, name: str) -> RotationReport:
     else:
         steps.append(f"refresh with the current token: accepted ({again.new_fp})")
         family = False
-    return RotationReport(True, old_refused, family, tuple(steps))
+    return RotationReport(old_refused, old_refused, family, tuple(steps))

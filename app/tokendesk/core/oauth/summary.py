@@ -9,7 +9,9 @@ authentication; secrets never) and the redacted response for whoever wants the r
 
 Only what was observed is claimed: a rotation issues a new refresh token, but whether the
 server retired the old one is not known until it is replayed (the QA replay says so), so the
-words are "new refresh token issued", not "rotated".
+words are "new refresh token issued; the old one may still be valid", not "rotated" (Keycloak
+with rotation off, for one, issues a new refresh token on every refresh and keeps the old one
+valid).
 
 Everything here is pure: the inputs are the exchange's own records, ``now`` is given.
 """
@@ -212,7 +214,8 @@ def summarize_refresh(result: dict[str, Any], sent: SentRequest | None, *, now: 
     what = "Auto-refresh" if trigger == AUTO else "Refresh"
     old, new = result.get("old_refresh_fp"), result.get("new_refresh_fp")
     if result.get("rotated"):
-        happened = "new refresh token issued"
+        # only what was seen: the server may keep the old one valid (issue 17: Keycloak)
+        happened = "new refresh token issued; the old one may still be valid"
     else:
         happened = "the refresh token was kept (the server issued no new one)"
     took = _ms(float(result.get("duration_ms", 0.0)) / 1000)
