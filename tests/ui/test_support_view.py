@@ -278,3 +278,28 @@ def test_cancel_stops_a_long_listing(make_window, keyring_store_factory, fake, q
     qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
     assert len(served) == 3  # no page was asked for after the cancel (2000 tokens: 40 pages)
     assert view.items.rowCount() == 0  # the cancelled result is not shown
+
+
+def test_an_edited_connection_fetches_a_new_machine_token(support, fake, qtbot):
+    """Its cached machine token belonged to the old settings: after an edit in the Vault's
+    client form (here a wrong secret), the next search asks for a token again and says why
+    it was refused."""
+    view = support.support_view
+    named(view, "Find user").setText("alice@example.com")
+    named(view, "Find").click()
+    assert view.users.rowCount() == 1
+    tokens_before = len(fake.tokens)
+
+    def wrong_secret(dialog):
+        named(dialog, "Client secret").setText("not-the-admin-secret-42")
+        named(dialog, "Save").click()
+    support.tabs.setCurrentWidget(support.vault_view)
+    support.vault_view.clients_table.selectRow(0)
+    with on_dialog(wrong_secret):
+        named(support.vault_view, "Edit client").click()
+    support.tabs.setCurrentWidget(view)
+    named(view, "Find").click()
+    result = named(view, "Result").text()
+    assert "could not get a machine token" in result and "HTTP 401" in result
+    assert "not-the-admin-secret-42" not in result
+    assert len(fake.tokens) == tokens_before and view.users.rowCount() == 1  # nothing new
