@@ -18,18 +18,24 @@ SECRET = "qa-shared-secret-that-is-32-bytes-long!"
 TOKEN = pyjwt.encode({"sub": "u", "scope": "read", "exp": NOW + 60}, SECRET, algorithm="HS256")
 
 
-def test_navigation_between_the_four_views(window, qtbot):
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Inspector", "Vault", "Exchange", "Expiry", "Support"]
+def test_navigation_between_the_five_views(window, qtbot):
+    from tokendesk.ui.navigation import view_names
+
+    assert view_names() == ["Inspector", "Vault", "Exchange", "Expiry", "Support"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == view_names()
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
-    shortcuts = [a.shortcut().toString() for a in view_menu.actions()]
-    assert shortcuts == ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5"]
-    view_menu.actions()[1].trigger()
-    assert window.tabs.currentWidget() is window.vault_view
-    view_menu.actions()[2].trigger()
-    assert window.tabs.currentWidget() is window.exchange_view
-    view_menu.actions()[3].trigger()
-    assert window.tabs.currentWidget() is window.expiry_view
+    entries = [a for a in view_menu.actions() if not a.isSeparator()]
+    assert [a.shortcut().toString() for a in entries[:5]] == [
+        "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5"]
+    for action, name in zip(entries[:5], view_names(), strict=True):
+        action.trigger()
+        assert window.tabs.currentWidget() is window.views[name]
+    assert window.views["Vault"] is window.vault_view
+    next_view, previous_view = entries[5:7]
+    next_view.trigger()  # from the last view round to the first
+    assert window.tabs.currentWidget() is window.inspector
+    previous_view.trigger()
+    assert window.tabs.currentWidget() is window.support_view
 
 
 def test_menus_have_the_expected_shortcuts(window):
@@ -242,9 +248,9 @@ def test_cli_main_routes_to_the_gui(argv, tokendesk_home):
 
 def test_hidden_views_can_wait_until_they_are_shown(make_window):
     win = make_window(defer_hidden_views=True)
-    assert win._vault_view is None
+    assert win.views["Vault"] is None
     win.tabs.setCurrentIndex(1)  # the person opens the Vault tab
-    assert win.tabs.currentWidget() is win._vault_view is not None
+    assert win.tabs.currentWidget() is win.views["Vault"] is not None
     assert win.tabs.tabText(1) == "Vault" and win.tabs.tabText(2) == "Exchange"
 
 

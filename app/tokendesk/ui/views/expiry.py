@@ -270,7 +270,36 @@ class ExpiryView(QWidget):
             self.model.now = now
         self.summary.setText(self.controller.summary)
 
-    # -- the context menu -----------------------------------------------------------------------
+    # -- the selected row's commands (menu Expiry, and the row's context menu) -----------------
+    def selected_row(self) -> ExpiryRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        index = rows[0] if rows else self.table.currentIndex()
+        return self.model.row(index.row()) if index.isValid() else None
+
+    def refresh_selected(self) -> None:
+        row = self.selected_row()
+        if row is None or row.pinned:
+            self.status_message.emit("Select the row of a stored credential to refresh it.")
+            return
+        self.controller.refresh_now(row.credential)
+
+    def unpin_selected(self) -> None:
+        row = self.selected_row()
+        if row is None or not row.pinned:
+            self.status_message.emit("Select a pinned token's row to unpin it.")
+            return
+        self.controller.unpin(row.credential)
+
+    def show_row_menu(self) -> None:
+        """The selected row's context menu, under the row (for the keyboard)."""
+        index = self.table.currentIndex()
+        row = self.selected_row()
+        if row is None:
+            self.status_message.emit("Select a row first (arrow keys in the table).")
+            return
+        rect = self.table.visualRect(index)
+        self.menu_for(row).exec(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
         if not index.isValid():

@@ -139,6 +139,7 @@ class VerifyPanel(QGroupBox):
         self.leeway.setDecimals(0)
         self._row(form, 1, 2, "Leeway", self.leeway)
         layout.addLayout(form)
+        QWidget.setTabOrder(self.algorithm, self.leeway)  # row by row, as the grid reads
 
         buttons = QHBoxLayout()
         self.verify_button = QPushButton("Verify")
