@@ -204,3 +204,30 @@ def test_private_key_jwt_takes_a_private_key_kept_in_the_keyring(
     assert vault.client("generic-dev").auth_method == "private_key_jwt"
     assert vault.client_private_key("generic-dev") == pem.strip()
     assert vault.client_secret("generic-dev") is None
+
+
+def _tab_walk(qtbot, start, presses: int) -> list[str]:
+    """The accessible names (or texts) focus visits from ``start``, Tab by Tab."""
+    start.setFocus()
+    seen = []
+    for _ in range(presses):
+        widget = QApplication.focusWidget()
+        seen.append(widget.accessibleName() or getattr(widget, "text", lambda: "")())
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    return seen
+
+
+def test_tab_walks_the_form_in_the_order_it_reads(window, qtbot):
+    dialog = _dialog(window, qtbot)
+    order = _tab_walk(qtbot, named(dialog, "Provider"), 14)
+    assert order == ["Provider", "Tenant domain", "Client ID", "Client secret", "Show secret",
+                     "Client authentication", "Scope", "Name", "Fetch endpoints",
+                     "Show advanced endpoints", "Show more settings", "Add client", "Cancel",
+                     "Provider"]
+
+
+def test_tab_walks_the_admin_form_with_its_admin_api_in_place(window, qtbot):
+    dialog = _dialog(window, qtbot, admin=True)
+    order = _tab_walk(qtbot, named(dialog, "Provider"), 5)
+    assert order == ["Provider", "Tenant domain", "Admin connection", "Client ID",
+                     "Client secret"]

@@ -523,3 +523,24 @@ def test_the_passphrases_are_masked_with_an_eye(make_window, tokendesk_home):
     assert seen["Passphrase"] and seen["Repeat passphrase"]
     assert seen["shown"] == QLineEdit.EchoMode.Normal
     assert (tokendesk_home / "secrets.enc").exists()
+
+
+def test_tab_walks_the_vault_in_the_order_it_reads(vault_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    view = vault_window.vault_view
+    add_client(vault_window)
+    add_credential(vault_window)
+    vault_window.activateWindow()
+    qtbot.waitUntil(vault_window.isActiveWindow)
+    named(view, "Search credentials").setFocus()
+    order = []
+    for _ in range(17):
+        widget = QApplication.focusWidget()
+        order.append(widget.accessibleName())
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    assert order[:16] == [
+        "Search credentials", "Environment filter", "Sort", "Add client", "Edit client",
+        "Delete client", "Clients", "Store refresh token", "Edit notes", "Delete credential",
+        "Credentials", "Refresh token", "Reveal refresh token", "Copy refresh token",
+        "Access token", "Reveal access token"]

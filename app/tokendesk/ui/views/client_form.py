@@ -155,6 +155,7 @@ class ClientForm(QWidget):
         self.fields_area.setWidgetResizable(True)
         self.fields_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.fields_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fields_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields
         self.error = QLabel()
         self.error.setAccessibleName("Error")
         self.error.setWordWrap(True)
