@@ -19,9 +19,11 @@ W = TypeVar("W", bound=QWidget)
 
 
 def named(root: QWidget, name: str, kind: type[W] = QWidget) -> W:  # type: ignore[assignment]
-    """The one widget of ``kind`` under ``root`` (or ``root`` itself) named ``name``."""
+    """The one widget of ``kind`` under ``root`` (or ``root`` itself) named ``name``, in
+    ``root``'s window or in an open one (a closed dialog's widgets are not reachable)."""
     found = [w for w in [root, *root.findChildren(kind)]
-             if isinstance(w, kind) and w.accessibleName() == name]
+             if isinstance(w, kind) and w.accessibleName() == name
+             and (w.window() is root.window() or w.window().isVisible())]
     assert len(found) == 1, f"{len(found)} widgets named {name!r} under {root!r}"
     return found[0]
 

@@ -354,6 +354,10 @@ def test_store_refresh_token_is_masked_while_typed_and_the_new_credential_is_sel
     assert view.search.text() == ""
     detail = named(view, "Credential details")
     assert detail.isEnabled() and named(detail, "Name").text() == "dora"
+    # the dialogs are gone once answered: no typed token waits in a hidden widget
+    from PySide6.QtWidgets import QDialog
+
+    qtbot.waitUntil(lambda: not view.findChildren(QDialog))
 
 
 def test_reveal_becomes_hide_and_nothing_moves(vault_window, qtbot):

@@ -193,7 +193,9 @@ class SupportView(QWidget):
         from .client_dialog import ClientDialog
 
         dialog = ClientDialog(self.controller.vault, self, admin=True)
-        if dialog.exec() and dialog.saved_name:
+        accepted = dialog.exec()
+        dialog.deleteLater()  # once its answer is read: no typed secret lingers
+        if accepted and dialog.saved_name:
             self._choose = dialog.saved_name
             self.controller.load_connections()
             self.status_message.emit(f"Added the admin connection {dialog.saved_name}.")

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,6 +34,15 @@ from .vault_detail import MASK, NONE_STORED, SECRET_KINDS, CredentialDetail
 from .vault_dialogs import AddCredentialDialog, PassphraseDialog, confirm_client_delete
 
 __all__ = ["MASK", "NONE_STORED", "SECRET_KINDS", "VaultView"]
+
+
+def _run(dialog: QDialog) -> bool:
+    """Run a dialog; it is deleted once its answer has been read (when control returns to the
+    event loop), so no secret typed into it lingers in a hidden widget."""
+    try:
+        return bool(dialog.exec())
+    finally:
+        dialog.deleteLater()
 
 
 class VaultView(QWidget):
@@ -319,14 +329,14 @@ class VaultView(QWidget):
 
     # -- changes ------------------------------------------------------------------------------
     def add_client(self) -> None:
-        ClientDialog(self.controller, self).exec()
+        _run(ClientDialog(self.controller, self))
 
     def add_credential(self, prefill: str = "") -> None:
         dialog = AddCredentialDialog([c.name for c in self._clients], prefill, self)
         client = self._client_to_edit()
         if client is not None:
             dialog.client.setCurrentText(client.name)
-        if dialog.exec():
+        if _run(dialog):
             self.controller.add_credential(dialog.name.text().strip(),
                                            dialog.client.currentText(), dialog.token_set(),
                                            dialog.notes.text().strip())
@@ -375,7 +385,7 @@ class VaultView(QWidget):
             self.status_message.emit("Select a client to edit." if self._clients
                                      else "Add a client first.")
             return
-        ClientDialog(self.controller, self, client=client).exec()
+        _run(ClientDialog(self.controller, self, client=client))
 
     def delete_client(self) -> None:
         """Ask first, naming the credentials that use the client: their local copies go with
@@ -414,7 +424,7 @@ class VaultView(QWidget):
 
     def unlock(self) -> None:
         dialog = PassphraseDialog(self._creating, self)
-        if dialog.exec():
+        if _run(dialog):
             self.unlock_button.hide()
             self.controller.unlock(dialog.passphrase.text(), create=self._creating)
 
