@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tokendesk.core import decode
 
+from ..keyboard import allow_tab_insertion
 from ..tasks import TaskRunner
 from ..theme import current_theme
 from ..widgets.json_view import monospace_font
@@ -70,7 +71,8 @@ class EncodeDialog(QDialog):
         banner = QLabel(WARNING)
         banner.setWordWrap(True)
         banner.setAccessibleName("Warning")
-        banner.setStyleSheet(f"background: {theme.warn}; color: black; padding: 8px; "
+        banner.setStyleSheet(f"background: {theme.banner[0]}; color: {theme.banner[1]}; "
+                             "padding: 8px; "
                              "border-radius: 4px; font-weight: 600;")
         layout.addWidget(banner)
         form = QFormLayout()
@@ -78,6 +80,8 @@ class EncodeDialog(QDialog):
         self.header.setAccessibleName("Header JSON")
         self.claims = QPlainTextEdit()
         self.claims.setAccessibleName("Claims JSON")
+        for editor in (self.header, self.claims):
+            allow_tab_insertion(editor)  # Ctrl+Tab indents JSON; Tab moves on
         for box in (self.header, self.claims):
             box.setFont(monospace_font())
         decoded = decode(source_token) if source_token.strip() else None
