@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from ..controllers.vault import VaultController
 from .client_form import ClientForm
+from .client_parts import grow_on_screen
 
 __all__ = ["ClientDialog"]
 
@@ -25,7 +26,7 @@ class ClientDialog(QDialog):
         else:
             title = "Add an admin connection" if admin else "Add an OAuth client"
         self.setWindowTitle(title)
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(720)  # an endpoint URL of ~60 characters shows whole
         self.form = ClientForm(vault, client=client, admin=admin)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -67,4 +68,4 @@ class ClientDialog(QDialog):
     @Slot()
     def _fit(self) -> None:
         """A section opened or closed: as tall as the fields want, as far as the screen goes."""
-        self.resize(self.width(), self.height() + self.form.height_wanted())
+        grow_on_screen(self, self.form.height_wanted())

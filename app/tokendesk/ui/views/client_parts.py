@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = ["ADMIN_DEFAULTS", "ADMIN_PROVIDERS", "AUTH_METHODS", "FormScroll", "MoreSection",
-           "sentence"]
+           "grow_on_screen", "sentence"]
 
 #: (value, what the user reads), in the order offered
 AUTH_METHODS = (("none", "none — a public client (PKCE), no secret"),
@@ -47,6 +47,19 @@ def sentence(message: str) -> str:
     """A core message as a sentence: capitalised, with a full stop."""
     text = message[:1].upper() + message[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def grow_on_screen(window: QWidget, grow: int) -> None:
+    """Make ``window`` ``grow`` pixels taller (or shorter), moving it up if it would leave the
+    bottom of its screen."""
+    window.resize(window.width(), window.height() + grow)
+    screen = window.screen()
+    if screen is None or not window.isVisible():
+        return
+    room = screen.availableGeometry()
+    frame = window.frameGeometry()
+    if frame.bottom() > room.bottom():
+        window.move(window.x(), max(room.top(), window.y() - (frame.bottom() - room.bottom())))
 
 
 class FormScroll(QScrollArea):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from .client_form import ClientForm
+from .client_parts import grow_on_screen
 
 __all__ = ["WelcomeDialog"]
 
@@ -48,7 +49,7 @@ class WelcomeDialog(QDialog):
         super().__init__(parent or window)
         self.window_ = window
         self.setWindowTitle("Welcome to Tokendesk")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(720)  # as the client dialog: endpoint URLs show whole
         from tokendesk.core.paths import home
 
         vault = window.vault_controller.vault
@@ -126,7 +127,7 @@ class WelcomeDialog(QDialog):
     @Slot()
     def _fit(self) -> None:
         """As tall as the form wants, as far as the screen goes (the intro page is shorter)."""
-        self.resize(self.width(), self.height() + self.form.height_wanted())
+        grow_on_screen(self, self.form.height_wanted())
 
     @Slot(str)
     def _added(self, name: str) -> None:
