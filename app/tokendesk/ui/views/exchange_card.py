@@ -102,7 +102,9 @@ class ExchangeResultCard(QScrollArea):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.headline.setFont(font)
-        top.addWidget(self.source, 0)
+        from PySide6.QtCore import Qt  # built after the first paint (the view is deferred)
+
+        top.addWidget(self.source, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.headline, 1)
         layout.addLayout(top)
         self.facts = _Section("What happened", "Facts")
