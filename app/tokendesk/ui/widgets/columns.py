@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QMenu,
-    QStyle,
     QTableView,
     QTreeView,
     QWidget,
@@ -40,16 +39,18 @@ class ColumnFitter(QObject):
         count = header.count()
         self.labels = [str(model.headerData(i, Qt.Orientation.Horizontal) or "")
                        for i in range(count)]
-        margin = 2 * table.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
-        metrics = header.fontMetrics()
-        self.minimum = [metrics.horizontalAdvance(label) + margin + 8 for label in self.labels]
+        # what the header's text needs, as Qt measures it (in bold: a selected row's headers
+        # are drawn bold, and "Refresh expires" must not become "Refresh expir…" then)
+        self.minimum = [header.sectionSizeFromContents(i).width() + 2 for i in range(count)]
         for column, width in (minimums or {}).items():
             if 0 <= column < count:
                 self.minimum[column] = max(self.minimum[column], width)
         self.preferred = [max(header.sectionSize(i), self.minimum[i]) for i in range(count)]
         self._fitting = False
         header.setTextElideMode(Qt.TextElideMode.ElideRight)  # never "efresh expires"
-        header.setStretchLastSection(True)
+        # the last column takes what is left, computed here: Qt's own stretching keeps it at
+        # least its first width, which is what overflowed by a few pixels
+        header.setStretchLastSection(False)
         header.setSectionsMovable(False)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._context_menu)
@@ -75,7 +76,8 @@ class ColumnFitter(QObject):
 
     def fit(self) -> None:
         """Preferred widths if they fit the header's width; else shrunk in proportion, down
-        to each header's text; the last visible column takes what is left."""
+        to each header's text; the last visible column takes what is left (at least its
+        header's text)."""
         columns = self.visible_columns()
         if len(columns) < 2:
             return
@@ -93,6 +95,10 @@ class ColumnFitter(QObject):
             share = max(0, budget - floor) / slack if slack else 0.0
             widths = {c: self.minimum[c] + int((self.preferred[c] - self.minimum[c]) * share)
                       for c in rest}
+        widths[last] = max(self.minimum[last], available - sum(widths.values()))
+        self._apply(widths)
+
+    def _apply(self, widths: dict[int, int]) -> None:
         self._fitting = True
         try:
             for column, width in widths.items():
@@ -103,9 +109,12 @@ class ColumnFitter(QObject):
 
     def _on_resized(self, column: int, _old: int, new: int) -> None:
         columns = self.visible_columns()
-        if self._fitting or not columns or column == columns[-1] or new <= 0:
-            return  # our own fitting, the stretched last column, or a column being hidden
-        self.preferred[column] = new  # the user's width
+        if self._fitting or len(columns) < 2 or column == columns[-1] or new <= 0:
+            return  # our own fitting, the last column, or a column being hidden
+        self.preferred[column] = new  # the user's width; the last column gives or takes
+        *rest, last = columns
+        used = sum(self.header.sectionSize(c) for c in rest)
+        self._apply({last: max(self.minimum[last], self.header.width() - used)})
 
     # -- hiding -------------------------------------------------------------------------------
     def menu(self) -> QMenu:
