@@ -199,3 +199,16 @@ def test_an_expiry_warning_after_a_refused_refresh_says_sign_in(make_window,
     assert access_warnings, warnings
     assert "sign in again" in access_warnings[0]
     assert "refresh it" not in access_warnings[0]
+
+
+def test_a_history_row_opens_as_a_card_from_history(window, qtbot):
+    press(qtbot, refresh_button(window))
+    history = named(window, "Exchange history")
+    history.setFocus()
+    qtbot.keyClick(history, Qt.Key.Key_Down)  # the newest row
+    card = named(window, "Exchange result")
+    assert named(card, "Result source").text().strip() == "From history"
+    outcome = named(card, "Outcome").text()
+    assert re.fullmatch(r"Refresh on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: 200 OK; new refresh "
+                        r"token issued, \d+ ms\.", outcome), outcome
+    assert card_value(card, "Form").startswith("grant_type=refresh_token, refresh_token=<sha256:")

@@ -25,6 +25,11 @@ def test_a_token_cut_after_its_payload_leads_with_truncated():
     assert "2 segments" in line.detail
 
 
+def test_a_lone_header_is_a_truncated_token():
+    line = headline(decode(TOKEN.split(".", 1)[0]))
+    assert line is not None and line.title == "Truncated token: 1 of 3 segments — was it cut off?"
+
+
 def test_a_token_cut_in_half_leads_with_truncated_not_with_its_kind():
     line = headline(decode(TOKEN[: len(TOKEN) // 2]))
     assert line is not None and line.title.startswith("Truncated token: 2 of 3 segments")
@@ -59,6 +64,15 @@ def test_a_signature_cut_mid_character_is_truncated():
     line = headline(decode(f"{h}.{p}.x"))
     assert line is not None
     assert line.title == "Truncated token: the signature ends mid-character — was it cut off?"
+
+
+@pytest.mark.parametrize("cut", [1, 5, 11])
+def test_a_signature_shorter_than_its_algorithm_makes_is_truncated(cut):
+    h, p, sig = TOKEN.split(".")
+    line = headline(decode(f"{h}.{p}.{sig[:-cut]}"))
+    assert line is not None and line.severity == PROBLEM
+    assert line.title.startswith("Truncated token: the signature ")
+    assert "was it cut off?" in line.title
 
 
 def test_a_whole_token_has_no_headline_and_an_unsecured_one_a_warning():

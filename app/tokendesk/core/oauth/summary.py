@@ -24,6 +24,7 @@ from typing import Any
 
 from ..choices import AUTH_METHODS, SECRET_METHODS
 from ..timefmt import format_utc, human_duration, is_finite, is_json_number
+from ..tokens.claims import TIME_CLAIMS
 from .http import host_of
 
 __all__ = [
@@ -44,7 +45,6 @@ MANUAL, AUTO = "manual", "auto"
 #: How a summary reads at a glance (its color comes from the theme's role of the same name).
 OK, PASS, PROBLEM, INFO = "ok", "pass", "problem", "info"
 
-_TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time", "updated_at")
 _GRANTS = {"refresh_token": "refresh_token (RFC 6749 §6)",
            "client_credentials": "client_credentials (RFC 6749 §4.4)",
            "urn:ietf:params:oauth:grant-type:token-exchange": "token exchange (RFC 8693)"}
@@ -149,7 +149,7 @@ def humanize_change(change: dict[str, Any]) -> str:
     "exp: 2026-11-22 10:00:00 UTC → 2026-11-22 10:05:00 UTC (+5 min)"."""
     name, kind = change.get("claim", "?"), change.get("change")
     before, after = change.get("before"), change.get("after")
-    if name in _TIME_CLAIMS:
+    if name in TIME_CLAIMS:
         b, a = _time(before), _time(after)
         if kind == "changed" and b and a and is_json_number(before) and is_json_number(after):
             delta = after - before

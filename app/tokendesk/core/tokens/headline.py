@@ -22,6 +22,9 @@ _SEGMENT_WORDS = {"encrypted_key": "encrypted key", "iv": "IV"}
 _RANK = ("too_long", "not_text", "no_token", "not_a_token", "segment_count", "bad_length",
          "bad_character", "not_utf8", "bad_json", "too_deep", "header_not_object",
          "duplicate_member", "no_alg", "empty_signature", "signature_on_none", "non_canonical")
+#: Problems that say more than a short signature does (the rest: its spelling).
+_BEFORE_SIGNATURE = ("too_long", "not_text", "segment_count", "bad_character", "not_utf8",
+                     "bad_json", "too_deep", "header_not_object", "duplicate_member", "no_alg")
 _SEGMENT_ORDER = ("input", "header", "encrypted_key", "iv", "payload", "ciphertext", "tag",
                   "signature")
 
@@ -50,8 +53,8 @@ def _rank(problem: Problem) -> tuple[bool, int, int]:
 def _segment_title(token: DecodedToken) -> str:
     count = token.text.count(".") + 1
     encrypted = bool(token.header) and "enc" in (token.header or {})
-    if count == 2:
-        return "Truncated token: 2 of 3 segments — was it cut off?"
+    if count < 3:
+        return f"Truncated token: {count} of 3 segments — was it cut off?"
     if count == 4 and encrypted:
         return "Truncated encrypted token: 4 of 5 segments — was it cut off?"
     if count == 4:
@@ -106,10 +109,28 @@ def _title(problem: Problem, token: DecodedToken) -> str:
     return message[:1].upper() + message[1:]
 
 
+#: Signature sizes that do not depend on the key (bytes): a shorter one was cut off.
+_SIGNATURE_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64, "ES256": 64, "ES384": 96,
+                    "ES512": 132, "EdDSA": 64}
+
+
+def _short_signature(token: DecodedToken) -> Headline | None:
+    expected = _SIGNATURE_BYTES.get(token.alg or "")
+    got = len(token.signature) if token.signature is not None else None
+    if token.format is not TokenFormat.JWS or expected is None or not got or got >= expected:
+        return None
+    return Headline(PROBLEM, f"Truncated token: the signature is {got} of {expected} bytes — "
+                             "was it cut off?",
+                    f"{token.alg} signatures are {expected} bytes long, whatever the key")
+
+
 def headline(token: DecodedToken | None) -> Headline | None:
     """What the Inspector says first about ``token``, or None when its kind badge may lead."""
     if token is None or token.format is TokenFormat.EMPTY:
         return None
+    short = _short_signature(token)
+    if short is not None and not any(p.code in _BEFORE_SIGNATURE for p in token.problems):
+        return short  # a cut-off signature says more than its last character's spelling
     if token.problems:
         first = min(token.problems, key=_rank)
         more = len(token.problems) - 1

@@ -24,7 +24,13 @@ from ..widgets.token_input import TokenInput
 __all__ = ["CompareDialog"]
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, name: str = "") -> str:
+    """A claim's value; a time claim as a time (its number follows, for searching)."""
+    from tokendesk.core.timefmt import format_utc, is_finite, is_json_number
+    from tokendesk.core.tokens.claims import TIME_CLAIMS
+
+    if name in TIME_CLAIMS and is_json_number(value) and is_finite(value):
+        return f"{format_utc(value)} ({value})"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
@@ -69,9 +75,9 @@ class CompareDialog(QDialog):
         changes = diff_claims(a.claims, b.claims)
         color_of = {Change.ADDED: "ok", Change.REMOVED: "bad", Change.CHANGED: "warn"}
         for change in changes:
-            item = QTreeWidgetItem([change.name, change.change.value,
-                                    "" if change.change is Change.ADDED else _show(change.before),
-                                    "" if change.change is Change.REMOVED else _show(change.after)])
+            before = "" if change.change is Change.ADDED else _show(change.before, change.name)
+            after = "" if change.change is Change.REMOVED else _show(change.after, change.name)
+            item = QTreeWidgetItem([change.name, change.change.value, before, after])
             item.setForeground(1, theme.color(color_of[change.change]))
             self.table.addTopLevelItem(item)
         counts = {c: sum(1 for x in changes if x.change is c) for c in color_of}

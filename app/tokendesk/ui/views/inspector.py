@@ -31,6 +31,7 @@ from .verify_panel import NOT_CHECKED, STATE_COLORS, STATE_WORDS, VERIFIED, Veri
 
 if TYPE_CHECKING:
     from tokendesk.core import DecodedToken
+    from tokendesk.core.tokens.headline import Headline
 
     from ..models.claims_model import ClaimsModel
 
@@ -313,7 +314,7 @@ class InspectorView(QWidget):
             self.verify_panel.show_not_checked(problem)
         else:
             self.verify_panel.show_not_checked()
-        self._render_headline(token)
+        line = self._render_headline(token)
         if token is None or token.format == "empty":
             self.badge.setText("")
             _style(self.badge, "")
@@ -331,12 +332,14 @@ class InspectorView(QWidget):
         from tokendesk.core import TokenFormat  # imported on first use, after the first paint
 
         self._render_found(token)
-        broken = bool(token.problems) and token.format is not TokenFormat.TEXT
+        # a token with a problem (a cut-off signature too) is not badged with what it would
+        # be if it were whole
+        broken = (line is not None and line.severity == "problem"
+                  and token.format is not TokenFormat.TEXT)
         if token.format is TokenFormat.TEXT:
             self.badge.setText("")  # the headline says it: "Text — not a token"
             _style(self.badge, "")
         else:
-            # a token with problems is not badged with what it would be if it were whole
             label = ("Unsecured" if token.format is TokenFormat.UNSECURED
                      else "Malformed" if broken or token.format is TokenFormat.MALFORMED
                      else token.kind.label)
@@ -367,17 +370,17 @@ class InspectorView(QWidget):
             self.claims_model.set_claims(token.claims, self.clock())
         self._update_countdown()
 
-    def _render_headline(self, token: DecodedToken | None) -> None:
+    def _render_headline(self, token: DecodedToken | None) -> Headline | None:
         """The worst thing about the input, first and in the theme's color for it."""
         if token is None or token.format == "empty":
             self.headline.hide()
-            return
+            return None
         from tokendesk.core.tokens.headline import PROBLEM, headline
 
         line = headline(token)
         if line is None:
             self.headline.hide()
-            return
+            return None
         theme = current_theme()
         self.headline.setText(line.title)
         self.headline.setToolTip(line.detail)
@@ -385,6 +388,7 @@ class InspectorView(QWidget):
         color = theme.bad if line.severity == PROBLEM else theme.warn
         _style(self.headline, f"color: {color}; font-weight: 700; font-size: 125%;")
         self.headline.show()
+        return line
 
     @Slot(str)
     def _show_trust(self, state: str) -> None:
