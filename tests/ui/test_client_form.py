@@ -231,3 +231,29 @@ def test_tab_walks_the_admin_form_with_its_admin_api_in_place(window, qtbot):
     order = _tab_walk(qtbot, named(dialog, "Provider"), 5)
     assert order == ["Provider", "Tenant domain", "Admin connection", "Client ID",
                      "Client secret"]
+
+
+def test_the_form_refuses_what_the_server_would_refuse(window, qtbot):
+    dialog = _dialog(window, qtbot)
+    _generic(dialog, "https://as.example")
+    named(dialog, "Client ID").setText("id")
+    method = named(dialog, "Client authentication")
+    method.setCurrentIndex(method.findData("client_secret_post"))
+    named(dialog, "Add client").click()
+    assert named(dialog, "Error").text() == "client_secret_post needs the client secret."
+    named(dialog, "Issuer URL").setText("http://as.example")  # plain http, not this machine
+    named(dialog, "Add client").click()
+    assert "https://" in named(dialog, "Error").text() and dialog.isVisible()
+
+
+def test_a_stored_private_key_is_kept_not_replaced_when_editing(window, qtbot):
+    from tokendesk.core.vault.model import Client
+
+    client = Client("signer", "http://127.0.0.1:1/", "signer", "private_key_jwt",
+                    has_secret=True)  # port 1: the edit dialog's discovery fails at once
+    dialog = _dialog(window, qtbot, client=client)
+    key = named(dialog, "Private key", QLineEdit)
+    assert key.placeholderText() == "leave empty to keep the stored one"
+    assert dialog.form.validate() is None and dialog.form.private_key() is None
+    key.setText("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----")
+    assert "cannot be replaced here" in (dialog.form.validate() or "")
