@@ -46,7 +46,9 @@ def test_menus_have_the_expected_shortcuts(window):
     assert actions["Copy token"].shortcut() == QKeySequence("Ctrl+Shift+C")
     assert actions["Find claim"].shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
     assert not actions["Preferences…"].shortcut().isEmpty()
-    assert actions["Quit"].shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
+    standard_quit = QKeySequence(QKeySequence.StandardKey.Quit)  # none on some desktops
+    assert actions["Quit"].shortcut() == (standard_quit if not standard_quit.isEmpty()
+                                          else QKeySequence("Ctrl+Q"))
 
 
 def test_paste_and_inspect(window):

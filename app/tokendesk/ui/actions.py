@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MENUS", "Command", "MenuBuilder", "ViewCommand"]
 
-#: QKeySequence.StandardKey names, resolved after the first paint (see MenuBuilder.finish).
-_STANDARD = ("Open", "Quit", "Find", "Preferences")
+#: QKeySequence.StandardKey names, resolved after the first paint (see MenuBuilder.finish),
+#: and the key for desktops that define none.
+_STANDARD = {"Open": "Ctrl+O", "Quit": "Ctrl+Q", "Find": "Ctrl+F", "Preferences": "Ctrl+,"}
 
 
 @dataclass(frozen=True)
@@ -245,8 +246,8 @@ class MenuBuilder:
         for action, shortcut in self._pending:
             if shortcut in _STANDARD:
                 sequence = QKeySequence(getattr(QKeySequence.StandardKey, shortcut))
-                if sequence.isEmpty() and shortcut == "Preferences":
-                    sequence = QKeySequence("Ctrl+,")  # desktops without a standard one
+                if sequence.isEmpty():  # a desktop without a standard one
+                    sequence = QKeySequence(_STANDARD[shortcut])
             else:
                 sequence = QKeySequence(shortcut)
             action.setShortcut(sequence)
