@@ -92,7 +92,7 @@ def test_presets_fill_the_issuer_and_bad_input_is_explained(win):
     assert win.vault_controller.vault.clients() == []
 
 
-def test_discovery_failure_is_explained_and_the_client_can_still_be_added(win):
+def test_discovery_failure_is_explained_and_the_client_can_still_be_added(win, qtbot):
     from tests.helpers.http_server import LocalServer
 
     with LocalServer() as server:
@@ -117,6 +117,9 @@ def test_discovery_failure_is_explained_and_the_client_can_still_be_added(win):
     assert "welcome-secret-123" not in seen["result"]
     client = win.vault_controller.vault.client("generic-dev")
     assert client.auth_method == "client_secret_basic" and client.has_secret
+    from tokendesk.ui.views.welcome import WelcomeDialog
+
+    qtbot.waitUntil(lambda: not win.findChildren(WelcomeDialog))  # the typed secret with it
 
 
 def test_the_welcome_form_fits_a_1024_by_700_screen(win):

@@ -49,6 +49,8 @@ class WelcomeDialog(QDialog):
         super().__init__(parent or window)
         self.window_ = window
         self.setWindowTitle("Welcome to Tokendesk")
+        # closed, it goes: a client secret typed into it does not wait in a hidden widget
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(720)  # as the client dialog: endpoint URLs show whole
         from tokendesk.core.paths import home
 
