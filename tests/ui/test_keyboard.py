@@ -221,3 +221,14 @@ def test_ctrl_tab_indents_the_json_of_the_encode_dialog(kb_window, qtbot):
     with on_dialog(indent):
         menu_action(kb_window, "Tools", "Encode / edit and re-sign…").trigger()
     assert seen == ["{\n\t}"]
+
+
+def test_only_tokendesks_own_dialogs_remember_their_geometry(kb_window, qtbot):
+    """A message box or a file picker is Qt's, placed by Qt each time: nothing is kept."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Information, "Note", "Nothing kept", parent=kb_window)
+    box.show()
+    qtbot.waitUntil(box.isVisible)
+    box.hide()
+    assert kb_window.settings.geometry("dialog/QMessageBox") is None

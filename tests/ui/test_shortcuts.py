@@ -170,3 +170,32 @@ def test_next_and_previous_view_go_round(window, qtbot, step, expected):
     key = Qt.Key.Key_PageDown if step > 0 else Qt.Key.Key_PageUp
     qtbot.keyClick(window.inspector.input, key, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.tabText(window.tabs.currentIndex()) == expected
+
+
+# a popup menu on the offscreen platform: it cannot raise it or grab the keyboard
+@pytest.mark.qt_log_ignore("This plugin does not support raise",
+                           "This plugin does not support grabbing the keyboard")
+def test_row_actions_opens_the_selected_rows_menu_under_it(window, qtbot):
+    from PySide6.QtWidgets import QMenu
+
+    window.inspector.set_text(TOKEN)
+    window.pin_to_expiry()
+    expiry = window.show_view("Expiry")
+    table = named(expiry, "Expiry", QTableView)
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1)
+    menu_action(window, "Expiry", "Row actions…").trigger()  # nothing selected yet
+    assert "Select a row first" in window.status_text.text()
+    table.selectRow(0)
+    seen: list[list[str]] = []
+
+    def read_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(20, read_menu)
+            return
+        seen.append([a.text() for a in menu.actions()])
+        menu.close()
+
+    QTimer.singleShot(0, read_menu)
+    menu_action(window, "Expiry", "Row actions…").trigger()
+    assert seen == [["Unpin"]]  # a pinned token's menu
