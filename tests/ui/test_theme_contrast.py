@@ -122,3 +122,20 @@ def test_without_an_application_the_theme_is_light_and_readable():
     assert not theme.dark
     assert all(contrast(color, background) >= MIN_CONTRAST
                for _what, color, background in theme.pairs())
+
+
+def test_the_expiry_hint_is_readable_on_the_window(palette, make_window):
+    """Drawn, not disabled: the strongest pixel of its text reaches 4.5:1 on the window."""
+    from PySide6.QtWidgets import QLabel
+
+    from tests.helpers.named import named
+    from tokendesk.ui.theme import MIN_CONTRAST, contrast
+
+    window = make_window()
+    hint = named(window.show_view("Expiry"), "Hint", QLabel)
+    assert hint.isEnabled()
+    image = hint.grab().toImage()
+    background = palette.color(palette.ColorRole.Window)
+    strongest = max(contrast(image.pixelColor(x, y), background)
+                    for x in range(0, image.width(), 2) for y in range(image.height()))
+    assert strongest >= MIN_CONTRAST

@@ -32,16 +32,17 @@ from PySide6.QtWidgets import (
 
 __all__ = ["FOCUS_RING", "KeyboardPolicy", "allow_tab_insertion", "install", "policy"]
 
-#: Same border width focused or not, so nothing moves when the focus does.
+#: Same border width focused or not, so nothing moves when the focus does. Not on
+#: QAbstractItemView: table headers are item views too, and a border would crowd their text.
 FOCUS_RING = """
-QPlainTextEdit, QTextEdit, QAbstractItemView {
+QPlainTextEdit, QTextEdit, QTableView, QTreeView, QListView {
     border: 1px solid palette(mid); padding: 1px;
 }
-QPlainTextEdit:focus, QTextEdit:focus, QAbstractItemView:focus {
+QPlainTextEdit:focus, QTextEdit:focus, QTableView:focus, QTreeView:focus, QListView:focus {
     border: 2px solid palette(highlight); padding: 0px;
 }
 QScrollArea:focus { border: 2px solid palette(highlight); }
-QComboBox QAbstractItemView, QComboBox QAbstractItemView:focus { border: 0px; padding: 0px; }
+QComboBox QListView, QComboBox QListView:focus { border: 0px; padding: 0px; }
 """
 
 #: Dynamic property: Ctrl+Tab inserts a tab character in this text area.

@@ -69,8 +69,8 @@ class ShortcutsDialog(QDialog):
         for text, keys in NAVIGATION_KEYS:
             QTreeWidgetItem(moving, [text, keys, "anywhere"])
         self.table.expandAll()
-        self.table.setColumnWidth(0, 320)
-        self.table.setColumnWidth(1, 160)
+        self.table.setColumnWidth(0, 300)
+        self.table.setColumnWidth(1, 130)
         self.filter.textChanged.connect(self._apply_filter)
         note = QLabel("Keys marked “in the … view” work while that view has the focus; the "
                       "menu entries work from anywhere.")
@@ -82,7 +82,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(note)
         layout.addWidget(buttons)
-        self.resize(640, 560)
+        self.resize(680, 560)
 
     def _items(self) -> list[tuple[QTreeWidgetItem, list[QTreeWidgetItem]]]:
         def children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
