@@ -30,17 +30,26 @@ class ConnectorInfo(NamedTuple):
     scope: str = ""
     #: The machine token is asked for with the admin API's URL as its audience (Auth0).
     api_audience: bool = False
+    #: What to set up at the provider for an admin connection, in words.
+    setup: str = ""
 
 
 REGISTRY: tuple[ConnectorInfo, ...] = (
     ConnectorInfo("auth0", "Auth0", "Auth0 Management API", "auth0", "Auth0",
-                  "client_secret_post", api_audience=True),
+                  "client_secret_post", api_audience=True,
+                  setup="A Machine to Machine application authorized for the Auth0 Management "
+                        "API with read:users, delete:refresh_tokens, delete:sessions and "
+                        "delete:grants."),
     ConnectorInfo("keycloak", "Keycloak", "Keycloak Admin REST API", "keycloak", "Keycloak",
-                  "client_secret_basic"),
+                  "client_secret_basic",
+                  setup="A confidential client with a service account holding the "
+                        "realm-management roles view-users and manage-users."),
     # Okta's management API takes tokens from the org authorization server, signed with
     # private_key_jwt
     ConnectorInfo("okta", "Okta", "Okta Users API", "okta", "Okta", "private_key_jwt",
-                  "okta.users.read okta.users.manage"),
+                  "okta.users.read okta.users.manage",
+                  setup="An API service app (private_key_jwt) granted okta.users.read and "
+                        "okta.users.manage; the org authorization server issues its tokens."),
 )
 CONNECTOR_KEYS = tuple(i.key for i in REGISTRY)
 

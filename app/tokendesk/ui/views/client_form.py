@@ -97,8 +97,10 @@ class ClientForm(QWidget):
         self.secret = SecretField("Client secret", "Show secret")
         self.auth_method = QComboBox()
         self.auth_method.setAccessibleName("Client authentication")
-        for value, text in AUTH_METHODS:
-            self.auth_method.addItem(text, value)
+        for value, sends in AUTH_METHODS:
+            self.auth_method.addItem(value, value)
+            self.auth_method.setItemData(self.auth_method.count() - 1, sends.capitalize(),
+                                         Qt.ItemDataRole.ToolTipRole)
         self.scope = QLineEdit()
         self.scope.setAccessibleName("Scope")
         self.name = QLineEdit()

@@ -15,32 +15,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokendesk.core.choices import AUTH_METHODS as _AUTH_METHODS
+from tokendesk.core.support.registry import REGISTRY
+
 __all__ = ["ADMIN_DEFAULTS", "ADMIN_PROVIDERS", "AUTH_METHODS", "FormScroll", "MoreSection",
            "grow_on_screen", "sentence"]
 
-#: (value, what the user reads), in the order offered
-AUTH_METHODS = (("none", "none — a public client (PKCE), no secret"),
-                ("client_secret_basic", "client_secret_basic — secret in the Authorization "
-                                        "header"),
-                ("client_secret_post", "client_secret_post — secret in the request body"),
-                ("private_key_jwt", "private_key_jwt — an assertion signed with a private key"))
-ADMIN_PROVIDERS = (("", "no (a client for tokens)"), ("auth0", "Auth0 Management API"),
-                   ("keycloak", "Keycloak Admin REST API"), ("okta", "Okta Users API"))
-#: An admin connection's machine token (client credentials grant): the client authentication,
-#: the scope and what to set up at the provider, per admin API (from the connectors in
-#: core/support: Okta's management API takes tokens from the org authorization server, signed
-#: with private_key_jwt).
-ADMIN_DEFAULTS = {
-    "auth0": ("client_secret_post", "",
-              "A Machine to Machine application authorized for the Auth0 Management API with "
-              "read:users, delete:refresh_tokens, delete:sessions and delete:grants."),
-    "keycloak": ("client_secret_basic", "",
-                 "A confidential client with a service account holding the realm-management "
-                 "roles view-users and manage-users."),
-    "okta": ("private_key_jwt", "okta.users.read okta.users.manage",
-             "An API service app (private_key_jwt) granted okta.users.read and "
-             "okta.users.manage; the org authorization server issues its tokens."),
-}
+#: (value, what it sends, shown as the item's tooltip), in the order offered: the core's table
+AUTH_METHODS = tuple(_AUTH_METHODS.items())
+#: The admin APIs offered, and per API the machine token's client authentication, scope and
+#: what to set up at the provider: all from the connector registry (core/support/registry.py).
+ADMIN_PROVIDERS = (("", "no (a client for tokens)"), *((i.key, i.api) for i in REGISTRY))
+ADMIN_DEFAULTS = {i.key: (i.auth_method, i.scope, i.setup) for i in REGISTRY}
 
 
 def sentence(message: str) -> str:
