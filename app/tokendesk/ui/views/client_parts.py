@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokendesk.core.choices import AUTH_METHODS as _AUTH_METHODS
+from tokendesk.core.choices import ENVIRONMENTS
 from tokendesk.core.support.registry import REGISTRY
 
 __all__ = ["ADMIN_DEFAULTS", "ADMIN_PROVIDERS", "AUTH_METHODS", "FormScroll", "MoreSection",
@@ -102,7 +103,7 @@ class MoreSection(Collapsible):
         more.setContentsMargins(0, 0, 0, 0)
         self.environment = QComboBox()
         self.environment.setAccessibleName("Environment")
-        self.environment.addItems(["", "dev", "staging", "prod"])
+        self.environment.addItems(["", *ENVIRONMENTS])
         self.audience = QLineEdit()
         self.audience.setAccessibleName("Audience")
         self.audience.setPlaceholderText("only if the provider needs one (Auth0 APIs)")

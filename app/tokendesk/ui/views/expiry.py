@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokendesk.core.choices import ENVIRONMENTS
 from tokendesk.core.expiry import ExpiryRow
 
 from ..controllers.expiry import ExpiryController
@@ -169,9 +170,9 @@ class ExpiryView(QWidget):
         self.model = controller.model
         self.environment = QComboBox()
         self.environment.setAccessibleName("Environment filter")
-        for label, value in (("All environments", None), ("dev", "dev"), ("staging", "staging"),
-                             ("prod", "prod")):
-            self.environment.addItem(label, value)
+        self.environment.addItem("All environments", None)
+        for env in ENVIRONMENTS:
+            self.environment.addItem(env, env)
         self.client = QComboBox()
         self.client.setAccessibleName("Client filter")
         self.client.addItem("All clients", None)

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tokendesk.core.choices import ENVIRONMENTS
+
 from ..clipboard import SecretClipboard
 from ..controllers.vault import VaultController
 from ..models.clients_model import ClientsModel
@@ -69,9 +71,8 @@ class VaultView(QWidget):
         self.search.textChanged.connect(self._search_timer.start)
         self.environment = QComboBox()
         self.environment.setAccessibleName("Environment filter")
-        for env_label, env_value in (("All environments", None), ("dev", "dev"),
-                                     ("staging", "staging"), ("prod", "prod"),
-                                     ("unlabelled", "")):
+        for env_label, env_value in (("All environments", None),
+                                     *((env, env) for env in ENVIRONMENTS), ("unlabelled", "")):
             self.environment.addItem(env_label, env_value)
         self.environment.currentIndexChanged.connect(self._apply_filter)
         self.sort = QComboBox()
