@@ -150,9 +150,10 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
 
 
 class MenuBuilder:
-    """Builds the menu bar of ``window`` from :data:`MENUS`. Shortcuts are set by
-    :meth:`finish`, after the first paint: building a QKeySequence makes PySide6 build its Qt
-    enum namespace (tens of ms), which the first paint must not wait for."""
+    """Builds the menu bar of ``window`` from :data:`MENUS`: the menus' titles at once, their
+    entries and shortcuts in :meth:`finish`, after the first paint (building a QKeySequence
+    makes PySide6 build its Qt enum namespace, tens of ms, which the first paint must not wait
+    for; the entries themselves are a millisecond or two more)."""
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
@@ -162,15 +163,17 @@ class MenuBuilder:
         self._entries: dict[QAction, ViewCommand] = {}
         self._finished = False
         bar = window.menuBar()
-        for title, entries in MENUS:
-            menu = bar.addMenu(title)
+        self._menus = [(bar.addMenu(title), title, entries) for title, entries in MENUS]
+
+    def _populate(self) -> None:
+        for menu, title, entries in self._menus:
             if title == "&View":
                 self._view_menu(menu)
             for entry in entries:
                 if entry is None:
                     menu.addSeparator()
                 elif isinstance(entry, Command):
-                    self._add(menu, entry.text, getattr(window, entry.run), entry.shortcut,
+                    self._add(menu, entry.text, getattr(self.window, entry.run), entry.shortcut,
                               entry.tip)
                 else:
                     action = self._add(menu, entry.text, partial(self._run, entry),
@@ -227,11 +230,10 @@ class MenuBuilder:
                 action.setEnabled(button.isEnabled() and not button.isHidden())
 
     def attach(self, name: str, view: QWidget) -> None:
-        """Give ``view`` its commands' shortcuts (active while the focus is inside it)."""
+        """Give ``view`` its commands' shortcuts (active while the focus is inside it); a view
+        built before :meth:`finish` gets them there."""
         for action in self.view_actions.get(name, []):
             view.addAction(action)
-        if self._finished:
-            self._scope(name)
 
     def _scope(self, name: str) -> None:
         from PySide6.QtCore import Qt
@@ -240,9 +242,14 @@ class MenuBuilder:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def finish(self) -> None:
-        """Set the shortcuts (after the first paint). Idempotent."""
+        """Fill the menus and set the shortcuts (after the first paint). Idempotent."""
         from PySide6.QtGui import QKeySequence
 
+        if not self._finished:
+            self._populate()
+            for name, view in self.window.views.items():
+                if view is not None:
+                    self.attach(name, view)
         for action, shortcut in self._pending:
             if shortcut in _STANDARD:
                 sequence = QKeySequence(getattr(QKeySequence.StandardKey, shortcut))
