@@ -232,3 +232,20 @@ def test_only_tokendesks_own_dialogs_remember_their_geometry(kb_window, qtbot):
     qtbot.waitUntil(box.isVisible)
     box.hide()
     assert kb_window.settings.geometry("dialog/QMessageBox") is None
+
+
+def test_a_ring_for_tables_and_text_areas_not_for_a_combo_boxs_list_or_a_label(qtbot):
+    from PySide6.QtWidgets import QComboBox, QLabel
+
+    from tokendesk.ui.keyboard import focus_ring
+
+    combo = QComboBox()
+    qtbot.addWidget(combo)
+    combo.addItem("dev")
+    table, text, label = QTableView(), QPlainTextEdit(), QLabel("not focusable")
+    for widget in (table, text, label):
+        qtbot.addWidget(widget)
+    assert focus_ring(combo.view()) is None  # its popup draws the frame
+    assert focus_ring(label) is None
+    assert "QTableView:focus" in focus_ring(table) and "palette(highlight)" in focus_ring(table)
+    assert "QPlainTextEdit:focus" in focus_ring(text)

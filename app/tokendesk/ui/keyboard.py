@@ -22,27 +22,34 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QDialog,
+    QFrame,
     QInputDialog,
     QLineEdit,
+    QListView,
     QPlainTextEdit,
+    QScrollArea,
+    QTableView,
     QTextEdit,
+    QTreeView,
     QWidget,
 )
 
-__all__ = ["FOCUS_RING", "KeyboardPolicy", "allow_tab_insertion", "install", "policy"]
+__all__ = ["KeyboardPolicy", "allow_tab_insertion", "focus_ring", "install", "policy"]
 
-#: Same border width focused or not, so nothing moves when the focus does. Not on
-#: QAbstractItemView: table headers are item views too, and a border would crowd their text.
-FOCUS_RING = """
-QPlainTextEdit, QTextEdit, QTableView, QTreeView, QListView {
-    border: 1px solid palette(mid); padding: 1px;
-}
-QPlainTextEdit:focus, QTextEdit:focus, QTableView:focus, QTreeView:focus, QListView:focus {
-    border: 2px solid palette(highlight); padding: 0px;
-}
+#: The focus ring of each kind of widget that gets one: the same border width focused or not,
+#: so nothing moves when the focus does. Set on each such widget as it is polished, not on the
+#: application (an application style sheet re-polished every widget: 30 ms at start-up, and
+#: more for each widget built after). Type selectors only, so a widget's children (scroll
+#: bars, a table's headers) keep their own look.
+_RINGS = {name: f"""
+{name} {{ border: 1px solid palette(mid); padding: 1px; }}
+{name}:focus {{ border: 2px solid palette(highlight); padding: 0px; }}
+""" for name in ("QPlainTextEdit", "QTextEdit", "QTableView", "QTreeView", "QListView")}
+_RINGS["QScrollArea"] = """
+QScrollArea { border: 2px solid transparent; }
 QScrollArea:focus { border: 2px solid palette(highlight); }
-QComboBox QListView, QComboBox QListView:focus { border: 0px; padding: 0px; }
 """
 
 #: Dynamic property: Ctrl+Tab inserts a tab character in this text area.
@@ -67,13 +74,33 @@ def _tab_meaningful(widget: QWidget) -> bool:
     return isinstance(widget.window(), QInputDialog)  # notes and other free text
 
 
+def focus_ring(widget: QWidget) -> str | None:
+    """The style sheet that draws ``widget``'s focus ring, if it gets one (text areas, tables,
+    trees and lists taking the focus, and bare scroll areas; not a list inside a combo box)."""
+    if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        return None
+    for kind in (QPlainTextEdit, QTextEdit, QTableView, QTreeView, QListView):
+        if isinstance(widget, kind):
+            parent = widget.parentWidget()
+            if isinstance(parent and parent.parentWidget(), QComboBox):
+                return None  # a combo box's list: its popup draws the frame
+            return _RINGS[kind.__name__]
+    if isinstance(widget, QScrollArea) and widget.frameShape() == QFrame.Shape.NoFrame:
+        return _RINGS["QScrollArea"]
+    return None
+
+
 def prepare(widget: QWidget) -> None:
-    """Tab leaves a text area; Tab leaves a table (arrow keys move between its cells)."""
+    """Tab leaves a text area; Tab leaves a table (arrow keys move between its cells); the
+    widget shows a ring when it has the focus."""
     if isinstance(widget, _TEXT_AREAS):
         if not widget.tabChangesFocus():
             widget.setTabChangesFocus(True)
     elif isinstance(widget, QAbstractItemView) and widget.tabKeyNavigation():
         widget.setTabKeyNavigation(False)
+    ring = focus_ring(widget)
+    if ring is not None and ring not in widget.styleSheet():
+        widget.setStyleSheet(widget.styleSheet() + ring)
 
 
 def prepare_all(root: QWidget) -> None:
@@ -152,9 +179,6 @@ def install(settings: Any, *roots: QWidget) -> KeyboardPolicy:
     if _policy is None:
         _policy = KeyboardPolicy(app)
         app.installEventFilter(_policy)
-        sheet = app.styleSheet()
-        if FOCUS_RING not in sheet:
-            app.setStyleSheet(sheet + FOCUS_RING)
     _policy.settings = settings
     for root in roots:
         prepare_all(root)
