@@ -124,6 +124,36 @@ def test_tab_walks_each_dialog_in_reading_order_and_back(kb_window, qtbot, menu,
     assert len(walked) >= 2
 
 
+def _passphrase(window):
+    from tokendesk.ui.views.vault_dialogs import PassphraseDialog
+
+    return PassphraseDialog(True, window)
+
+
+def _sign_in(window):
+    from tokendesk.ui.views.signin import SignInDialog
+
+    return SignInDialog(["dev"], window)
+
+
+def _client_grant(window):
+    from tokendesk.ui.views.signin import ClientGrantDialog
+
+    return ClientGrantDialog(["dev"], window)
+
+
+@pytest.mark.parametrize("make", [_passphrase, _sign_in, _client_grant],
+                         ids=["passphrase", "sign-in", "client grant"])
+def test_tab_walks_the_other_dialogs_in_reading_order_and_back(kb_window, qtbot, make):
+    dialog = make(kb_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None
+                    and dialog.isAncestorOf(QApplication.focusWidget()))
+    assert len(check_walk(qtbot, dialog, QApplication.focusWidget())) >= 2
+
+
 def test_ctrl_tab_in_the_token_input_neither_types_nor_switches_the_view(kb_window, qtbot):
     show(kb_window, qtbot, 1)
     token_input = named(kb_window.inspector, "Token input", QPlainTextEdit)
