@@ -199,3 +199,31 @@ def test_row_actions_opens_the_selected_rows_menu_under_it(window, qtbot):
     QTimer.singleShot(0, read_menu)
     menu_action(window, "Expiry", "Row actions…").trigger()
     assert seen == [["Unpin"]]  # a pinned token's menu
+
+
+def test_alt_1_reveals_and_hides_the_selected_credentials_refresh_token(make_window,
+                                                                       tokendesk_home, qtbot):
+    from tokendesk.core.vault import Client, FileStore, TokenSet
+
+    store = FileStore(tokendesk_home / "secrets.enc")
+    store.create("shortcut passphrase")
+    window = make_window(store_factory=lambda _home: store)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    vault = window.vault_controller
+    vault.open()
+    qtbot.waitUntil(lambda: vault.vault is not None)
+    vault.vault.add_client(Client("dev", "https://op.example/", "client-1"), "secret")
+    vault.vault.add_credential("dora", "dev", TokenSet("refresh-shortcut", TOKEN))
+    vault.list()
+    view = window.show_view("Vault")
+    table = named(view, "Credentials", QTableView)
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1)
+    table.setFocus()
+    table.selectRow(0)
+    value = named(view, "Refresh token")
+    qtbot.waitUntil(lambda: named(view, "Reveal refresh token").isEnabled())
+    qtbot.keyClick(table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: value.text() == "refresh-shortcut")
+    qtbot.keyClick(table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: value.text() != "refresh-shortcut")
