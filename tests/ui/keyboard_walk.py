@@ -1,4 +1,5 @@
-"""Walking a window's Tab order with real key presses, as a keyboard user does."""
+"""Walking a window's Tab order with real key presses, as a keyboard user does; finding a
+menu entry as a person reads it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from PySide6.QtWidgets import (
 TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 #: Pixels of slack when comparing positions (frames, rounding).
 SLACK = 4
+
+
+def menu_action(window, menu: str, text: str):
+    """The menu bar's entry ``text`` of ``menu`` (as a person reads them, without the &)."""
+    for top in window.menuBar().actions():
+        if top.text().replace("&", "") == menu:
+            for action in top.menu().actions():
+                if action.text().replace("&", "") == text:
+                    return action
+    raise AssertionError(f"no {menu} ▸ {text}")
 
 
 def describe(widget: QWidget | None) -> str:

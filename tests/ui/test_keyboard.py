@@ -12,20 +12,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QPlainTextEdit, QTableView
 
 from tests.conftest import NOW
 from tests.helpers.named import named, on_dialog
-from tests.ui.keyboard_walk import describe, out_of_order, text_inputs, walk
+from tests.ui.keyboard_walk import describe, menu_action, out_of_order, text_inputs, walk
 
 TOKEN = pyjwt.encode({"sub": "kbd", "exp": NOW + 600}, "k" * 32, algorithm="HS256")
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-def menu_action(window, menu: str, text: str):
-    """The menu bar's entry ``text`` of ``menu`` (as a person reads them, without the &)."""
-    for top in window.menuBar().actions():
-        if top.text().replace("&", "") == menu:
-            for action in top.menu().actions():
-                if action.text().replace("&", "") == text:
-                    return action
-    raise AssertionError(f"no {menu} ▸ {text}")
 
 
 @pytest.fixture

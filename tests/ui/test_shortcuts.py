@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QTableView
 
 from tests.conftest import NOW
 from tests.helpers.named import named, on_dialog
-from tests.ui.test_keyboard import menu_action
+from tests.ui.keyboard_walk import menu_action
 
 TOKEN = pyjwt.encode({"sub": "keys", "exp": NOW + 600}, "k" * 32, algorithm="HS256")
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMen
 
 from tests.conftest import NOW
 from tests.helpers.named import named
-from tests.ui.test_keyboard import menu_action
+from tests.ui.keyboard_walk import menu_action
 
 TOKEN = pyjwt.encode({"sub": "small", "exp": NOW + 600}, "s" * 32, algorithm="HS256")
 #: The main table(s) of each view, by accessible name.
