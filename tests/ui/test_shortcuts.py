@@ -227,3 +227,40 @@ def test_alt_1_reveals_and_hides_the_selected_credentials_refresh_token(make_win
     qtbot.waitUntil(lambda: value.text() == "refresh-shortcut")
     qtbot.keyClick(table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: value.text() != "refresh-shortcut")
+
+
+def test_delete_in_the_vault_deletes_what_the_focused_table_lists(make_window, tokendesk_home,
+                                                                  qtbot):
+    """Delete in the Clients table asks about the client; in Credentials, the credential."""
+    from tokendesk.core.vault import Client, FileStore, TokenSet
+
+    store = FileStore(tokendesk_home / "secrets.enc")
+    store.create("shortcut passphrase")
+    window = make_window(store_factory=lambda _home: store)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    vault = window.vault_controller
+    vault.open()
+    qtbot.waitUntil(lambda: vault.vault is not None)
+    vault.vault.add_client(Client("dev", "https://op.example/", "client-1"), "secret")
+    vault.vault.add_credential("dora", "dev", TokenSet("refresh-delete", TOKEN))
+    vault.list()
+    view = window.show_view("Vault")
+    asked: list[str] = []
+
+    def answer_no(dialog) -> None:
+        asked.append(dialog.text() if hasattr(dialog, "text") else dialog.windowTitle())
+        dialog.reject()
+
+    for name in ("Clients", "Credentials"):
+        table = named(view, name, QTableView)
+        qtbot.waitUntil(lambda t=table: t.model().rowCount() == 1)
+        window.activateWindow()  # again, after the first question
+        qtbot.waitUntil(window.isActiveWindow)
+        table.setFocus()
+        qtbot.waitUntil(table.hasFocus)
+        table.selectRow(0)
+        with on_dialog(answer_no):
+            qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert len(asked) == 2
+    assert "dev" in asked[0] and "dora" in asked[1]

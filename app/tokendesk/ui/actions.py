@@ -64,6 +64,14 @@ def _button(name: str) -> Callable[[Any], QWidget]:
     return lambda view: getattr(view, name)
 
 
+def _delete_in_vault(view: Any) -> QWidget:
+    """Delete the client when the Clients table has the focus, else the credential."""
+    clients = getattr(view, "clients_table", None)
+    button: QWidget = (view.delete_client_button if clients is not None and clients.hasFocus()
+                       else view.delete_button)
+    return button
+
+
 def _exchange(key: str) -> Callable[[Any], QWidget]:
     return lambda view: view.buttons[key]
 
@@ -97,7 +105,9 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
         ViewCommand("&Add client…", "Vault", "Ctrl+Shift+N", _button("add_client_button")),
         ViewCommand("&Edit client…", "Vault", "Ctrl+Shift+E", _button("edit_client_button")),
         ViewCommand("&Notes…", "Vault", "Ctrl+Shift+M", _button("notes_button")),
-        ViewCommand("&Delete…", "Vault", "Delete", _button("delete_button")),
+        ViewCommand("&Delete…", "Vault", "Delete", _delete_in_vault,
+                    tip="The selected credential, or client when the Clients table has the "
+                        "focus"),
         ViewCommand("Delete &client…", "Vault", "Ctrl+Shift+Delete",
                     _button("delete_client_button")),
         None,
