@@ -1,6 +1,7 @@
 """Take the README's screenshots from the real window (run under Xvfb or on a desktop).
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python packaging/screenshot.py docs/
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python packaging/screenshot.py docs/dark --dark
 
 Builds a sample ID token signed with a fresh key (nothing real), shows it in the Inspector,
 verifies it, and saves PNGs. No network is used.
@@ -29,13 +30,18 @@ def sample() -> tuple[str, str]:
     return token, json.dumps({"keys": [key.public_jwk()]}, indent=2)
 
 
-def main(out_dir: str) -> int:
+def main(out_dir: str, dark: bool = False) -> int:
     os.environ.setdefault("TOKENDESK_HOME", tempfile.mkdtemp(prefix="tokendesk-shot-"))
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
+    if dark:  # a dark desktop's palette, as the contrast tests use it
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.ui.palettes import dark_palette
+
+        app.setPalette(dark_palette())
     from tokendesk.core.vault import FileStore
     from tokendesk.ui.shell import MainWindow
 
@@ -261,4 +267,5 @@ def _welcome(window: object, wait: object, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs"))
+    args = [a for a in sys.argv[1:] if a != "--dark"]
+    sys.exit(main(args[0] if args else "docs", dark="--dark" in sys.argv[1:]))

@@ -114,7 +114,9 @@ class ExchangeView(QWidget):
         self.result = self.card.raw
         self.history = QTreeWidget()
         self.history.setAccessibleName("Exchange history")
-        self.history.setHeaderLabels(["When (UTC)", "Operation", "Status", "ms", "Rotated",
+        # "New RT", not "Rotated": a new refresh token says nothing of whether the old one was
+        # retired (the QA replay tells), as the card says
+        self.history.setHeaderLabels(["When (UTC)", "Operation", "Status", "ms", "New RT",
                                       "Refresh token"])
         self.history.setRootIsDecorated(False)
         for column, width in enumerate((150, 80, 150, 50, 60)):
@@ -350,7 +352,7 @@ class ExchangeView(QWidget):
             item = QTreeWidgetItem([
                 format_utc(row["at"]).replace(" UTC", ""), row["operation"], row["status"],
                 f"{row['duration_ms']:.0f}" if row["duration_ms"] is not None else "",
-                "yes" if row["rotated"] else "", f"{row['old_fp'] or ''} → {row['new_fp'] or ''}"
+                "new" if row["rotated"] else "", f"{row['old_fp'] or ''} → {row['new_fp'] or ''}"
             ])
             item.setData(0, 256, json.dumps(row, default=str))
             self.history.addTopLevelItem(item)

@@ -57,18 +57,28 @@ class _Section(QWidget):
         font.setBold(True)
         heading.setFont(font)
         layout.addWidget(heading)
-        self.form = QFormLayout()
+        self._layout = layout
+        self._rows = QWidget()
+        self.form = QFormLayout(self._rows)
         self.form.setContentsMargins(8, 0, 0, 0)
-        layout.addLayout(self.form)
+        layout.addWidget(self._rows)
 
     def set_rows(self, rows: tuple[tuple[str, str], ...]) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        # a fresh form each time: a QFormLayout whose rows are replaced while shown keeps the
+        # old rows' heights (a long "Form" row kept a short one's and was cut in half)
+        old = self._rows
+        self._rows = QWidget()
+        self.form = QFormLayout(self._rows)
+        self.form.setContentsMargins(8, 0, 0, 0)
         for label, text in rows:
             value = _label(text, label)
             caption = QLabel(f"{label}:")
             caption.setBuddy(value)
             self.form.addRow(caption, value)
+        self._layout.replaceWidget(old, self._rows)
+        old.hide()
+        old.setParent(None)  # out of the widget tree at once (found by name no more)
+        old.deleteLater()
         self.setVisible(bool(rows))
 
     def values(self) -> dict[str, str]:
