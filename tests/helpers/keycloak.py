@@ -136,7 +136,7 @@ class KeycloakServer:
                 [str(home / "bin" / "kc.sh"), "start-dev", "--http-host=127.0.0.1",
                  f"--http-port={self.port}", *BUILD_OPTIONS],
                 cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
         self._wait_ready()
         self.startup_seconds = time.perf_counter() - started
         self.rebuilt = _REBUILT in self.log.read_text(errors="replace")
@@ -215,6 +215,15 @@ class KeycloakServer:
             except ProcessLookupError:
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the child, before kc.sh runs: a SIGTERM when the test process dies, however it dies
+    (kc.sh passes it on to its java), so a killed test run leaves no Keycloak behind."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _build_cache() -> Path:

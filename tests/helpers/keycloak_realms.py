@@ -114,7 +114,8 @@ ATTR = re.compile(r'([a-z_-]+)="([^"]*)"')
 def browser() -> httpx.Client:
     """httpx as a browser at Keycloak's pages. Keycloak marks its login cookies ``Secure``
     (and RFC 2965 ``Version=1``); a browser sends them to http://127.0.0.1 (a secure context),
-    Python's cookie jar does not: this client keeps them itself, by name."""
+    Python's cookie jar does not: this client keeps them itself, by name (one server, one
+    realm at a time: paths and domains do not matter here)."""
     jar: dict[str, str] = {}
 
     def send(request: httpx.Request) -> None:
@@ -130,7 +131,10 @@ def browser() -> httpx.Client:
             else:
                 jar.pop(name.strip(), None)
 
-    return httpx.Client(follow_redirects=True, timeout=20,
+    # a browser's Accept: Keycloak's device page posts to a path that also answers the device
+    # authorization request (JSON); which of the two runs is chosen by what the client accepts
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    return httpx.Client(follow_redirects=True, timeout=20, headers={"Accept": accept},
                         event_hooks={"request": [send], "response": [keep]})
 
 

@@ -1,7 +1,7 @@
-"""The exchanges against two independent real providers (issue 14): panva/oidc-provider and
-Django OAuth Toolkit in three configurations (tests/helpers/dot_provider.py). Each test runs
-wherever both support the feature; where the servers differ, the test asserts what Tokendesk
-reports, not one server's quirk."""
+"""The exchanges against independent real providers (issues 14 and 17): panva/oidc-provider,
+Django OAuth Toolkit in three configurations (tests/helpers/dot_provider.py) and Keycloak with
+rotation on and off (tests/helpers/keycloak.py). Each test runs wherever the servers support the
+feature; where they differ, the test asserts what Tokendesk reports, not one server's quirk."""
 
 from __future__ import annotations
 
@@ -53,6 +53,13 @@ class Provider:
     mint: Callable[..., str]
     person: Callable[..., Callable[[str], None]]
     endpoints: dict[str, dict[str, str]]
+    #: Whether every refresh brings a new refresh token (None: when it rotates). Keycloak with
+    #: rotation off issues a new one each time and keeps the old one valid.
+    new_each_refresh: bool | None = None
+
+    @property
+    def issues_new(self) -> bool:
+        return self.rotation if self.new_each_refresh is None else self.new_each_refresh
 
     def client(self, client_id: str) -> Any:
         from tokendesk.core.vault.model import Client
@@ -127,10 +134,27 @@ def _dot(server: Any) -> Provider:
         {"td-device": {"device_authorization_endpoint": server.device_endpoint}})
 
 
-@pytest.fixture(params=["oidc-provider", "dot-rotate", "dot-norotate", "dot-plain"])
+def _keycloak(kc: Any, realm: str) -> Provider:
+    from tests.helpers.keycloak_realms import CLIENTS, PASSWORD, REALMS, person
+
+    rotation = REALMS[realm]
+    return Provider(
+        f"keycloak-{realm}", kc.issuer(realm), rotation, rotation, True, "td-confidential",
+        "td-public", "td-device", {k: v[0] for k, v in CLIENTS.items()},
+        {k: v[1] for k, v in CLIENTS.items()}, "openid", "refresh_token",
+        lambda client_id, sub="alice": kc.mint(realm, client_id, user=sub),
+        lambda user, user_code=None: person(user, PASSWORD, user_code), {},
+        new_each_refresh=True)
+
+
+@pytest.fixture(params=["oidc-provider", "dot-rotate", "dot-norotate", "dot-plain",
+                        "keycloak-rotate", "keycloak-norotate"])
 def provider(request) -> Provider:
     if request.param == "oidc-provider":
         return _oidc_provider(request.getfixturevalue("oidc_provider"))
+    if request.param.startswith("keycloak-"):
+        return _keycloak(request.getfixturevalue("keycloak"),
+                         request.param.removeprefix("keycloak-"))
     return _dot(request.getfixturevalue("dot_providers")[request.param.removeprefix("dot-")])
 
 
@@ -152,22 +176,23 @@ def test_refresh_with_and_without_rotation(exchange, provider):
     name = _store(exchange, provider)
     before = exchange.vault.credential(name).refresh_fp
     first = exchange.refresh(name)
-    assert first.rotated is provider.rotation
+    assert first.rotated is provider.issues_new
     after = exchange.vault.credential(name).refresh_fp
-    if provider.rotation:
+    if provider.issues_new:  # stored, whether or not the server retired the old one
         assert after != before
     else:  # the server sent the same refresh token back (or none): the stored one is kept
         assert after == before
     second = exchange.refresh(name)  # the stored token still works, rotated or not
-    assert second.rotated is provider.rotation
+    assert second.rotated is provider.issues_new
     assert exchange.vault.credential(name).status is Status.ACTIVE
     ops = [r["operation"] for r in exchange.vault.index.exchanges(name)]
     assert ops == ["refresh", "refresh"]
 
 
-# (dot-norotate retires no token, so there is nothing to reuse: it is not among these)
-@pytest.mark.parametrize("provider", ["oidc-provider", "dot-rotate", "dot-plain"],
-                         indirect=True)
+# (dot-norotate and keycloak-norotate retire no token, so there is nothing to reuse: they are
+# not among these; tests/integration/test_keycloak_exchange.py replays keycloak-norotate's)
+@pytest.mark.parametrize("provider", ["oidc-provider", "dot-rotate", "dot-plain",
+                                      "keycloak-rotate"], indirect=True)
 def test_reuse_after_rotation(exchange, provider):
     assert provider.rotation
     from tokendesk.core.oauth.qa import rotation
@@ -220,7 +245,7 @@ def test_authorization_code_with_pkce(exchange, provider):
         assert exchange.userinfo("carol-signed-in").get("sub") == cred.subject
     else:
         assert not cred.has_id_token
-    assert exchange.refresh("carol-signed-in").rotated is provider.rotation
+    assert exchange.refresh("carol-signed-in").rotated is provider.issues_new
     ops = [r["operation"] for r in exchange.vault.index.exchanges("carol-signed-in")][::-1]
     assert ops[0] == "sign-in"
 
@@ -243,7 +268,7 @@ def test_device_sign_in(exchange, provider):
         assert who.endswith("(from userinfo)")
     else:
         assert "no ID token" in who
-    assert exchange.refresh("via-device").rotated is provider.rotation
+    assert exchange.refresh("via-device").rotated is provider.issues_new
     rows = [(r["operation"], r["status"]) for r in exchange.vault.index.exchanges("via-device")]
     assert rows[-1] == ("device sign-in", "signed in")
 
