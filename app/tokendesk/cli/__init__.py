@@ -69,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tokendesk: argument {unreadable + 1} is not valid text (invalid UTF-8 or a "
               "lone surrogate); nothing was done", file=sys.stderr)
         return EXIT_USAGE
-    from . import common
+    if "--json" in args_list or f"{__name__}.common" in sys.modules:
+        from . import common  # (not loaded for the window: json is not needed before it paints)
 
-    common.JSON_ERRORS = "--json" in args_list
+        common.JSON_ERRORS = "--json" in args_list
     stdout = sys.stdout
     sys.stdout = _PipeSafe(stdout)
     try:

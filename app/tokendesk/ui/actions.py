@@ -10,12 +10,13 @@ Keyboard shortcuts lists the actions built here, so the list cannot drift from t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QMenu
+
+from tokendesk.core._record import NamedTuple
 
 from .navigation import VIEWS
 
@@ -31,8 +32,7 @@ __all__ = ["MENUS", "Command", "MenuBuilder", "ViewCommand"]
 _STANDARD = {"Open": "Ctrl+O", "Quit": "Ctrl+Q", "Find": "Ctrl+F", "Preferences": "Ctrl+,"}
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A window command: ``run`` names a method of the window."""
 
     text: str
@@ -41,8 +41,7 @@ class Command:
     tip: str = ""
 
 
-@dataclass(frozen=True)
-class ViewCommand:
+class ViewCommand(NamedTuple):
     """A command of one view: presses the view's button (``button`` finds it in the view; a
     field found there instead gets the focus) or calls the view's method ``method``; its
     shortcut works while that view has the focus."""

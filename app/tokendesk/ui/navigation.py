@@ -8,8 +8,9 @@ Every view but the first is built after the window's first paint (or when first 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from tokendesk.core._record import NamedTuple
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["VIEWS", "ViewSpec", "view_names"]
 
 
-@dataclass(frozen=True)
-class ViewSpec:
+class ViewSpec(NamedTuple):
     #: The tab's text and the View menu's entry.
     name: str
     #: Builds the view over its controller; the window wires its ``status_message``.
