@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,15 @@ CLIENTS = {
     "tokendesk-public": (None, "none"),
     "tokendesk-machine": ("machine-secret-for-tests-0123456789", "client_secret_basic"),
     "tokendesk-short": ("short-secret-for-tests-0123456789", "client_secret_basic"),
+    # sender-constrained tokens (issue 18): DPoP, and mutual TLS (certificates in tls_dir)
+    "tokendesk-dpop": (None, "none"),
+    "tokendesk-dpop-basic": ("dpop-secret-for-tests-0123456789", "client_secret_basic"),
+    "tokendesk-mtls": (None, "tls_client_auth"),
+    "tokendesk-mtls-self": (None, "self_signed_tls_client_auth"),
 }
+#: The resource whose access tokens the provider issues as JWTs (with their cnf) to the
+#: tokendesk-dpop and tokendesk-mtls* clients.
+API = "urn:tokendesk:test-api"
 #: How long the tokendesk-short client's access and ID tokens live (tests/oidc/server.mjs).
 SHORT_TTL = 20
 
@@ -32,6 +41,10 @@ class OidcProvider:
     def __init__(self) -> None:
         self.proc: subprocess.Popen[str] | None = None
         self.issuer = ""
+        #: the test CA's files (tests/helpers/test_ca.py) and the mutual-TLS listener
+        self._tls: tempfile.TemporaryDirectory[str] | None = None
+        self.tls_dir: Path | None = None
+        self.mtls_url = ""
 
     def start(self) -> OidcProvider:
         node = shutil.which("node")
@@ -40,12 +53,19 @@ class OidcProvider:
         if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
             raise RuntimeError("oidc-provider is not installed: run scripts/setup.sh "
                                "(npm ci in tests/oidc)")
+        from tests.helpers.test_ca import make_tls_material
+
         port = free_port()
-        self.proc = subprocess.Popen([node, "server.mjs", str(port)], cwd=OIDC_DIR,
+        self._tls = tempfile.TemporaryDirectory(prefix="tokendesk-test-ca-")
+        self.tls_dir = make_tls_material(Path(self._tls.name))
+        self.proc = subprocess.Popen([node, "server.mjs", str(port), str(self.tls_dir),
+                                      str(free_port())], cwd=OIDC_DIR,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True)
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
+            if line.startswith("mtls "):
+                self.mtls_url = line.split(" ", 1)[1].strip()
             if line.startswith("ready "):
                 self.issuer = line.split(" ", 1)[1].strip()
                 return self
@@ -75,6 +95,8 @@ class OidcProvider:
                 self.proc.kill()
             if self.proc.stdout:
                 self.proc.stdout.close()
+        if self._tls is not None:
+            self._tls.cleanup()
 
 
 def client_record(provider: OidcProvider, client_id: str, name: str | None = None) -> Any:

@@ -2,7 +2,10 @@
 
 Client authentication (RFC 6749 §2.3): ``client_secret_basic`` (id and secret form-encoded
 before Basic, §2.3.1), ``client_secret_post``, ``none`` (a public client sends its id) and
-``private_key_jwt`` (RFC 7523, signed with the core's signer). Errors are mapped to
+``private_key_jwt`` (RFC 7523, signed with the core's signer), and mutual TLS
+(``tls_client_auth``, ``self_signed_tls_client_auth``, RFC 8705: the client certificate of the
+connection authenticates; the form carries the client_id). A token request may carry a DPoP
+proof (RFC 9449, :mod:`.dpop`). Errors are mapped to
 :mod:`tokendesk.core.errors`; token responses are returned as they came (unknown members kept,
 ``token_type`` compared case-insensitively).
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..errors import (
@@ -24,7 +27,10 @@ from ..errors import (
 )
 from .http import HttpClient, JsonResponse, retry_after
 
-__all__ = ["ClientConfig", "OAuthClient", "TokenResponse", "redact"]
+if TYPE_CHECKING:
+    from .dpop import Prover
+
+__all__ = ["ClientConfig", "OAuthClient", "TokenResponse", "check_token_type", "redact"]
 
 #: RFC 8693 §3 token type identifier (a name, not a secret).
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105
@@ -90,6 +96,17 @@ class TokenResponse:
         return redact(self.raw)
 
 
+def check_token_type(response: TokenResponse, *, proof_sent: bool) -> str | None:
+    """What is wrong with the answer's ``token_type`` (RFC 6749 §7.1, compared without case;
+    RFC 9449 §5), or None. Called after a refresh's new refresh token is stored."""
+    token_type = response.raw.get("token_type")
+    if isinstance(token_type, str) and token_type.lower() not in ("bearer", "dpop", "n_a"):
+        return f"unknown token_type {token_type[:40]!r}"
+    if response.token_type == "dpop" and not proof_sent:  # noqa: S105 - a type, not a secret
+        return "the server says the access token is DPoP-bound, but no DPoP proof was sent"
+    return None
+
+
 class OAuthClient:
     def __init__(self, http: HttpClient, config: ClientConfig) -> None:
         self.http = http
@@ -115,8 +132,8 @@ class OAuthClient:
                                           "store one with tokendesk client edit NAME "
                                           "--client-secret-stdin")
             return {**data, "client_id": cfg.client_id, "client_secret": cfg.secret}, None
-        if method == "none":
-            return {**data, "client_id": cfg.client_id}, None
+        if method in ("none", "tls_client_auth", "self_signed_tls_client_auth"):
+            return {**data, "client_id": cfg.client_id}, None  # (mTLS: the certificate)
         if method == "private_key_jwt":
             return {**data, "client_id": cfg.client_id,
                     "client_assertion_type":
@@ -141,10 +158,16 @@ class OAuthClient:
         return MissingEndpoint(endpoint, self.config.name, self.config.issuer)
 
     def _post(self, url: str | None, what: str, data: dict[str, str], *,
-              any_body: bool = False) -> JsonResponse:
+              any_body: bool = False, dpop: Prover | None = None) -> JsonResponse:
         if not url:
             raise self.missing(f"{what}_endpoint")
-        body, auth = self._authenticate(data, self.config.token_endpoint or url)
+        audience = self.config.token_endpoint or url
+        if dpop is not None:  # a proof each attempt, and once more with the server's nonce
+            from .dpop import send_with_proof
+
+            return send_with_proof(self.http, "POST", url, dpop, any_body=any_body,
+                                   prepare=lambda: self._authenticate(data, audience))
+        body, auth = self._authenticate(data, audience)
         return self.http.request_json("POST", url, data=body, auth=auth,
                                       allow_any_body=any_body)
 
@@ -163,47 +186,54 @@ class OAuthClient:
                             retry_after=retry, url=response.url or None)
 
     # -- grants -------------------------------------------------------------------------------
-    def token(self, data: dict[str, str]) -> TokenResponse:
-        response = self._post(self.config.token_endpoint, "token", data)
+    def token(self, data: dict[str, str], *, dpop: Prover | None = None,
+              check: bool = True) -> TokenResponse:
+        """A token request (with a DPoP proof when ``dpop`` is given). ``check=False`` leaves
+        :func:`check_token_type` to the caller, after it stored a new refresh token."""
+        response = self._post(self.config.token_endpoint, "token", data, dpop=dpop)
         self._raise_for(response)
         body = response.body
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise ResponseError("the token endpoint answered without an access_token",
                                 status=response.status)
-        token_type = body.get("token_type")
-        if isinstance(token_type, str) and token_type.lower() not in ("bearer", "dpop", "n_a"):
-            raise ResponseError(f"unknown token_type {token_type!r}", status=response.status)
-        return TokenResponse(body, response.status, response.elapsed,
-                             response.headers.get("date"))
+        result = TokenResponse(body, response.status, response.elapsed,
+                               response.headers.get("date"))
+        problem = check_token_type(result, proof_sent=dpop is not None) if check else None
+        if problem:
+            raise ResponseError(problem, status=response.status)
+        return result
 
     def refresh(self, refresh_token: str, *, scope: str | None = None,
-                resource: str | None = None) -> TokenResponse:
+                resource: str | None = None, dpop: Prover | None = None,
+                check: bool = True) -> TokenResponse:
         data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         if scope:
             data["scope"] = scope
         if resource:
             data["resource"] = resource
-        return self.token(data)
+        return self.token(data, dpop=dpop, check=check)
 
     def client_credentials(self, *, scope: str | None = None, audience: str | None = None,
-                           resource: str | None = None) -> TokenResponse:
+                           resource: str | None = None,
+                           dpop: Prover | None = None) -> TokenResponse:
         data = {"grant_type": "client_credentials"}
         for name, value in (("scope", scope), ("audience", audience), ("resource", resource)):
             if value:
                 data[name] = value
-        return self.token(data)
+        return self.token(data, dpop=dpop)
 
     def token_exchange(self, subject_token: str, *,
                        subject_token_type: str = ACCESS_TOKEN_TYPE,
                        audience: str | None = None, scope: str | None = None,
-                       requested_token_type: str | None = None) -> TokenResponse:
+                       requested_token_type: str | None = None,
+                       dpop: Prover | None = None) -> TokenResponse:
         data = {"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
                 "subject_token": subject_token, "subject_token_type": subject_token_type}
         for name, value in (("audience", audience), ("scope", scope),
                             ("requested_token_type", requested_token_type)):
             if value:
                 data[name] = value
-        return self.token(data)
+        return self.token(data, dpop=dpop)
 
     # -- revocation, introspection, userinfo --------------------------------------------------
     def revoke(self, token: str, hint: str) -> int:
@@ -224,12 +254,18 @@ class OAuthClient:
         body["active"] = body.get("active") is True
         return body
 
-    def userinfo(self, access_token: str) -> dict[str, Any]:
+    def userinfo(self, access_token: str, *, dpop: Prover | None = None) -> dict[str, Any]:
+        """RFC 6750 (or, with ``dpop``, the DPoP scheme with a proof carrying ``ath``)."""
         url = self.config.userinfo_endpoint
         if not url:
             raise self.missing("userinfo_endpoint")
-        response = self.http.request_json("GET", url,
-                                          headers={"Authorization": f"Bearer {access_token}"})
+        if dpop is not None:
+            from .dpop import send_with_proof
+
+            response = send_with_proof(self.http, "GET", url, dpop, access_token=access_token)
+        else:
+            response = self.http.request_json(
+                "GET", url, headers={"Authorization": f"Bearer {access_token}"})
         if response.status == 401:
             raise ProviderError("invalid_token", "the access token was refused", 401)
         self._raise_for(response)

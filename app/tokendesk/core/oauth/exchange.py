@@ -36,8 +36,9 @@ from ..errors import (
 from ..vault.model import Client, Status, fingerprint
 from ..vault.tokenset import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, TokenSet
 from ..vault.vault import Vault
-from .client import ClientConfig, OAuthClient, TokenResponse
+from .client import ClientConfig, OAuthClient, TokenResponse, check_token_type
 from .discovery import Discovery
+from .dpop import Nonces, Prover
 from .endpoints import ResolvedEndpoints, resolve
 from .history import Recorded
 from .http import HttpClient
@@ -144,6 +145,7 @@ class Exchange:
         #: The refresh token each credential had before its last rotation here (memory only),
         #: for the "replay the previous refresh token" QA tool.
         self.previous: dict[str, str] = {}
+        self.nonces = Nonces()  # the latest DPoP-Nonce of each server (RFC 9449 §8)
 
     # -- configuration ------------------------------------------------------------------------
     def forget_clients(self) -> None:
@@ -159,16 +161,20 @@ class Exchange:
         # the measured clock skew does not configure the client: a new one rebuilds nothing
         if cached is not None and cached[0] == replace(client, clock_skew=cached[0].clock_skew):
             return cached[1]
-        found = self.endpoints(client_name)
-        token = found.url("token_endpoint")
+        from .mtls import endpoint_urls
+        from .senders import client_transport
+
+        http, mtls = client_transport(self, client_name, client)  # mutual TLS (RFC 8705)
+        url = endpoint_urls(self.endpoints(client_name), mtls=mtls)
+        token = url("token_endpoint")
         if not token:
             raise MissingEndpoint("token_endpoint", client_name, client.issuer)
-        oauth = OAuthClient(self.http, ClientConfig(
+        oauth = OAuthClient(http, ClientConfig(
             client.client_id, client.auth_method, self.vault.client_secret(client_name),
             self.vault.client_private_key(client_name) if client.auth_method == "private_key_jwt"
-            else None, token, found.url("revocation_endpoint"),
-            found.url("introspection_endpoint"), found.url("userinfo_endpoint"),
-            found.url("device_authorization_endpoint"), client.issuer, client_name))
+            else None, token, url("revocation_endpoint"),
+            url("introspection_endpoint"), url("userinfo_endpoint"),
+            url("device_authorization_endpoint"), client.issuer, client_name))
         self._clients[client_name] = (client, oauth)
         return oauth
 
@@ -228,10 +234,11 @@ class Exchange:
             if not sendable(old):
                 raise ResponseError(f"the stored refresh token of {name} is not valid text (the "
                                     "server sent it so): it cannot be sent back; sign in again")
+            prover = self.prover(name, create=True)  # its own DPoP key only (RFC 9449 §5)
             slot = self.vault.begin_rotation(name)  # a crash from here on is noticed
             try:
                 response, retried = self._send_refresh(name, oauth, old, scope, resource,
-                                                       record)
+                                                       record, prover)
             except BaseException:
                 self.vault.abandon_rotation(name)  # the outcome is reported: no mark needed
                 raise
@@ -253,7 +260,8 @@ class Exchange:
                 raise VaultError(f"{name}: {lost}") from None
             if rotated:
                 self.previous[name] = old
-            problem = self._check_id_token(before.get(ID_TOKEN), response)
+            problem = check_token_type(response, proof_sent=prover is not None) or \
+                self._check_id_token(before.get(ID_TOKEN), response)
             if problem:
                 detail = (f"{problem}; the new refresh token is kept (the server has already "
                           "retired the old one), the new access and ID tokens are not")
@@ -261,7 +269,8 @@ class Exchange:
                 self.vault.audit("refresh refused", name, detail)
                 record(f"refused after storing: {problem}", response.redacted(),
                        rotated=rotated, new_fp=fingerprint(tokens.refresh_token or old))
-                raise KeptAfterRefusal(f"{name}: {detail} (OIDC Core §12.2)",
+                raise KeptAfterRefusal(f"{name}: {detail} (" + ("OIDC Core §12.2)" if "ID"
+                                       in problem else "RFC 6749 §7.1, RFC 9449 §5)"),
                                        status=response.status)
             if skew is not None and round(skew) != self.skew(cred.client):
                 self.vault.set_client_skew(cred.client, round(skew))
@@ -275,17 +284,20 @@ class Exchange:
                              claim_diffs(before, now_tokens))
 
     def _send_refresh(self, name: str, oauth: OAuthClient, old: str, scope: str | None,
-                      resource: str | None, record: Callable[..., None]
-                      ) -> tuple[TokenResponse, bool]:
-        """The request, with one retry when its answer was lost (SECURITY.md 22–24)."""
+                      resource: str | None, record: Callable[..., None],
+                      prover: Prover | None = None) -> tuple[TokenResponse, bool]:
+        """The request, with one retry when its answer was lost (SECURITY.md 22–24). The
+        answer's token_type is checked once its refresh token is stored (SECURITY.md 19)."""
         retried = False
+        options: dict[str, Any] = {"scope": scope, "resource": resource, "dpop": prover,
+                                   "check": False}
         try:
             try:
-                return oauth.refresh(old, scope=scope, resource=resource), retried
+                return oauth.refresh(old, **options), retried
             except OutcomeUnknown:
                 retried = True  # the answer was lost: once more with the same token
                 try:
-                    return oauth.refresh(old, scope=scope, resource=resource), retried
+                    return oauth.refresh(old, **options), retried
                 except InvalidGrant as exc:
                     raise RotationLost(
                         "invalid_grant", "the first attempt's answer was lost and the "
@@ -326,6 +338,13 @@ class Exchange:
         except Exception as exc:  # noqa: BLE001 - a hostile token must not undo the storing
             return f"the refreshed ID token could not be checked ({type(exc).__name__})"
         return None
+
+    def prover(self, name: str, *, create: bool = False) -> Prover | None:
+        """The DPoP prover of ``name`` (its own key), or None for a bearer credential; with
+        ``create``, a key is made (and kept) for a credential of a client marked DPoP."""
+        from .senders import credential_prover
+
+        return credential_prover(self, name, create=create)
 
     # -- a valid access token -----------------------------------------------------------------
     def access_token(self, name: str, *, margin: float = DEFAULT_MARGIN) -> str:
@@ -427,7 +446,7 @@ class Exchange:
             row.endpoint = oauth.config.userinfo_endpoint or ""
             if not oauth.config.userinfo_endpoint:  # before a refresh: nothing is sent at all
                 raise oauth.missing("userinfo_endpoint")
-            info = oauth.userinfo(self.access_token(name))
+            info = oauth.userinfo(self.access_token(name), dpop=self.prover(name))
             row.status = "200 OK"
             row.response = {"sub": info.get("sub"), "members": sorted(info)}
         return info
@@ -446,16 +465,20 @@ class Exchange:
                                    **({"scope": scope} if scope else {}),
                                    **({"audience": audience} if audience else {})}
         with Recorded(self.vault, client_name, "client grant", request=request) as row:
+            from .senders import client_prover
+
             oauth = self.client_for(client_name)
             row.endpoint = oauth.config.token_endpoint
+            dpop = client_prover(self, client_name)  # the client's own DPoP key, if marked
             if subject_token:
                 response = oauth.token_exchange(
                     subject_token, **({"subject_token_type": subject_token_type}
                                       if subject_token_type else {}),
-                    audience=audience, scope=scope, requested_token_type=requested_token_type)
+                    audience=audience, scope=scope, requested_token_type=requested_token_type,
+                    dpop=dpop)
             else:
                 response = oauth.client_credentials(scope=scope, audience=audience,
-                                                    resource=resource)
+                                                    resource=resource, dpop=dpop)
             row.status = f"{response.status} OK: {what}"
             row.response = response.redacted()
         self.vault.audit(what, client_name, f"issued {response.redacted().get('access_token')}")

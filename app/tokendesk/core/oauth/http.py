@@ -104,13 +104,16 @@ class HttpClient:
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
         max_body: int = MAX_BODY,
+        ssl_context: Any = None,
     ) -> None:
         self.max_body = max_body
+        #: What :func:`.mtls.certificate_http` copies into a client that presents a certificate.
+        self.timeout, self.ca_bundle, self.transport = timeout, ca_bundle, transport
         try:
             import ssl
 
-            verify: ssl.SSLContext | bool = (ssl.create_default_context(cafile=ca_bundle)
-                                             if ca_bundle else True)
+            verify: ssl.SSLContext | bool = ssl_context or (
+                ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True)
             self._client = httpx.Client(
                 timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
                 verify=verify,

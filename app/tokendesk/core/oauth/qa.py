@@ -114,7 +114,7 @@ def replay(exchange: Exchange, name: str) -> QaReport:
     with vault.refresh_lock(name):
         current_fp = vault.credential(name).refresh_fp
         try:
-            response = oauth.refresh(previous)
+            response = oauth.refresh(previous, dpop=exchange.prover(name))  # (DPoP, issue 18)
         except Exception as exc:  # noqa: BLE001 - every outcome is reported
             result, detail = _classify(exc)
             outcome = Outcome(1, result, detail)
@@ -154,6 +154,7 @@ def race(exchange: Exchange, name: str, count: int = 2) -> QaReport:
     with vault.refresh_lock(name):
         token = vault.refresh_token(name)
         old_fp = fingerprint(token)
+        prover = exchange.prover(name)  # its own DPoP key, if bound (DPoP, issue 18)
         barrier = threading.Barrier(count)
         lock = threading.Lock()
         answers: list[tuple[int, TokenResponse]] = []  # in the order they arrived
@@ -165,7 +166,7 @@ def race(exchange: Exchange, name: str, count: int = 2) -> QaReport:
             except threading.BrokenBarrierError:
                 pass
             try:
-                response = oauth.refresh(token)
+                response = oauth.refresh(token, dpop=prover)  # (DPoP, issue 18)
             except Exception as exc:  # noqa: BLE001 - every outcome is reported
                 with lock:
                     failures[request] = exc

@@ -1,5 +1,8 @@
 """Signing in: authorization code + PKCE in the system browser, with a loopback redirect
 (RFC 6749 §4.1, RFC 7636, RFC 8252 §7.3), and the ID token checked before anything is stored.
+The request is pushed first where the server offers it (RFC 9126), the answer's ``iss`` checked
+(RFC 9207), and with DPoP (RFC 9449) the tokens are bound to a key made for the credential
+(:mod:`.par`, :mod:`.senders`).
 
 One-time ``state`` and ``nonce``; S256 code challenge; the redirect listener binds 127.0.0.1 on a
 port of the system's choosing, accepts exactly one matching answer, and shows the person a clear
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import Cancelled, MissingEndpoint, OAuthError, ProviderError, ResponseError, VaultError
 from ..vault.model import Credential
@@ -129,15 +132,16 @@ def check_name_free(exchange: Exchange, name: str) -> None:
 def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | None = None,
             open_browser: Callable[[str], object] | None = None,
             timeout: float = 300.0, prompt: str | None = "consent",
-            cancel: threading.Event | None = None) -> Credential:
+            cancel: threading.Event | None = None, dpop: str | None = None) -> Credential:
     """Sign in with the system browser and store the resulting credential as ``name`` (one
-    history row, with the outcome)."""
+    history row, with the outcome). ``dpop``: bind the tokens to a new key of this algorithm
+    (the client's DPoP setting otherwise)."""
     check_name_free(exchange, name)
     with Recorded(exchange.vault, name, "sign-in",
                   request={"grant_type": "authorization_code", "client": client_name,
                            "code_challenge_method": "S256"}) as row:
         cred = _sign_in(exchange, client_name, name, scope, open_browser, timeout, prompt,
-                        cancel)
+                        cancel, dpop)
         row.endpoint = exchange.client_for(client_name).config.token_endpoint
         row.status, row.new_fp = "signed in", cred.refresh_fp
     return cred
@@ -145,12 +149,17 @@ def sign_in(exchange: Exchange, client_name: str, name: str, *, scope: str | Non
 
 def _sign_in(exchange: Exchange, client_name: str, name: str, scope: str | None,
              open_browser: Callable[[str], object] | None, timeout: float, prompt: str | None,
-             cancel: threading.Event | None) -> Credential:
+             cancel: threading.Event | None, dpop: str | None) -> Credential:
+    from .par import authorization_url, check_issuer
+    from .senders import new_prover, store_signed_in
+
     client = exchange.vault.client(client_name)
     found = exchange.endpoints(client_name)
     authorize = found.url("authorization_endpoint")
     if not authorize:
         raise MissingEndpoint("authorization_endpoint", client_name, client.issuer)
+    oauth = exchange.client_for(client_name)
+    prover = new_prover(exchange, client, dpop)
     receiver = LoopbackReceiver()
     try:
         verifier, challenge = pkce_pair()
@@ -163,24 +172,25 @@ def _sign_in(exchange: Exchange, client_name: str, name: str, scope: str | None,
                   "code_challenge_method": "S256"}
         if prompt:
             params["prompt"] = prompt  # offline_access needs consent at some providers
+        if prover is not None:  # the code is bound to the key too (RFC 9449 §10)
+            params["dpop_jkt"] = prover.jkt
         params.update(client.extra_params)
-        request = AuthorizationRequest(f"{authorize}?{urlencode(params)}", receiver.redirect_uri,
-                                       state, nonce, verifier)
+        url, _pushed = authorization_url(oauth, found, authorize, params,
+                                         mtls=oauth.http is not exchange.http)
+        request = AuthorizationRequest(url, receiver.redirect_uri, state, nonce, verifier)
         (open_browser or webbrowser.open)(request.url)
         answer = receiver.wait(timeout, cancel)
     finally:
         receiver.close()
+    check_issuer(answer, client.issuer, found)  # RFC 9207 mix-up defence, errors too
     if "error" in answer:
         raise ProviderError(answer["error"], answer.get("error_description"))
-    if answer.get("iss") and answer["iss"] != client.issuer:  # RFC 9207 mix-up defence
-        raise ResponseError(f"the answer came from {answer['iss']}, not {client.issuer}")
     code = answer.get("code")
     if not code:
         raise ResponseError("the sign-in answer carried no code")
-    oauth = exchange.client_for(client_name)
     response = oauth.token({"grant_type": "authorization_code", "code": code,
                             "redirect_uri": request.redirect_uri,
-                            "code_verifier": request.code_verifier})
+                            "code_verifier": request.code_verifier}, dpop=prover)
     if response.id_token:
         from .remote_keys import RemoteKeys
 
@@ -196,7 +206,8 @@ def _sign_in(exchange: Exchange, client_name: str, name: str, scope: str | None,
     if not tokens.refresh_token:
         raise ResponseError("the server issued no refresh token (ask for offline_access, "
                             "and allow the refresh_token grant for this client)")
-    return exchange.vault.add_credential(name, client_name, tokens)
+    return store_signed_in(exchange, name, client_name, tokens,
+                           prover.key if prover is not None else None)
 
 
 @dataclass(frozen=True)
@@ -253,14 +264,15 @@ def _bounded(value: Any, low: float, high: float) -> float:
 def finish_device(exchange: Exchange, client_name: str, name: str, device: DeviceAuthorization,
                   *, sleep: Callable[[float], None] | None = None,
                   on_wait: Callable[[float], None] | None = None,
-                  cancel: threading.Event | None = None) -> Credential:
+                  cancel: threading.Event | None = None, dpop: str | None = None) -> Credential:
     """Poll the token endpoint until the person approved (RFC 8628 §3.4–3.5); one history row
-    with the outcome."""
+    with the outcome. ``dpop`` as for :func:`sign_in`."""
     with Recorded(exchange.vault, name, "device sign-in",
                   request={"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
                            "client": client_name}) as row:
         row.endpoint = exchange.client_for(client_name).config.token_endpoint
-        cred = _finish_device(exchange, client_name, name, device, sleep, on_wait, cancel)
+        cred = _finish_device(exchange, client_name, name, device, sleep, on_wait, cancel,
+                              dpop)
         row.status, row.new_fp = "signed in", cred.refresh_fp
     return cred
 
@@ -268,11 +280,14 @@ def finish_device(exchange: Exchange, client_name: str, name: str, device: Devic
 def _finish_device(exchange: Exchange, client_name: str, name: str,
                    device: DeviceAuthorization, sleep: Callable[[float], None] | None,
                    on_wait: Callable[[float], None] | None,
-                   cancel: threading.Event | None) -> Credential:
+                   cancel: threading.Event | None, dpop: str | None) -> Credential:
     import time
+
+    from .senders import new_prover, store_signed_in
 
     pause = sleep or time.sleep
     oauth = exchange.client_for(client_name)
+    prover = new_prover(exchange, exchange.vault.client(client_name), dpop)
     interval = max(device.interval, 1.0)
     deadline = time.monotonic() + device.expires_in
     while time.monotonic() < deadline:
@@ -284,7 +299,7 @@ def _finish_device(exchange: Exchange, client_name: str, name: str,
         try:
             response = oauth.token({"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
                                     "device_code": device.device_code,
-                                    "client_id": oauth.config.client_id})
+                                    "client_id": oauth.config.client_id}, dpop=prover)
         except ProviderError as exc:
             if exc.error == "authorization_pending":
                 if on_wait:
@@ -297,7 +312,8 @@ def _finish_device(exchange: Exchange, client_name: str, name: str,
         tokens = TokenSet.from_response(response.raw)
         if not tokens.refresh_token:
             raise ResponseError("the server issued no refresh token (ask for offline_access)")
-        return exchange.vault.add_credential(name, client_name, tokens)
+        return store_signed_in(exchange, name, client_name, tokens,
+                               prover.key if prover is not None else None)
     raise ProviderError("expired_token", "the device code expired before it was approved")
 
 

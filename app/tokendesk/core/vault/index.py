@@ -63,7 +63,7 @@ def _credential(row: Sequence[Any]) -> Credential:
 #: The columns of ``clients`` in the order :meth:`Index._client` reads them.
 _CLIENT_COLUMNS = (
     "uid, name, issuer, client_id, auth_method, scope, audience, discovery_url, endpoints, "
-    "extra_params, environment, admin_provider, has_secret, created_at, prefs"
+    "extra_params, environment, admin_provider, has_secret, created_at, prefs, dpop_alg"
 )
 
 
@@ -251,12 +251,12 @@ class Index:
         try:
             self.db.execute(
                 f"INSERT INTO clients ({_CLIENT_COLUMNS}) "  # noqa: S608 - constant columns
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (client.uid, client.name, client.issuer, client.client_id, client.auth_method,
                  client.scope, client.audience, client.discovery_url,
                  json.dumps(client.endpoints), json.dumps(client.extra_params),
                  client.environment, client.admin_provider, int(client.has_secret),
-                 client.created_at or time.time(), json.dumps(client.prefs())))
+                 client.created_at or time.time(), json.dumps(client.prefs()), client.dpop_alg))
         except sqlite3.IntegrityError:
             raise VaultError(f"a client named {client.name!r} already exists") from None
 
@@ -265,11 +265,11 @@ class Index:
         self.db.execute(
             "UPDATE clients SET issuer=?, client_id=?, auth_method=?, scope=?, audience=?, "
             "discovery_url=?, endpoints=?, extra_params=?, environment=?, admin_provider=?, "
-            "has_secret=?, prefs=? WHERE uid=?",
+            "has_secret=?, prefs=?, dpop_alg=? WHERE uid=?",
             (client.issuer, client.client_id, client.auth_method, client.scope, client.audience,
              client.discovery_url, json.dumps(client.endpoints), json.dumps(client.extra_params),
              client.environment, client.admin_provider, int(client.has_secret),
-             json.dumps(client.prefs()), client.uid))
+             json.dumps(client.prefs()), client.dpop_alg, client.uid))
 
     @mapped
     def set_client_skew(self, name: str, skew: float) -> None:
@@ -292,7 +292,7 @@ class Index:
     def _client(row: Sequence[Any]) -> Client:
         return Client(row[1], row[2], row[3], row[4], row[5], row[6], row[7], json.loads(row[8]),
                       json.loads(row[9]), row[10], row[11], bool(row[12]), row[0], row[13],
-                      **Client.prefs_from(json.loads(row[14])))
+                      **Client.prefs_from(json.loads(row[14])), dpop_alg=row[15])
 
     @mapped
     def remove_client(self, name: str) -> None:

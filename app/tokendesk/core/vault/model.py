@@ -71,6 +71,9 @@ class Client:
     #: Changes (randomly) whenever the client's secret or private key does: a cached client
     #: built with the old secret knows to read the new one (the secret itself is never here).
     secret_rev: str = ""
+    #: DPoP (RFC 9449): the algorithm of the key made for each credential of this client
+    #: (``ES256``, ``EdDSA``, ``RS256``); "" sends no proofs unless a sign-in asks for them.
+    dpop_alg: str = ""
 
     _PREFS = ("warn_minutes", "refresh_lifetime", "refresh_lifetime_kind", "clock_skew",
               "secret_rev")
@@ -101,7 +104,7 @@ class Client:
             "discovery_url": self.discovery_url, "endpoints": self.endpoints,
             "extra_params": self.extra_params, "environment": self.environment,
             "admin_provider": self.admin_provider, "has_secret": self.has_secret,
-            "created_at": self.created_at, **self.prefs(),
+            "created_at": self.created_at, **self.prefs(), "dpop_alg": self.dpop_alg,
         }
 
 

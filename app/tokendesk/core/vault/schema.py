@@ -79,6 +79,16 @@ def _v4(db: sqlite3.Connection) -> None:
     _run(db, "ALTER TABLE credentials ADD COLUMN pending_slot TEXT")
 
 
+def _v5(db: sqlite3.Connection) -> None:
+    """Sender-constrained tokens (RFC 9449, issue 18): a client's DPoP setting (the algorithm
+    of the keys made for its credentials; '' for none) and the RFC 7638 thumbprint of the DPoP
+    key a credential's tokens are bound to (the key itself is in the secret store)."""
+    _run(db, """
+        ALTER TABLE clients ADD COLUMN dpop_alg TEXT NOT NULL DEFAULT '';
+        ALTER TABLE credentials ADD COLUMN dpop_jkt TEXT
+    """)
+
+
 #: MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError
+from .bindings import DPOP_KEY, TLS_CLIENT
 from .deleter import SlotDeleter
 from .index import Index
 from .locking import file_lock
@@ -164,8 +165,8 @@ class Vault:
         if self.index.credentials(client=name):
             raise VaultError(f"the client {name!r} still has credentials: remove them first")
         service = f"tokendesk/client/{client.uid}"
-        self.store.delete(service, CLIENT_SECRET)
-        self.store.delete(service, PRIVATE_KEY)
+        for key in (CLIENT_SECRET, PRIVATE_KEY, DPOP_KEY, TLS_CLIENT):  # (DPoP, mTLS: issue 18)
+            self.store.delete(service, key)
         self.index.remove_client(name)
         self.index.audit("client deleted", name, "", self.actor)
 
@@ -460,7 +461,7 @@ class Vault:
         cred = self.credential(name)
         service = f"tokendesk/credential/{cred.uid}"
         self._wait_deleting(cred.uid)
-        for key in (_refresh_key(cred.slot), *_LEGACY_KEYS):
+        for key in (_refresh_key(cred.slot), *_LEGACY_KEYS, DPOP_KEY):  # (DPoP: issue 18)
             self.store.delete(service, key)
         self._slots.pop(cred.uid, None)
         self.index.remove_credential(name)

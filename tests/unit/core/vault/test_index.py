@@ -227,7 +227,8 @@ def test_clients_are_written_and_read_by_column_name(tmp_path):
             endpoints TEXT NOT NULL DEFAULT '{}', discovery_url TEXT NOT NULL DEFAULT '',
             audience TEXT NOT NULL DEFAULT '', scope TEXT NOT NULL DEFAULT '',
             auth_method TEXT NOT NULL, client_id TEXT NOT NULL, issuer TEXT NOT NULL,
-            name TEXT NOT NULL UNIQUE, uid TEXT PRIMARY KEY, color TEXT NOT NULL DEFAULT '')""")
+            name TEXT NOT NULL UNIQUE, uid TEXT PRIMARY KEY, color TEXT NOT NULL DEFAULT '',
+            dpop_alg TEXT NOT NULL DEFAULT '')""")
         db.execute("DROP TABLE clients_old")
 
     index = Index(tmp_path / "vault.sqlite3", migrations=[*MIGRATIONS, reorder])
@@ -235,7 +236,7 @@ def test_clients_are_written_and_read_by_column_name(tmp_path):
         client = Client("dev", "https://op/", "client-1", "client_secret_post", "read",
                         "api", "https://op/.well-known/openid-configuration",
                         {"token_endpoint": "https://op/token"}, {"resource": "x"}, "prod",
-                        "keycloak", True, "u1", 12.5, warn_minutes=7.0)
+                        "keycloak", True, "u1", 12.5, warn_minutes=7.0, dpop_alg="EdDSA")
         index.add_client(client)
         assert index.client("dev") == client
         assert index.clients() == [client]

@@ -12,13 +12,14 @@ import pytest
 
 from tests.fixtures.old_vaults.make import ACCESS, CLIENT_SECRET, PASSPHRASE, REFRESH
 from tokendesk.core.vault import TokenSet, open_vault
+from tokendesk.core.vault.bindings import credential_dpop_jkt, dpop_key
 from tokendesk.core.vault.schema import SCHEMA_VERSION
 from tokendesk.core.vault.tokenset import ACCESS_TOKEN
 
 OLD = Path(__file__).resolve().parents[3] / "fixtures" / "old_vaults"
 
 
-@pytest.fixture(params=["v1", "v2", "v3"])
+@pytest.fixture(params=["v1", "v2", "v3", "v4"])
 def old_home(request, tmp_path):
     home = tmp_path / request.param
     shutil.copytree(OLD / request.param, home)  # the checked-in files are never opened
@@ -64,6 +65,7 @@ def test_an_old_vault_opens_upgraded_with_its_clients_credentials_and_secrets(ol
         assert vault.token("alice", ACCESS_TOKEN) == ACCESS
         assert [e.action for e in vault.index.audit_log("alice")][-1:] == ["added"]
         # what the later schemas added, at its defaults
+        assert client.dpop_alg == "" and credential_dpop_jkt(vault, "alice") is None  # 5
         assert vault.index.pending_slots() == []  # 4: no rotation in flight
         assert (client.warn_minutes, client.clock_skew) == (5.0, 0.0)  # 3: preferences
         assert cred.auto_refresh is None
@@ -92,3 +94,29 @@ def test_an_old_vault_rotates_and_reopens_with_the_new_token(old_home):
     assert left.count("client_secret") == 1 and sum(n.startswith("refresh_token@")
                                                     for n in left) == 1
     assert not {"session", "access_token", "id_token"} & set(left)
+
+
+def test_an_old_vault_takes_a_dpop_client_and_a_bound_credential_and_keeps_them(old_home):
+    """Schema 5 (issue 18): a client's DPoP setting and the thumbprint of a credential's DPoP
+    key (the key itself in the secret store) survive closing and reopening an upgraded
+    vault."""
+    from dataclasses import replace
+
+    from tokendesk.core.tokens.dpop import generate_dpop_key, jkt
+    from tokendesk.core.vault.bindings import bind_dpop_key
+
+    key = generate_dpop_key("EdDSA")
+    vault = _open(old_home)
+    try:
+        vault.update_client(replace(vault.client("dev"), dpop_alg="EdDSA"))
+        assert bind_dpop_key(vault, "alice", key) == jkt(key)
+    finally:
+        vault.close()
+    again = _open(old_home)
+    try:
+        assert again.client("dev").dpop_alg == "EdDSA"
+        assert credential_dpop_jkt(again, "alice") == jkt(key)
+        assert jkt(dpop_key(again, "alice")) == jkt(key)
+        assert again.refresh_token("alice") == REFRESH
+    finally:
+        again.close()
