@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from tokendesk.core.choices import AUTH_METHODS, ENVIRONMENTS
+from tokendesk.core.choices import AUTH_METHODS, DPOP_ALGS, ENVIRONMENTS
 
 from . import EXIT_OK
 from .common import UsageError, print_json
@@ -53,7 +53,38 @@ def add_edit_parser(sub: Any) -> None:
     edit.add_argument("--discovery-url", metavar="URL",
                       help="read this discovery document instead of the issuer's ('' resets)")
     edit.add_argument("--environment", choices=(*ENVIRONMENTS, ""))
+    add_bound_args(edit, off=True)
     add_endpoint_args(edit)
+
+
+def add_bound_args(p: argparse.ArgumentParser, *, off: bool) -> None:
+    """A client's sender constraints (issue 18): DPoP keys, a mutual-TLS certificate."""
+    p.add_argument("--dpop", choices=(*DPOP_ALGS, *(("off",) if off else ())),
+                   help="bind its credentials' tokens to a DPoP key of this algorithm (RFC "
+                   "9449)" + ("; off: send no more proofs (bound credentials keep their key)"
+                              if off else ""))
+    p.add_argument("--tls-cert", metavar="FILE", help="mutual TLS (RFC 8705): the client "
+                   "certificate, PEM (kept in the keyring with its key)")
+    p.add_argument("--tls-key", metavar="FILE", help="mutual TLS: the certificate's private "
+                   "key, PEM (read from the file, never given on the command line)")
+
+
+def bound_from_args(vault: Any, name: str, args: argparse.Namespace) -> list[str]:
+    """Store a certificate given with --tls-cert and --tls-key; what changed, in words."""
+    cert, key = getattr(args, "tls_cert", None), getattr(args, "tls_key", None)
+    if cert is None and key is None:
+        return []
+    if cert is None or key is None:
+        raise UsageError("--tls-cert and --tls-key go together: the certificate and its "
+                         "private key (nothing was changed)")
+    from tokendesk.core.vault.bindings import set_client_certificate
+
+    from .common import read_file
+
+    thumb = set_client_certificate(vault, name,
+                                   read_file(cert, "--tls-cert").decode("utf-8", "replace"),
+                                   read_file(key, "--tls-key").decode("utf-8", "replace"))
+    return [f"client certificate {thumb}"]
 
 
 def _check_url(flag: str, value: str) -> str:
@@ -100,6 +131,8 @@ def run_edit(vault: Any, args: argparse.Namespace) -> int:
         value = getattr(args, field, None)
         if value is not None:
             changes[field] = value
+    if args.dpop is not None:  # DPoP (issue 18)
+        changes["dpop_alg"] = "" if args.dpop == "off" else args.dpop
     if "issuer" in changes:
         changes["issuer"] = _check_url("--issuer", changes["issuer"].strip())
     if "client_id" in changes and not changes["client_id"].strip():
@@ -117,13 +150,15 @@ def run_edit(vault: Any, args: argparse.Namespace) -> int:
                 endpoints.pop(member, None)
         changes["endpoints"] = endpoints
     secret = _stdin_secret("client secret") if args.client_secret_stdin else None
-    if not changes and not secret:
+    bound = bound_from_args(vault, args.name, args)  # mTLS (issue 18)
+    if not changes and not secret and not bound:
         raise UsageError(f"client edit {args.name}: give at least one option to change "
                          "(see 'tokendesk client edit --help')")
     session = Session()
     session.adopt(vault)
-    session.update_client(replace(client, **changes), secret)
-    what = sorted(changes) + (["client secret"] if secret else [])
+    if changes or secret:
+        session.update_client(replace(vault.client(args.name), **changes), secret)
+    what = sorted(changes) + (["client secret"] if secret else []) + bound
     print(f"changed client {args.name}: {', '.join(what)}")
     return EXIT_OK
 
@@ -154,12 +189,19 @@ def show(vault: Any, args: argparse.Namespace) -> int:
                                              else "not known", "document": None,
                                              "conflict": None} for m in ENDPOINT_FLAGS},
                            "discovery": {"error": problem}}
+    from tokendesk.core.vault.bindings import client_certificate  # mTLS (issue 18)
+
+    certificate = client_certificate(vault, args.name)
+    doc["tls_client_certificate"] = certificate.thumbprint if certificate else None
     if args.json:
         print_json(doc)
         return EXIT_OK
     for key, value in client.to_dict().items():
         if key != "endpoints":
             print(f"{key:15} {value}")
+    if certificate is not None:
+        print(f"{'certificate':15} x5t#S256 {certificate.thumbprint} (mutual TLS; the key is "
+              "in the keyring)")
     extra = {k: v for k, v in client.endpoints.items() if k not in ENDPOINT_FLAGS}
     if extra:
         print(f"{'other':15} {extra}")

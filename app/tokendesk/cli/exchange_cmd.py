@@ -87,6 +87,19 @@ def _userinfo(exchange: Any, args: argparse.Namespace) -> int:
 
 
 def _token(exchange: Any, args: argparse.Namespace) -> int:
+    if args.dpop:  # the headers of a DPoP request, for curl -H @FILE (issue 18)
+        from tokendesk.core.oauth.senders import resource_headers
+
+        if not args.url:
+            raise UsageError("--dpop needs --url: the URL the request goes to (its proof is "
+                             "for that URL and --method only)")
+        headers = resource_headers(exchange, args.name, args.method, args.url,
+                                   margin=args.min_ttl)
+        sys.stdout.write("".join(f"{k}: {v}\n" for k, v in headers.items()))
+        return EXIT_OK
+    if args.url is not None or args.method != "GET":
+        raise UsageError("--method and --url go with --dpop (a bearer token is the same for "
+                         "every request)")
     token = exchange.access_token(args.name, margin=args.min_ttl)
     sys.stdout.write(token + "\n")
     return EXIT_OK
@@ -111,16 +124,17 @@ def run_login(args: argparse.Namespace) -> int:
             if args.device:
                 check_name_free(exchange, args.name)  # before the person approves anything
                 device = start_device(exchange, args.client, scope=args.scope)
+                dpop = _dpop_alg(exchange, args)  # issue 18
                 print(f"\n  Go to {device.verification_uri} and enter the code:\n\n"
                       f"      {device.user_code}\n", file=sys.stderr)
                 if device.verification_uri_complete:
                     print(f"  (or open {device.verification_uri_complete})", file=sys.stderr)
-                cred = finish_device(exchange, args.client, args.name, device)
+                cred = finish_device(exchange, args.client, args.name, device, dpop=dpop)
             else:
                 print("Opening your browser to sign in (waiting up to "
                       f"{args.wait:.0f} s)…", file=sys.stderr)
                 cred = sign_in(exchange, args.client, args.name, scope=args.scope,
-                               timeout=args.wait)
+                               timeout=args.wait, dpop=_dpop_alg(exchange, args))
             who = identity(exchange, cred)
         finally:
             _close(exchange)
@@ -128,6 +142,13 @@ def run_login(args: argparse.Namespace) -> int:
         return fail(exc)
     print(f"{who}; stored {cred.name} (refresh token {cred.refresh_fp})")
     return EXIT_OK
+
+
+def _dpop_alg(exchange: Any, args: argparse.Namespace) -> str | None:
+    """``login --dpop [ALG]``: the algorithm asked for, else the client's, else ES256."""
+    if args.dpop is None:
+        return None
+    return args.dpop or exchange.vault.client(args.client).dpop_alg or "ES256"
 
 
 def run_grant(args: argparse.Namespace) -> int:

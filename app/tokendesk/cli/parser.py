@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from tokendesk.core.choices import AUTH_METHODS, ENVIRONMENTS
+from tokendesk.core.choices import AUTH_METHODS, DPOP_ALGS, ENVIRONMENTS
 from tokendesk.core.support.registry import CONNECTOR_KEYS
 from tokendesk.core.tokens.model import expectable_kinds
 
@@ -224,6 +224,9 @@ def _client_args(p: argparse.ArgumentParser) -> None:
                           "comes from client credentials)")
     add.add_argument("--admin-api", metavar="URL",
                      help="the admin API's base URL, when it is not derived from the issuer")
+    from .client_cmd import add_bound_args  # DPoP, mTLS (issue 18)
+
+    add_bound_args(add, off=False)
     from .client_cmd import add_edit_parser, add_endpoint_args  # issue 14: endpoints by hand
 
     add_endpoint_args(add, skip=("token_endpoint",))  # issue 14: endpoints by hand
@@ -315,6 +318,11 @@ def _token_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="the stored credential")
     p.add_argument("--min-ttl", type=_seconds, default=60.0, metavar="SECONDS",
                    help="refresh first if the access token has less left (default 60)")
+    p.add_argument("--dpop", action="store_true",
+                   help="print the two headers of a DPoP request instead (Authorization: DPoP "
+                   "… and DPoP: a proof with ath) for --method and --url: curl -H @FILE")
+    p.add_argument("--method", default="GET", help="with --dpop: the HTTP method (default GET)")
+    p.add_argument("--url", metavar="URL", help="with --dpop: the URL the request goes to")
     _network_args(p)
 
 
@@ -326,6 +334,9 @@ def _login_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope", help="scope to ask for (default: the client's)")
     p.add_argument("--wait", type=_timeout, default=300.0, metavar="SECONDS",
                    help="how long to wait for the browser (default 300)")
+    p.add_argument("--dpop", nargs="?", const="", choices=("", *DPOP_ALGS), metavar="ALG",
+                   help="bind the tokens to a new DPoP key (RFC 9449): ES256 (default, or the "
+                   "client's), EdDSA or RS256")
     _network_args(p)
 
 
@@ -344,6 +355,18 @@ def _grant_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope")
     p.add_argument("--json", action="store_true", help="the whole (redacted) response")
     _network_args(p)
+
+
+def _verify_dpop_args(p: argparse.ArgumentParser) -> None:
+    from .dpop_cmd import add_verify_dpop_args
+
+    add_verify_dpop_args(p, _finite, _seconds)
+
+
+def _check_binding_args(p: argparse.ArgumentParser) -> None:
+    from .dpop_cmd import add_check_binding_args
+
+    add_check_binding_args(p)
 
 
 def _support_args(p: argparse.ArgumentParser) -> None:
@@ -398,6 +421,10 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str, 
     "decode": ("show what a token is and says (offline, UNVERIFIED)",
                _decode_args, "decode_cmd", "run"),
     "verify": ("verify a token's signature and claims", _verify_args, "verify_cmd", "run"),
+    "verify-dpop": ("check a DPoP proof on its own: signature, htm/htu, iat, ath, cnf.jkt",
+                    _verify_dpop_args, "dpop_cmd", "run_verify"),
+    "check-binding": ("does an access token's cnf match a DPoP proof, a key or a certificate?",
+                      _check_binding_args, "dpop_cmd", "run_binding"),
     "decrypt": ("decrypt a JWE with a private key or shared key",
                 _decrypt_args, "verify_cmd", "run_decrypt"),
     "encode": ("build and sign a token (for testing)", _encode_args, "encode_cmd", "run_encode"),

@@ -82,12 +82,15 @@ def run_client(args: argparse.Namespace) -> int:
             key = _text_file(args.private_key, "--private-key") if args.private_key else None
             endpoints = {k: v for k, v in (("token_endpoint", args.token_endpoint),
                                            ("admin_api", args.admin_api)) if v}
+            if (args.tls_cert is None) != (args.tls_key is None):  # mTLS (issue 18)
+                raise UsageError("--tls-cert and --tls-key go together (nothing was added)")
             client = vault.add_client(Client(
                 args.name, args.issuer, args.client_id, args.auth_method, args.scope or "",
                 args.audience or "", args.discovery_url or "",
                 with_endpoint_args(endpoints, args),  # issue 14: endpoints by hand
-                environment=args.environment or "", admin_provider=args.admin or ""),
-                secret, key)
+                environment=args.environment or "", admin_provider=args.admin or "",
+                dpop_alg=args.dpop or ""), secret, key)
+            _add_certificate(vault, client.name, args)  # mTLS (issue 18)
             print(f"added client {client.name} ({client.issuer}); secrets are in "
                   f"{vault.store.description}")
         elif args.action == "list":
@@ -110,6 +113,18 @@ def run_client(args: argparse.Namespace) -> int:
     except (UsageError, TokendeskError) as exc:
         return fail(exc)
     return EXIT_OK
+
+
+def _add_certificate(vault: Any, name: str, args: argparse.Namespace) -> None:
+    """``client add --tls-cert --tls-key`` (issue 18): a certificate that cannot be stored
+    takes the new client with it."""
+    from .client_cmd import bound_from_args
+
+    try:
+        bound_from_args(vault, name, args)
+    except BaseException:
+        vault.remove_client(name)
+        raise
 
 
 def _check_url(value: str | None, what: str) -> None:
@@ -211,11 +226,16 @@ def _show(vault: Any, args: argparse.Namespace) -> int:
                           "access_token": vault.token(args.name, "access_token"),
                           "id_token": vault.token(args.name, "id_token")}
         vault.audit("revealed", args.name, "secrets printed by 'vault show --reveal'")
+    from tokendesk.core.vault.bindings import credential_dpop_jkt  # issue 18
+
+    doc["dpop_jkt"] = credential_dpop_jkt(vault, args.name)
     if args.json:
         print_json(doc)
         return EXIT_OK
     for key in ("name", "client", "status", "environment", "subject", "scope", "notes"):
         print(f"{key:18} {doc[key]}")
+    print(f"{'DPoP key':18} " + (f"thumbprint {doc['dpop_jkt']} (its tokens are bound to it)"
+                                 if doc["dpop_jkt"] else "— (bearer tokens)"))
     for kind, epoch in doc["expires_at"].items():
         print(f"{kind + ' expires':18} {_when(epoch)}")
     for kind, fp in doc["fingerprints"].items():
