@@ -41,6 +41,19 @@ async function run(job) {
       });
       return dec.decode(plaintext);
     }
+    case 'dpop_proof': { // a DPoP proof (RFC 9449) signed with job.jwk, its public half in the header
+      const key = await jose.importJWK(job.jwk, job.alg);
+      return await new jose.SignJWT(job.claims)
+        .setProtectedHeader({ alg: job.alg, typ: 'dpop+jwt', jwk: job.public, ...(job.header || {}) })
+        .sign(key);
+    }
+    case 'verify_dpop': { // jose's own check of a proof: signature under the embedded jwk, typ
+      const { payload, protectedHeader } = await jose.jwtVerify(job.token, jose.EmbeddedJWK,
+        { typ: 'dpop+jwt', algorithms: [job.alg] });
+      return { payload, thumbprint: await jose.calculateJwkThumbprint(protectedHeader.jwk, 'sha256') };
+    }
+    case 'thumbprint': // RFC 7638
+      return await jose.calculateJwkThumbprint(job.jwk, 'sha256');
     default:
       throw new Error(`unknown op ${job.op}`);
   }
