@@ -156,6 +156,9 @@ const configuration = {
     },
   },
   enabledJWA: { dPoPSigningAlgValues: ['ES256', 'EdDSA', 'RS256'] },
+  clientAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post',
+    'private_key_jwt', 'none',
+    ...(tlsDir ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
   ...(mtlsBase ? {
     discovery: {
       mtls_endpoint_aliases: {

@@ -226,16 +226,21 @@ def _show(vault: Any, args: argparse.Namespace) -> int:
                           "access_token": vault.token(args.name, "access_token"),
                           "id_token": vault.token(args.name, "id_token")}
         vault.audit("revealed", args.name, "secrets printed by 'vault show --reveal'")
-    from tokendesk.core.vault.bindings import credential_dpop_jkt  # issue 18
+    from tokendesk.core.tokens.binding import confirmation  # issue 18
+    from tokendesk.core.vault.bindings import credential_dpop_jkt
 
     doc["dpop_jkt"] = credential_dpop_jkt(vault, args.name)
+    access = vault.token(args.name, "access_token") if cred.has_access_token else None
+    doc["access_token_binding"] = confirmation(access).to_dict() if access else None
     if args.json:
         print_json(doc)
         return EXIT_OK
     for key in ("name", "client", "status", "environment", "subject", "scope", "notes"):
         print(f"{key:18} {doc[key]}")
     print(f"{'DPoP key':18} " + (f"thumbprint {doc['dpop_jkt']} (its tokens are bound to it)"
-                                 if doc["dpop_jkt"] else "— (bearer tokens)"))
+                                 if doc["dpop_jkt"] else "—"))
+    if doc["access_token_binding"]:
+        print(f"{'access token':18} {doc['access_token_binding']['description']}")
     for kind, epoch in doc["expires_at"].items():
         print(f"{kind + ' expires':18} {_when(epoch)}")
     for kind, fp in doc["fingerprints"].items():
