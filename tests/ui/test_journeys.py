@@ -9,7 +9,6 @@ person would see is observed. Counts are taken at the provider.
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 import time
@@ -23,53 +22,6 @@ from tests.helpers.oidc_provider import CLIENTS, SHORT_TTL
 pytestmark = pytest.mark.integration
 
 PASSPHRASE = "journey-file-store-passphrase"
-
-
-@pytest.fixture
-def cli(tokendesk_home, secret_service):
-    """Run ``tokendesk ARGS`` in another process, as a script would."""
-    env = {**os.environ, "TOKENDESK_HOME": str(tokendesk_home)}
-
-    def run(*args: str, stdin: str | None = None, check: bool = True,
-            passphrase: str | None = None) -> subprocess.CompletedProcess[str]:
-        extra = {"TOKENDESK_VAULT_PASSPHRASE": passphrase} if passphrase else {}
-        done = subprocess.run([sys.executable, "-m", "tokendesk", *args], input=stdin,
-                              capture_output=True, text=True, env={**env, **extra}, timeout=120)
-        assert "Traceback" not in done.stderr, done.stderr
-        if check:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    run.env = env
-    return run
-
-
-@pytest.fixture
-def start_app(qtbot, tokendesk_home, secret_service):
-    """Start the app as ``tokendesk gui`` does (the welcome already seen)."""
-    import keyring
-
-    from tokendesk.ui.app import launch
-    from tokendesk.ui.settings import Settings
-
-    keyring.set_keyring(secret_service.backend())  # keyring picks its backend once a process
-    settings = Settings(str(tokendesk_home / "settings.ini"))
-    settings.set("app/welcomed", True)
-    windows = []
-
-    def start():
-        _app, win = launch(settings=settings)
-        qtbot.addWidget(win)
-        windows.append(win)
-        # the app's start-up runs after the first paint
-        qtbot.waitUntil(lambda: win.expiry_controller is not None
-                        and win.expiry_controller.timer.isActive(), timeout=15_000)
-        return win
-
-    yield start
-    for win in windows:
-        win.close()  # what is running at a server reports first (an auto-refresh, say)
-        qtbot.waitUntil(lambda w=win: not w.tasks.side_effects_running, timeout=60_000)
 
 
 def _add_client(cli, provider, name, client_id, *extra):
