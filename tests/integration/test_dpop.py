@@ -421,3 +421,47 @@ def test_token_exchange_carries_a_proof_of_the_clients_key(vault):
         assert checks[0].header["alg"] == "RS256"
         assert [h.form["grant_type"] for h in server.hits if h.path == "/token"] == [
             "urn:ietf:params:oauth:grant-type:token-exchange"] * 2
+
+
+def test_an_encrypted_export_keeps_the_dpop_key_and_the_client_certificate(
+        exchange, vault, tmp_path, secret_service, oidc_provider):
+    """Without its key an imported bound refresh token could never be used: the export carries
+    the key (and a client's mTLS certificate and key), encrypted with everything else."""
+    from tokendesk.core.vault.bindings import client_certificate, set_client_certificate
+    from tokendesk.core.vault.export import export_vault, import_vault
+
+    _sign_in(exchange)
+    tls = oidc_provider.tls_dir
+    set_client_certificate(vault, "tokendesk-dpop", (tls / "client.pem").read_text(),
+                           (tls / "client.key").read_text())
+    vault.update_client(replace(vault.client("tokendesk-dpop"), dpop_alg="EdDSA"))
+    blob = export_vault(vault, "export passphrase")
+    assert dpop_key(vault, "alice").private_jwk()["d"].encode() not in blob
+    other_home = tmp_path / "other"
+    other = Vault(other_home, KeyringStore(other_home, secret_service.backend()))
+    try:
+        assert "alice" in import_vault(other, blob, "export passphrase")
+        assert credential_dpop_jkt(other, "alice") == credential_dpop_jkt(vault, "alice")
+        assert other.client("tokendesk-dpop").dpop_alg == "EdDSA"
+        assert client_certificate(other, "tokendesk-dpop") == \
+            client_certificate(vault, "tokendesk-dpop")
+        vault.store.delete(f"tokendesk/client/{vault.client('tokendesk-dpop').uid}",
+                           "tls_client_certificate")  # (the server knows no cert for it)
+        other.store.delete(f"tokendesk/client/{other.client('tokendesk-dpop').uid}",
+                           "tls_client_certificate")
+        with HttpClient(timeout=5) as http:
+            assert Exchange(other, http).refresh("alice").rotated  # its own key, imported
+    finally:
+        other.close()
+
+
+def test_the_qa_race_presents_a_bound_token_with_its_own_key(exchange, vault):
+    """Without the credential's proof every request would be refused for want of one; with
+    it, the server accepts one and sees the other as a reuse."""
+    from tokendesk.core.oauth.qa import race, replay
+
+    _sign_in(exchange)
+    report = race(exchange, "alice", 2)
+    assert sorted(o.result for o in report.outcomes) == ["accepted", "refused"]
+    replayed = replay(exchange, "alice").outcomes[0]
+    assert replayed.result == "refused"  # the retired token, with the right key: reuse

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError, WrongPassphrase
+from . import bindings
 from .kdf import DEFAULT_PARAMS, check_new_passphrase, derive_key, new_salt, open_sealed, read_kdf, seal
 from .model import Client
 from .tokenset import ACCESS_TOKEN, ID_TOKEN, TokenSet
@@ -54,16 +55,33 @@ def export_vault(vault: Vault, passphrase: str, names: Iterable[str] | None = No
                           else {c.name for c in vault.clients()})
     payload = {
         "clients": [{**vault.client(n).to_dict(), "client_secret": vault.client_secret(n),
-                     "private_key": vault.client_private_key(n)} for n in client_names],
+                     "private_key": vault.client_private_key(n),
+                     **_client_bindings(vault, n)} for n in client_names],
         "credentials": [{**c.to_dict(), "refresh_token": vault.refresh_token(c.name),
                          "access_token": vault.token(c.name, ACCESS_TOKEN),
-                         "id_token": vault.token(c.name, ID_TOKEN)} for c in creds],
+                         "id_token": vault.token(c.name, ID_TOKEN),
+                         **_credential_binding(vault, c.name)} for c in creds],
     }
     salt = new_salt()
     envelope = seal(derive_key(passphrase, salt, *DEFAULT_PARAMS), salt, DEFAULT_PARAMS,
                     json.dumps(payload).encode(), FORMAT.encode())
     vault.audit("exported", "vault", f"{len(creds)} credential(s), encrypted")
     return json.dumps({"format": FORMAT, "version": VERSION, **envelope}).encode()
+
+
+def _client_bindings(vault: Vault, name: str) -> dict[str, Any]:
+    """A client's mutual-TLS certificate and key (issue 18), when it has them."""
+    pair = bindings.client_certificate(vault, name)
+    return {"tls_client_certificate": pair._asdict()} if pair is not None else {}
+
+
+def _credential_binding(vault: Vault, name: str) -> dict[str, Any]:
+    """The DPoP key a credential's tokens are bound to (issue 18): without it, an imported
+    bound refresh token could never be used."""
+    from ..tokens.dpop import dumps
+
+    key = bindings.dpop_key(vault, name)
+    return {"dpop_key": dumps(key)} if key is not None else {}
 
 
 _CLIENT_FIELDS = ("name", "issuer", "client_id", "auth_method", "scope", "audience",
@@ -117,7 +135,12 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
         fields = {k: c[k] for k in ("name", "issuer", "client_id", "auth_method", "scope",
                                     "audience", "discovery_url", "endpoints", "extra_params",
                                     "environment", "admin_provider")}
-        vault.add_client(Client(**fields), c.get("client_secret"), c.get("private_key"))
+        vault.add_client(Client(**fields, dpop_alg=str(c.get("dpop_alg") or "")),
+                         c.get("client_secret"), c.get("private_key"))
+        pair = c.get("tls_client_certificate")
+        if isinstance(pair, dict):
+            bindings.set_client_certificate(vault, c["name"], str(pair.get("certificate")),
+                                            str(pair.get("private_key")))
         added.append(f"client {c['name']}")
     existing = {c.name for c in vault.credentials()}
     for c in payload["credentials"]:
@@ -127,6 +150,15 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
                              TokenSet(c["refresh_token"], c.get("access_token"),
                                       c.get("id_token"), scope=c.get("scope") or None),
                              notes=c.get("notes", ""))
+        if isinstance(c.get("dpop_key"), str):
+            from ..tokens.dpop import load_dpop_key
+
+            try:
+                key = load_dpop_key(c["dpop_key"])
+            except (ValueError, TypeError):  # (UnusableKey is a KeyProblem, not these)
+                raise VaultCorrupt(f"the DPoP key of {c['name']!r} in the export cannot be "
+                                   "read") from None
+            bindings.bind_dpop_key(vault, c["name"], key)
         added.append(c["name"])
     vault.audit("imported", "vault", f"{len(added)} item(s)")
     return added
