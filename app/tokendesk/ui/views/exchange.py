@@ -88,6 +88,10 @@ class ExchangeView(QWidget):
         self.inspect_button = QPushButton("Open the access token in the Inspector")
         self.inspect_button.clicked.connect(self._inspect_access_token)
         second.addWidget(self.inspect_button)
+        from .dpop_headers import copy_dpop_headers_button  # issue 18: DPoP-bound tokens
+
+        self.dpop_button = copy_dpop_headers_button(self)  # issue 18
+        second.addWidget(self.dpop_button)  # issue 18
         second.addStretch(1)
         row.addStretch(1)
         qa_line = QHBoxLayout()

@@ -226,6 +226,10 @@ class InspectorView(QWidget):
         self.decoded_tabs.addTab(claims_page, "Claims")
         self.decoded_tabs.addTab(self.payload_view, "Payload")
         self.decoded_tabs.addTab(self.header_view, "Header")
+        from .binding_panel import BindingPanel  # issue 18: DPoP proofs and cnf
+
+        self.binding_panel = BindingPanel(clock)  # issue 18
+        self.decoded_tabs.addTab(self.binding_panel, "Binding")  # issue 18
 
         splitter = split(left, self.decoded_tabs, [600, 700], equal_stretch=True)
         self.splitter = splitter
@@ -233,6 +237,7 @@ class InspectorView(QWidget):
         layout.addWidget(splitter)
 
         controller.decoded.connect(self._on_decoded)
+        controller.decoded.connect(self.binding_panel.set_token)  # issue 18
         controller.verification_started.connect(self.verify_panel.set_busy)
         controller.verification_finished.connect(self._on_verified)
         controller.verification_failed.connect(self._on_verify_failed)
