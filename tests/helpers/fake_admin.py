@@ -83,7 +83,7 @@ class FakeAdmin(LocalServer):
             client_id, secret = unquote(client_id), unquote(secret)
         if form.get("grant_type") != "client_credentials" or client_id != self.CLIENT_ID \
                 or secret != self.CLIENT_SECRET:
-            return Reply(401, {"error": "access_denied", "error_description": "Unauthorized"})
+            return self.token_refused()
         token = self.make_token(form)
         self.tokens.add(token)
         return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": 86400,
@@ -92,11 +92,17 @@ class FakeAdmin(LocalServer):
     def make_token(self, form: dict[str, str]) -> str:
         return f"m2m-{next(self._n)}"
 
+    def token_refused(self) -> Reply:
+        return Reply(401, {"error": "access_denied", "error_description": "Unauthorized"})
+
     def token_extra(self) -> dict[str, Any]:
         return {"scope": " ".join(self.scopes)}
 
     def rate_headers(self) -> dict[str, str]:
         return {}
+
+    def unauthorized(self) -> Reply:
+        return self.error(401, "Invalid token")
 
     def error(self, status: int, message: str) -> Reply:
         return Reply(status, {"error": message})
@@ -105,7 +111,7 @@ class FakeAdmin(LocalServer):
         bearer = req.headers.get("authorization", "")[7:]
         self.bearers.append(bearer)
         if not self.accept_any_token and bearer not in self.tokens:
-            return self.error(401, "Invalid token")
+            return self.unauthorized()
         if self.throttle > 0:
             self.throttle -= 1
             return self.throttled()
@@ -332,8 +338,29 @@ class FakeAuth0(FakeAdmin):
         return self.delete(self.device_credentials, "id", did)
 
 
+def _kc_match(user: dict[str, Any], word: str) -> bool:
+    """Keycloak's ``search``: each word a prefix (``foo`` or ``foo*``), an infix (``*foo*``) or
+    an exact value (``"foo"``) of the username, email, first or last name, case-insensitive."""
+    fields = [str(user.get(k) or "").lower() for k in ("username", "email", "firstName",
+                                                       "lastName")]
+    if len(word) > 1 and word[0] == word[-1] == '"':
+        return word[1:-1] in fields
+    if len(word) > 1 and word[0] == word[-1] == "*":
+        return any(word[1:-1] in f for f in fields)
+    return any(f.startswith(word.rstrip("*")) for f in fields)
+
+
 class FakeKeycloak(FakeAdmin):
-    """The Keycloak Admin REST API for one realm (see the module docstring)."""
+    """The Keycloak Admin REST API for one realm (see the module docstring), checked against a
+    real Keycloak 26 (tests/integration/test_keycloak_support.py, which runs the same checks on
+    both): its error bodies, a search by prefixes of each word, a case-insensitive email match,
+    the roles its tokens list (``view-users`` brings ``query-users`` and ``query-groups``), the
+    client's internal id in a consent's offline grant, and ``GET /clients`` refused without a
+    client role."""
+
+    #: realm-management roles and the roles they contain, as Keycloak's tokens list them
+    COMPOSITES = {"view-users": ["query-users", "query-groups"],
+                  "view-clients": ["query-clients"]}
 
     REALM = "support"
     TOKEN_PATH = f"/realms/{REALM}/protocol/openid-connect/token"
@@ -361,8 +388,18 @@ class FakeKeycloak(FakeAdmin):
         return f"{self.url}/realms/{self.REALM}"
 
     def make_token(self, form: dict[str, str]) -> str:
+        roles = list(self.scopes)
+        for role in self.scopes:
+            roles += [r for r in self.COMPOSITES.get(role, []) if r not in roles]
         return _unsigned_jwt({"iss": self.issuer, "azp": self.CLIENT_ID, "n": next(self._n),
-                              "resource_access": {"realm-management": {"roles": self.scopes}}})
+                              "resource_access": {"realm-management": {"roles": roles}}})
+
+    def token_refused(self) -> Reply:
+        return Reply(401, {"error": "unauthorized_client",
+                           "error_description": "Invalid client or Invalid client credentials"})
+
+    def unauthorized(self) -> Reply:
+        return Reply(401, {"error": "HTTP 401 Unauthorized"})
 
     def token_extra(self) -> dict[str, Any]:
         return {"scope": "profile email"}
@@ -371,25 +408,41 @@ class FakeKeycloak(FakeAdmin):
         return Reply(status, {"error": message} if status != 403 else {"error": "HTTP 403 Forbidden"})
 
     def needs(self, scope: str) -> Reply | None:
-        return None if self.accept_any_token or scope in self.scopes else self.error(403, "")
+        granted = set(self.scopes)
+        for role in self.scopes:
+            granted.update(self.COMPOSITES.get(role, []))
+        return None if self.accept_any_token or scope in granted else self.error(403, "")
 
     def add_user(self, uid: str, email: str, first: str, last: str) -> None:
         self.users.append({"id": uid, "username": email.split("@")[0], "email": email,
                            "firstName": first, "lastName": last, "enabled": True,
                            "createdTimestamp": 1767600000000})
 
-    def add_session(self, uid: str, sid: str, offline: bool = False) -> None:
-        self.sessions.append({"id": sid, "username": "u", "userId": uid, "offline": offline,
-                              "ipAddress": "198.51.100.4", "start": 1795000000000,
-                              "lastAccess": 1795003600000,
-                              "clients": {self.clients["app-1"]: "app-1"}})
+    def add_client(self, client_id: str) -> str:
+        """Another client of the realm; its internal id."""
+        return self.clients.setdefault(client_id, f"8d3c1f0e-0000-4000-8000-"
+                                                  f"{len(self.clients) + 1:012d}")
 
-    def add_consent(self, uid: str, client: str, offline: bool) -> None:
-        self.consents.append({"user": uid, "clientId": client,
-                              "grantedClientScopes": ["profile", "email"],
-                              "createdDate": 1795000000000, "lastUpdatedDate": 1795000000000,
-                              "additionalGrants": [{"client": client, "key": "Offline Token"}]
-                              if offline else []})
+    def add_session(self, uid: str, sid: str, offline: bool = False,
+                    client: str = "app-1") -> None:
+        username = next((u["username"] for u in self.users if u["id"] == uid), "u")
+        self.sessions.append({"id": sid, "username": username, "userId": uid,
+                              "offline": offline, "ipAddress": "198.51.100.4",
+                              "start": 1795000000000, "lastAccess": 1795003600000,
+                              "rememberMe": False, "clients": {self.add_client(client): client},
+                              "transientUser": False})
+
+    def add_consent(self, uid: str, client: str, offline: bool, *, consented: bool = True,
+                    scopes: list[str] | None = None) -> None:
+        """A consent; with ``consented=False`` the entry Keycloak lists for a client that holds
+        offline tokens without a consent (no scopes, no dates)."""
+        entry: dict[str, Any] = {"user": uid, "clientId": client, "grantedClientScopes": []}
+        if consented:
+            entry.update(grantedClientScopes=scopes or ["profile", "email"],
+                         createdDate=1795000000000, lastUpdatedDate=1795000000000)
+        entry["additionalGrants"] = ([{"client": self.add_client(client), "key": "Offline Token"}]
+                                     if offline else [])
+        self.consents.append(entry)
 
     def _search(self, req: Request) -> Reply:
         denied = self.needs("view-users")
@@ -397,11 +450,10 @@ class FakeKeycloak(FakeAdmin):
             return denied
         q = req.query
         if "email" in q:
-            users = [u for u in self.users if u["email"] == q["email"]]
+            users = [u for u in self.users if u["email"].lower() == q["email"].lower()]
         else:
-            term = q.get("search", "").lower()
-            users = [u for u in self.users if term in (u["username"] + " " + u["email"] + " "
-                                                       + u["firstName"] + " " + u["lastName"]).lower()]
+            words = q.get("search", "").lower().split()
+            users = [u for u in self.users if all(_kc_match(u, w) for w in words)]
         first, size = int(q.get("first", 0)), int(q.get("max", 100))
         return Reply(200, users[first:first + size])
 
@@ -436,12 +488,16 @@ class FakeKeycloak(FakeAdmin):
             return denied
         if client in self.fail_deletes:
             return self.error(500, "unknown_error")
+        if client not in self.clients:
+            return self.error(404, "Client not found")
         before = len(self.consents)
         self.consents[:] = [c for c in self.consents if not (c["user"] == uid
                                                              and c["clientId"] == client)]
         if len(self.consents) == before:
             return self.error(404, "Consent nor offline token not found")
-        self.sessions[:] = [s for s in self.sessions if not (s["userId"] == uid and s["offline"])]
+        # that client's offline tokens go with it; other clients' stay
+        self.sessions[:] = [s for s in self.sessions if not (
+            s["userId"] == uid and s["offline"] and self.clients[client] in s["clients"])]
         self.deleted.append(f"consent:{client}")
         return Reply(204)
 
@@ -467,6 +523,11 @@ class FakeKeycloak(FakeAdmin):
         return Reply(204)
 
     def _clients(self, req: Request) -> Reply:
+        # Keycloak lists clients to query-clients (or view-clients) only; the support roles
+        # (view-users, manage-users) do not include it
+        denied = self.needs("query-clients")
+        if denied:
+            return denied
         cid = req.query.get("clientId")
         return Reply(200, [{"id": uuid, "clientId": c} for c, uuid in self.clients.items()
                            if c == cid])

@@ -1,6 +1,7 @@
-"""The support console against fake Auth0, Keycloak and Okta admin APIs on 127.0.0.1 (the real
-services cannot run here; see tests/helpers/fake_admin.py for the references they follow), and
-the real oidc-provider for the client-credentials step."""
+"""The support console against fake Auth0, Keycloak and Okta admin APIs on 127.0.0.1 (Auth0 and
+Okta cannot run here; see tests/helpers/fake_admin.py for the references they follow), and the
+real oidc-provider for the client-credentials step. The real Keycloak runs in
+tests/integration/test_keycloak_support.py, which also checks that the fake agrees with it."""
 
 from __future__ import annotations
 
@@ -210,7 +211,8 @@ KC_ALICE = "5c1d7e2a-1111-4222-8333-444455556666"
 
 
 @pytest.fixture
-def keycloak(vault):
+def fake_keycloak(vault):
+    """The fake Keycloak admin API (the real one is the session fixture ``keycloak``)."""
     with FakeKeycloak() as fake:
         fake.add_user(KC_ALICE, "alice@example.com", "Alice", "Liddell")
         fake.add_session(KC_ALICE, "kc-s1")
@@ -219,12 +221,13 @@ def keycloak(vault):
         yield fake, connect(vault, fake, "keycloak", issuer=fake.issuer)
 
 
-def test_keycloak_find_list_and_revoke(console, keycloak):
-    fake, conn = keycloak
+def test_keycloak_find_list_and_revoke(console, fake_keycloak):
+    fake, conn = fake_keycloak
     assert [u.id for u in console.find(conn, "alice@example.com")] == [KC_ALICE]
     assert [u.name for u in console.find(conn, "lidd")] == ["Alice Liddell"]
     assert [u.id for u in console.find(conn, KC_ALICE)] == [KC_ALICE]
-    assert console.scopes(conn) == ["manage-users", "view-users"]  # roles from the token
+    # roles from the token, as Keycloak lists them (view-users brings query-users, -groups)
+    assert console.scopes(conn) == ["manage-users", "query-groups", "query-users", "view-users"]
     items = console.items(conn, KC_ALICE)
     assert sorted((i.kind, i.id) for i in items) == [
         ("grant", "app-1"), ("offline session", "kc-off1"), ("session", "kc-s1")]
@@ -234,23 +237,23 @@ def test_keycloak_find_list_and_revoke(console, keycloak):
     assert console.revoke(conn, KC_ALICE, "grant", "app-1").ok and fake.consents == []
 
 
-def test_keycloak_all_refresh_tokens_logs_out_and_removes_offline_consents(console, keycloak):
-    fake, conn = keycloak
+def test_keycloak_all_refresh_tokens_logs_out_and_removes_offline_consents(console, fake_keycloak):
+    fake, conn = fake_keycloak
     result = console.revoke(conn, KC_ALICE, "all-tokens")
     assert result.ok and [o.target for o in result.outcomes] == [
         "all online sessions (logout)", "offline tokens of app-1 (consent)"]
     assert fake.sessions == [] and fake.consents == []
 
 
-def test_the_machine_token_is_the_one_audited_client_grant(console, vault, keycloak):
-    fake, conn = keycloak
+def test_the_machine_token_is_the_one_audited_client_grant(console, vault, fake_keycloak):
+    fake, conn = fake_keycloak
     console.find(conn, "alice@example.com")
     grants = [e for e in vault.index.audit_log(conn) if e.action == "client credentials"]
     assert len(grants) == 1 and grants[0].detail.startswith("issued ")
 
 
-def test_keycloak_429_with_an_http_date_retry_after_is_waited_out(console, keycloak, waits):
-    fake, conn = keycloak
+def test_keycloak_429_with_an_http_date_retry_after_is_waited_out(console, fake_keycloak, waits):
+    fake, conn = fake_keycloak
     fake.clock = console.clock = lambda: float(NOW)
     fake.throttle, fake.retry_after, fake.retry_after_as_date = 1, 5, True
     assert [u.id for u in console.find(conn, "alice@example.com")] == [KC_ALICE]

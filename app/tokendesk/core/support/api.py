@@ -98,7 +98,10 @@ def _granted(scope: Any, token: str) -> tuple[set[str] | None, set[str] | None]:
             scopes.update(v for v in value if isinstance(v, str))
     access = claims.get("resource_access")
     if isinstance(access, dict):
-        found = (access.get("realm-management") or {}).get("roles")
+        # Keycloak lists every client the account has roles of: no realm-management entry in a
+        # token that has the claim means no admin role at all (named before a call, not a 403)
+        entry = access.get("realm-management")
+        found = entry.get("roles") if isinstance(entry, dict) else []
         if isinstance(found, list):
             roles = {r for r in found if isinstance(r, str)}
     return scopes or None, roles

@@ -3,14 +3,19 @@
 Paths under ``{server}/admin/realms/{realm}`` (the realm from the issuer
 ``{server}/realms/{realm}``):
 
-* users: ``GET /users?email=&exact=true``, ``GET /users/{id}``, ``GET /users?search=`` with
+* users: ``GET /users?email=&exact=true`` (case-insensitive), ``GET /users/{id}``,
+  ``GET /users?search=`` (a prefix of the username, email, first or last name) with
   ``first``/``max`` pagination;
-* sessions: ``GET /users/{id}/sessions``; offline sessions (the handles of offline refresh
-  tokens): ``GET /users/{id}/offline-sessions/{client-uuid}``, the client's internal id from
-  ``GET /clients?clientId=``;
-* consents: ``GET /users/{id}/consents``, ``DELETE /users/{id}/consents/{clientId}`` (also
-  revokes that client's offline tokens);
-* ``POST /users/{id}/logout`` ends every session of the user (and its refresh tokens);
+* sessions: ``GET /users/{id}/sessions`` (online ones only); offline sessions (the handles of
+  offline refresh tokens): ``GET /users/{id}/offline-sessions/{client-uuid}``, the client's
+  internal id taken from the consent's ``additionalGrants`` (``{"client": uuid, "key":
+  "Offline Token"}``), so no client role (``query-clients``) is needed;
+* consents: ``GET /users/{id}/consents`` -- the user's consents, and one entry (no scopes, no
+  dates) for each client that holds offline tokens without a consent;
+  ``DELETE /users/{id}/consents/{clientId}`` (also revokes that client's offline tokens);
+* ``POST /users/{id}/logout`` ends every online session of the user and sets the user's
+  not-before to now: offline sessions stay listed, but every refresh token issued before that
+  second, offline ones included, is refused from then on ("Stale token");
 * ``DELETE /sessions/{id}`` ends one session; with ``?isOffline=true`` an offline one.
 
 Keycloak has no per-refresh-token revocation: a refresh token lives as long as its session, so
@@ -18,9 +23,12 @@ Keycloak has no per-refresh-token revocation: a refresh token lives as long as i
 user out and removes the consents that hold offline tokens.
 
 The admin client's service account needs the ``realm-management`` roles ``view-users`` (lists)
-and ``manage-users`` (revocations); they appear in its token's ``resource_access`` and are
-checked before a call. Uncertain: ``DELETE /sessions/{id}?isOffline=true`` is documented from
-Keycloak 22; older servers answer 404 for offline sessions, which is reported as such.
+and ``manage-users`` (revocations); they appear in its token's ``resource_access`` (with the
+roles they contain: ``view-users`` brings ``query-users`` and ``query-groups``) and are checked
+before a call; Keycloak itself checks the roles the service account has at the time of each
+call. ``DELETE /sessions/{id}?isOffline=true`` is documented from Keycloak 22; older servers
+answer 404 for offline sessions, which is reported as such. Checked against a real Keycloak 26
+(tests/integration/test_keycloak_support.py).
 """
 
 from __future__ import annotations
@@ -49,10 +57,23 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
+def _offline_clients(consent: dict[str, Any]) -> list[str]:
+    """The internal ids of the clients whose offline tokens a consent entry names."""
+    return [str(g["client"]) for g in consent.get("additionalGrants") or []
+            if isinstance(g, dict) and g.get("key") == "Offline Token"
+            and isinstance(g.get("client"), str) and g["client"]]
+
+
 class Keycloak(Connector):
     _to_user = staticmethod(_user)
     provider = "Keycloak"
     ROLES = True
+    CONSEQUENCES = {
+        **Connector.CONSEQUENCES,
+        "all-sessions": "every browser session of this user ends, and Keycloak refuses every "
+                        "refresh token issued to them before now, offline ones included (their "
+                        "offline sessions stay listed); the user signs in again everywhere",
+    }
     SCOPES = {
         "find": ["view-users"], "items": ["view-users"],
         "token": ["manage-users"], "all-tokens": ["manage-users"],
@@ -98,24 +119,18 @@ class Keycloak(Connector):
             scopes = ", ".join(str(s) for s in c.get("grantedClientScopes") or [])
             offline = any(isinstance(g, dict) and g.get("key") == "Offline Token"
                           for g in c.get("additionalGrants") or [])
+            detail = " · ".join(p for p in (scopes, "holds offline tokens" if offline else "")
+                                if p)
             out.append(AdminItem("grant", client, client, ts(c.get("createdDate")),
-                                 ts(c.get("lastUpdatedDate")), None,
-                                 scopes + (" · holds offline tokens" if offline else "")))
-            if offline:
-                internal = self._client_uuid(client)
-                if internal:
-                    out += [self._session(s, "offline session", client) for s in
-                            self._list(f"/users/{uid}/offline-sessions/{_q(internal)}",
-                                       progress)]
+                                 ts(c.get("lastUpdatedDate")), None, detail))
+            for internal in _offline_clients(c):
+                out += [self._session(s, "offline session", client) for s in
+                        self._list(f"/users/{uid}/offline-sessions/{_q(internal)}", progress)]
         return out
 
     def _list(self, path: str, progress: Progress | None) -> list[dict[str, Any]]:
         body = self.api.call("GET", path, progress=progress).body
         return [x for x in body if isinstance(x, dict)] if isinstance(body, list) else []
-
-    def _client_uuid(self, client_id: str) -> str | None:
-        found = self._list(f"/clients?clientId={_q(client_id)}", None)
-        return str(found[0]["id"]) if found and found[0].get("id") else None
 
     @staticmethod
     def _session(s: dict[str, Any], kind: str, client: str = "") -> AdminItem:

@@ -45,3 +45,28 @@ def test_a_lifetime_that_is_not_a_finite_positive_number_counts_as_five_minutes(
     assert token.get() == "machine-1"
     clock.now += 2
     assert token.get() == "machine-2"
+
+
+def _claims_token(claims: dict) -> str:
+    import base64
+    import json
+
+    def seg(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{seg({'alg': 'RS256'})}.{seg(claims)}.c2ln"
+
+
+@pytest.mark.parametrize(("claims", "roles"), [
+    ({"resource_access": {"realm-management": {"roles": ["view-users", "manage-users"]}}},
+     {"view-users", "manage-users"}),
+    # Keycloak lists every client the account has roles of: none of realm-management's is a
+    # known "no role", named before a call (a real Keycloak's service account without roles)
+    ({"resource_access": {"account": {"roles": ["view-profile"]}}}, set()),
+    ({"scope": "read:users"}, None),  # not a Keycloak token: nothing is known of roles
+])
+def test_keycloak_roles_are_read_from_resource_access(claims, roles):
+    token = MachineToken(lambda: TokenResponse({"access_token": _claims_token(claims),
+                                                "expires_in": 300}, 200, 0.01))
+    token.get()
+    assert token.roles == roles
