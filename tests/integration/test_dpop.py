@@ -465,3 +465,17 @@ def test_the_qa_race_presents_a_bound_token_with_its_own_key(exchange, vault):
     assert sorted(o.result for o in report.outcomes) == ["accepted", "refused"]
     replayed = replay(exchange, "alice").outcomes[0]
     assert replayed.result == "refused"  # the retired token, with the right key: reuse
+
+
+def test_headers_for_a_token_issued_before_the_credential_had_a_key_are_refused(
+        exchange, vault, oidc_provider):
+    """The client is marked DPoP, but the credential's fresh access token came before (a
+    bearer token): no proof is made for it, and nothing is sent."""
+    from tokendesk.core.oauth.senders import resource_headers
+
+    vault.update_client(replace(vault.client("tokendesk-dpop-basic"), dpop_alg="ES256"))
+    vault.add_credential("early", "tokendesk-dpop-basic",
+                         TokenSet("rt-early", "at-early", expires_in=300))
+    with pytest.raises(VaultError, match="issued before it had a DPoP key"):
+        resource_headers(exchange, "early", "GET", "https://api.example/", margin=60)
+    assert credential_dpop_jkt(vault, "early") is None

@@ -168,7 +168,9 @@ def test_no_dpop_key_or_token_leaks_into_files_or_outputs(signed_in, capsys, mon
                        API, "--json"))
     vault = open_vault(signed_in)
     try:
-        private = dpop_key(vault, "alice").private_jwk()["d"]
+        key = dpop_key(vault, "alice")
+        assert key.alg == "EdDSA"  # 'login --dpop' without ALG: the client's algorithm
+        private = key.private_jwk()["d"]
         secrets = [private, vault.refresh_token("alice"), access]
     finally:
         vault.close()

@@ -312,3 +312,19 @@ def test_access_token_hash_is_rfc_9449_ath():
     # RFC 9449 §7.1's example: the access token and the ath of the proof that goes with it
     token = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"
     assert access_token_hash(token) == "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+
+
+def test_keys_that_cannot_make_proofs_are_refused():
+    from tokendesk.core.oauth.dpop import Prover
+
+    with pytest.raises(UnusableKey):
+        public_jwk(generate_key("HMAC"))
+    with pytest.raises(UnsupportedAlgorithm):
+        make_proof(generate_key("EC", curve="P-384"), "GET", URL, now=NOW)
+    prover = Prover(generate_dpop_key(), clock=lambda: NOW)
+    for token in ("two words", "tökén", "line\nbreak"):
+        with pytest.raises(InvalidInput):
+            prover.resource_headers("GET", URL, token)
+    headers = prover.resource_headers("GET", URL, "at-1")
+    assert headers["Authorization"] == "DPoP at-1" and "jkt=" in repr(prover)
+    assert _segments(headers["DPoP"])[1]["iat"] == NOW  # the injected clock
