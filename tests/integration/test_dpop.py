@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.conftest import NOW
 from tests.helpers.http_server import LocalServer, Reply
 from tests.helpers.oidc_provider import CLIENTS, client_record
 from tests.integration.test_signin import browser
@@ -321,14 +322,14 @@ def test_a_server_that_always_wants_a_nonce_is_asked_twice_and_the_token_is_kept
         _fault_client(vault, server)
         vault.add_credential("bob", "fault", TokenSet("rt-bob-0001"))
         with pytest.raises(ProviderError) as refused:
-            Exchange(vault, http).refresh("bob")
+            Exchange(vault, http, clock=lambda: NOW).refresh("bob")
         assert refused.value.error == "use_dpop_nonce"
         assert len(sent) == 2  # one retry, not a loop
         url = server.url + "/token"
-        assert check_proof(sent[1], method="POST", url=url, now=time.time(),
+        assert check_proof(sent[1], method="POST", url=url, now=NOW,
                            nonce="nonce-1").valid
         assert "nonce" not in check_proof(sent[0], method="POST", url=url,
-                                          now=time.time()).claims
+                                          now=NOW).claims
         assert vault.refresh_token("bob") == "rt-bob-0001"
         assert vault.credential("bob").status is Status.ACTIVE
 
@@ -379,11 +380,11 @@ def test_a_resource_that_asks_for_a_nonce_gets_a_proof_with_ath_and_the_nonce(va
         server.route("/me", userinfo)
         _fault_client(vault, server)
         vault.add_credential("bob", "fault", TokenSet("rt-bob-0001"))
-        assert Exchange(vault, http).userinfo("bob") == {"sub": "bob"}
+        assert Exchange(vault, http, clock=lambda: NOW).userinfo("bob") == {"sub": "bob"}
         last = asked[-1]
         assert last.headers["authorization"] == "DPoP at-bound-1"
         checked = check_proof(last.headers["dpop"], method="GET", url=server.url + "/me",
-                              now=time.time(), access_token="at-bound-1", nonce="rs-nonce")
+                              now=NOW, access_token="at-bound-1", nonce="rs-nonce")
         assert checked.valid, checked.reason
 
 
@@ -409,13 +410,13 @@ def test_token_exchange_carries_a_proof_of_the_clients_key(vault):
                                            "token_type": "DPoP", "issued_token_type":
                                            "urn:ietf:params:oauth:token-type:access_token"}))
         _fault_client(vault, server, dpop_alg="RS256")
-        exchange = Exchange(vault, http)
+        exchange = Exchange(vault, http, clock=lambda: NOW)
         for _ in range(2):
             _what, response = exchange.client_grant("fault", subject_token="subject-at",
                                                     audience="orders")
             assert response.token_type == "dpop"
         checks = [check_proof(_proof(h), method="POST", url=server.url + "/token",
-                              now=time.time()) for h in server.hits if h.path == "/token"]
+                              now=NOW) for h in server.hits if h.path == "/token"]
         assert len(checks) == 2 and all(c.valid for c in checks)
         assert checks[0].jkt == checks[1].jkt
         assert checks[0].header["alg"] == "RS256"
