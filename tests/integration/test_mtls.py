@@ -93,6 +93,14 @@ def test_sign_in_and_refresh_of_a_certificate_bound_credential(exchange, vault, 
     assert confirmation(vault.token("alice", "access_token")).x5t_s256 == thumb
 
 
+def test_the_device_authorization_request_presents_the_certificate_too(exchange,
+                                                                       oidc_provider):
+    from tokendesk.core.oauth.signin import start_device
+
+    device = start_device(exchange, "tokendesk-mtls", scope=SCOPE)
+    assert device.user_code and device.verification_uri.startswith(oidc_provider.mtls_url)
+
+
 def test_a_tls_client_auth_client_without_a_certificate_sends_nothing(exchange, vault,
                                                                      oidc_provider):
     granted = oidc_provider.granted("tokendesk-mtls", "client_credentials")

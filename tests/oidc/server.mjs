@@ -73,7 +73,7 @@ function boundClients() {
   const selfSigned = new crypto.X509Certificate(tlsFile('self-signed.pem'));
   const jwk = selfSigned.publicKey.export({ format: 'jwk' });
   const common = {
-    grant_types: [...codeGrants, 'client_credentials'], response_types: ['code'],
+    grant_types: [...codeGrants, 'client_credentials', deviceGrant], response_types: ['code'],
     redirect_uris: [redirect], application_type: 'native',
     tls_client_certificate_bound_access_tokens: true,
   };

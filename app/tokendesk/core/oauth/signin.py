@@ -231,9 +231,9 @@ def start_device(exchange: Exchange, client_name: str, *,
         raise oauth.missing("device_authorization_endpoint")
     body, auth = oauth._authenticate({"scope": scope or client.scope or "openid offline_access"},
                                      oauth.config.token_endpoint)
-    response = exchange.http.request_json("POST", url, data={**body,
-                                                             "client_id": client.client_id},
-                                          auth=auth)
+    # the client's own HTTP client: with mutual TLS, it presents the client certificate
+    response = oauth.http.request_json("POST", url, data={**body, "client_id": client.client_id},
+                                       auth=auth)
     oauth._raise_for(response)
     doc = response.body if isinstance(response.body, dict) else {}
     try:
