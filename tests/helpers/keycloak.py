@@ -157,10 +157,13 @@ class KeycloakServer:
         for name in ("app", "lib"):
             (home / "lib" / name).symlink_to(dist / "lib" / name)
         shutil.copy2(dist / "lib" / "quarkus-run.jar", home / "lib" / "quarkus-run.jar")
-        built = _build_cache()
-        source = built if (built / "quarkus-application.dat").is_file() else \
-            dist / "lib" / "quarkus"
-        shutil.copytree(source, home / "lib" / "quarkus")
+        try:  # the cached dev build; another run may be replacing it right now
+            if not (_build_cache() / "quarkus-application.dat").is_file():
+                raise FileNotFoundError
+            shutil.copytree(_build_cache(), home / "lib" / "quarkus")
+        except OSError:  # the distribution's own: Keycloak builds it for dev mode first
+            shutil.rmtree(home / "lib" / "quarkus", ignore_errors=True)
+            shutil.copytree(dist / "lib" / "quarkus", home / "lib" / "quarkus")
         return home
 
     def _keep_build(self, home: Path) -> None:
@@ -168,10 +171,10 @@ class KeycloakServer:
         target = _build_cache()
         staging = Path(tempfile.mkdtemp(prefix=".dev-build-", dir=target.parent))
         try:
-            shutil.copytree(home / "lib" / "quarkus", staging / "quarkus")
-            if target.exists():
-                shutil.rmtree(target, ignore_errors=True)
-            os.replace(staging / "quarkus", target)
+            shutil.copytree(home / "lib" / "quarkus", staging / "new")
+            if target.exists():  # a build Keycloak did not take (older options): moved away
+                os.replace(target, staging / "old")
+            os.replace(staging / "new", target)
         except OSError:
             pass  # another run kept its build first: theirs is as good
         finally:
@@ -288,12 +291,16 @@ class Keycloak:
     def start(self) -> Keycloak:
         from tests.helpers.keycloak_realms import REALMS, realm_representation
 
-        self.server.start()
-        started = time.perf_counter()
-        self.admin = Admin(self.server)
-        for name, rotation in REALMS.items():
-            self.admin.post("", realm_representation(name, rotation))
-        self.configure_seconds = time.perf_counter() - started
+        try:
+            self.server.start()
+            started = time.perf_counter()
+            self.admin = Admin(self.server)
+            for name, rotation in REALMS.items():
+                self.admin.post("", realm_representation(name, rotation))
+            self.configure_seconds = time.perf_counter() - started
+        except BaseException:
+            self.stop()  # nothing left behind: the process group and its folder
+            raise
         return self
 
     def stop(self) -> None:
