@@ -22,8 +22,8 @@ from .b64 import b64url_encode
 from .encode import SigningKey, encode, generate_key, load_signing_key
 from .keycheck import jwk_from_public_key, thumbprint
 
-__all__ = ["DEFAULT_ALG", "DPOP_ALGS", "DPOP_TYP", "access_token_hash", "generate_dpop_key",
-           "jkt", "load_dpop_key", "make_proof", "public_jwk", "target_uri"]
+__all__ = ["DEFAULT_ALG", "DPOP_ALGS", "DPOP_TYP", "access_token_hash", "dumps",
+           "generate_dpop_key", "jkt", "load_dpop_key", "make_proof", "public_jwk", "target_uri"]
 
 DPOP_TYP = "dpop+jwt"
 DEFAULT_ALG = "ES256"
@@ -98,7 +98,7 @@ def access_token_hash(access_token: str) -> str:
 
 def make_proof(key: SigningKey, method: str, url: str, *, now: float,
                jti: str | None = None, access_token: str | None = None,
-               nonce: str | None = None, extra: dict[str, Any] | None = None) -> str:
+               nonce: str | None = None) -> str:
     """A DPoP proof for one request (``method`` on ``url``, at ``now``)."""
     if key.alg not in DPOP_ALGS:
         raise UnsupportedAlgorithm(f"DPoP proofs are signed with {', '.join(DPOP_ALGS)}, not "
@@ -114,30 +114,8 @@ def make_proof(key: SigningKey, method: str, url: str, *, now: float,
             raise InvalidInput("the access token is not ASCII: it cannot be sent") from None
     if nonce is not None:
         claims["nonce"] = nonce
-    if extra:
-        claims.update(extra)
     header = {"typ": DPOP_TYP, "jwk": public_jwk(key)}
     return encode(claims, replace(key, kid=None), header=header)
-
-
-def proof_summary(proof: str) -> dict[str, Any]:
-    """What a proof says, for display and history (a proof is not a secret: it is sent in the
-    clear with every request, and one is good for one request only)."""
-    from .decoding import decode_token
-
-    decoded = decode_token(proof)
-    header = decoded.header or {}
-    claims = decoded.claims or {}
-    jwk = header.get("jwk")
-    try:
-        print_ = thumbprint({k: v for k, v in jwk.items() if k in ("crv", "e", "kty", "n",
-                                                                   "x", "y")}) \
-            if isinstance(jwk, dict) else None
-    except (TypeError, ValueError):
-        print_ = None
-    return {"alg": header.get("alg"), "jkt": print_,
-            **{k: claims[k] for k in ("htm", "htu", "iat", "nonce") if k in claims},
-            "ath": "present" if "ath" in claims else None}
 
 
 def dumps(key: SigningKey) -> str:
