@@ -149,7 +149,7 @@ class ClientForm(QWidget):
         more = self.more
         self.audience, self.environment = more.audience, more.environment
         self.warn_minutes, self.refresh_lifetime = more.warn_minutes, more.refresh_lifetime
-        self.lifetime_kind = more.lifetime_kind
+        self.lifetime_kind, self.dpop = more.lifetime_kind, more.dpop
         self.environment.setCurrentText("" if admin else "dev")
 
         self.fields_area = FormScroll()
@@ -200,6 +200,7 @@ class ClientForm(QWidget):
         self.scope.setText(client.scope)
         self.audience.setText(client.audience)
         self.environment.setCurrentText(client.environment)
+        self.dpop.setCurrentIndex(max(0, self.dpop.findData(client.dpop_alg)))
         self.warn_minutes.setValue(round(client.warn_minutes))
         self.refresh_lifetime.setValue(round((client.refresh_lifetime or 0) / 60))
         self.lifetime_kind.setCurrentIndex(1 if client.refresh_lifetime_kind == "absolute"
@@ -420,7 +421,7 @@ class ClientForm(QWidget):
             warn_minutes=float(self.warn_minutes.value()),
             refresh_lifetime=float(lifetime) if lifetime else None,
             refresh_lifetime_kind=self.lifetime_kind.currentData() if lifetime else "",
-            admin_provider=self.admin.currentData(),
+            admin_provider=self.admin.currentData(), dpop_alg=self.dpop.currentData(),
             discovery_url=self.endpoints.discovery_url.text().strip())
         others = {k: v for k, v in (self._original.endpoints if self._original else {}).items()
                   if k not in ENDPOINT_LABELS}  # admin_api and the like: kept as they were

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from tokendesk.core.choices import AUTH_METHODS as _AUTH_METHODS
-from tokendesk.core.choices import ENVIRONMENTS
+from tokendesk.core.choices import DPOP_ALGS, ENVIRONMENTS
 from tokendesk.core.support.registry import REGISTRY
 
 __all__ = ["ADMIN_DEFAULTS", "ADMIN_PROVIDERS", "AUTH_METHODS", "FormScroll", "MoreSection",
@@ -123,13 +123,21 @@ class MoreSection(Collapsible):
         self.lifetime_kind.setAccessibleName("Lifetime kind")
         self.lifetime_kind.addItem("idle: restarts at each refresh", "idle")
         self.lifetime_kind.addItem("absolute: counted from the sign-in", "absolute")
+        self.dpop = QComboBox()
+        self.dpop.setAccessibleName("DPoP")
+        self.dpop.addItem("off: bearer tokens", "")
+        for alg in DPOP_ALGS:  # RFC 9449: tokens bound to a key kept in the keyring
+            self.dpop.addItem(f"{alg} key per credential", alg)
+        self.dpop.setToolTip("Sender-constrained tokens (DPoP, RFC 9449): every token request "
+                             "carries a proof signed with the credential's own key")
         more.addRow("Environment", self.environment)
         more.addRow("Audience / resource", self.audience)
         more.addRow("Warn", self.warn_minutes)
         more.addRow("Refresh-token lifetime", self.refresh_lifetime)
         more.addRow("Lifetime kind", self.lifetime_kind)
+        more.addRow("DPoP", self.dpop)
         if admin is not None:
             more.addRow("Admin connection", admin)
-        super().__init__("More: environment, audience, expiry warning"
+        super().__init__("More: environment, audience, expiry warning, DPoP"
                          + (", admin connection" if admin is not None else ""),
                          "Show more settings", box, parent)
