@@ -241,6 +241,10 @@ def summarize_refresh(result: dict[str, Any], sent: SentRequest | None, *, now: 
     if result.get("retried"):
         facts.append(("Retried", "the first answer was lost: sent once more with the same "
                       "refresh token"))
+    token_type = response.get("token_type")
+    if isinstance(token_type, str) and token_type.lower() == "dpop":
+        facts.append(("Bound to a key", "token_type DPoP: the access token is used only with "
+                      "proofs signed by this credential's DPoP key (RFC 9449)"))
     changes = _changes(diff if diff is not None else result.get("diff") or {})
     return Summary("refresh", trigger, OK, headline, tuple(facts), changes,
                    _request_rows(sent) if sent is not None else (), response, name)

@@ -186,3 +186,10 @@ def test_a_history_row_reads_as_a_sentence():
                                 "issued, 65 ms.")
     assert dict(summary.request)["Endpoint"] == "POST https://op.example/token"
     assert summary.raw == {"access_token": "<sha256:cccccccccccc>"}
+
+
+def test_a_dpop_bound_answer_says_so_and_a_bearer_one_does_not():
+    bound = _result()
+    bound["response"] = {**bound["response"], "token_type": "DPoP"}
+    assert "RFC 9449" in dict(summarize_refresh(bound, SENT, now=NOW).facts)["Bound to a key"]
+    assert "Bound to a key" not in dict(summarize_refresh(_result(), SENT, now=NOW).facts)
