@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, QSortFilterProxyModel, QTimer, Signal, Slot
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QSortFilterProxyModel, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -22,11 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..controllers.inspector import InspectorController, VerifyRequest
+from ..controllers.inspector import InspectorController
 from ..theme import current_theme
 from ..widgets.json_view import JsonView
+from ..widgets.labels import FullLabel, set_style
 from ..widgets.panes import split
 from ..widgets.token_input import TokenInput
+from .inspector_verify import VerifyWiring
 from .verify_panel import NOT_CHECKED, STATE_COLORS, STATE_WORDS, VERIFIED, VerifyPanel
 
 if TYPE_CHECKING:
@@ -44,39 +45,12 @@ _ALIGN_CENTER, _ALIGN_RIGHT = 0x84, 0x82  # AlignCenter, AlignRight | AlignVCent
 __all__ = ["InspectorView"]
 
 
-def _style(widget: QWidget, sheet: str) -> None:
-    """Set a style sheet only when it differs: each change re-polishes the widget."""
-    if widget.styleSheet() != sheet:
-        widget.setStyleSheet(sheet)
-
-class _FullLabel(QLabel):
-    """A word-wrapped label that is never squeezed below the height its text needs at its
-    width: the headline and the problems are what the user must read first, so the layout
-    (and the splitter around it) makes room for them instead of cutting lines off."""
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        hint = super().minimumSizeHint()
-        if not self.text():
-            return hint
-        return QSize(hint.width(), max(hint.height(), self.heightForWidth(self.width())))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self.updateGeometry()  # another width, another height: ask the layout again
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
-        if text != self.text():
-            super().setText(text)
-            self.updateGeometry()
-
-
 PLACEHOLDER = ("Paste a token — a raw JWT, “Bearer …”, an Authorization header, a JSON token "
                "response, a redirect URL with #access_token=…, or drop a file.\n\n"
                "Decoding happens on this machine; nothing is sent anywhere.")
 
 
-class InspectorView(QWidget):
+class InspectorView(VerifyWiring, QWidget):
     """Views call the controller and listen to its signals; nothing here blocks."""
 
     status_message = Signal(str)
@@ -110,7 +84,7 @@ class InspectorView(QWidget):
 
         # What the Inspector leads with when something is wrong: the worst problem, in words
         # ("Truncated token: 2 of 3 segments — was it cut off?"), above the kind badge.
-        self.headline = _FullLabel()
+        self.headline = FullLabel()
         self.headline.setAccessibleName("Headline")
         self.headline.setProperty("textFormat", _PLAIN_TEXT)
         self.headline.setWordWrap(True)
@@ -148,7 +122,7 @@ class InspectorView(QWidget):
         self.reasons.setWordWrap(True)
         self.reasons.setAccessibleName("Why")
         self.reasons.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
-        self.problems = _FullLabel()
+        self.problems = FullLabel()
         self.problems.setWordWrap(True)
         self.problems.setAccessibleName("Problems")
         self.problems.setProperty("textInteractionFlags", _SELECTABLE_BY_MOUSE)
@@ -322,7 +296,7 @@ class InspectorView(QWidget):
         line = self._render_headline(token)
         if token is None or token.format == "empty":
             self.badge.setText("")
-            _style(self.badge, "")
+            set_style(self.badge, "")
             self.unverified.hide()
             self.reasons.setText("Nothing to inspect yet.")
             self.problems.setText("")
@@ -343,7 +317,7 @@ class InspectorView(QWidget):
                   and token.format is not TokenFormat.TEXT)
         if token.format is TokenFormat.TEXT:
             self.badge.setText("")  # the headline says it: "Text — not a token"
-            _style(self.badge, "")
+            set_style(self.badge, "")
         else:
             label = ("Unsecured" if token.format is TokenFormat.UNSECURED
                      else "Malformed" if broken or token.format is TokenFormat.MALFORMED
@@ -352,17 +326,17 @@ class InspectorView(QWidget):
                    else token.kind.value)
             background, foreground = theme.badge_colors(key)
             self.badge.setText(f"  {label}  ")
-            _style(self.badge, f"background: {background}; color: {foreground}; "
+            set_style(self.badge, f"background: {background}; color: {foreground}; "
                                "border-radius: 8px; font-weight: 600; padding: 2px;")
         self.unverified.setVisible(self._signed())
         self._show_trust(self.verify_panel.state)
         self.reasons.setText("\n".join(f"• {r}" for r in token.reasons))
         self.problems.setText("\n".join(f"✘ {p.message}" for p in token.problems))
         self.problems.setVisible(bool(token.problems) and token.format is not TokenFormat.TEXT)
-        _style(self.problems, f"color: {theme.bad};")
+        set_style(self.problems, f"color: {theme.bad};")
         findings = token.findings
         self.warnings.setText("\n".join(f"⚠ {f.message}" for f in findings))
-        _style(self.warnings, f"color: {theme.warn};")
+        set_style(self.warnings, f"color: {theme.warn};")
         same_header = previous is not None and previous.header == token.header
         same_payload = (previous is not None and previous.payload == token.payload
                         and previous.payload_text == token.payload_text
@@ -391,7 +365,7 @@ class InspectorView(QWidget):
         self.headline.setToolTip(line.detail)
         self.headline.setAccessibleDescription(line.severity)
         color = theme.bad if line.severity == PROBLEM else theme.warn
-        _style(self.headline, f"color: {color}; font-weight: 700; font-size: 125%;")
+        set_style(self.headline, f"color: {color}; font-weight: 700; font-size: 125%;")
         self.headline.show()
         return line
 
@@ -405,7 +379,7 @@ class InspectorView(QWidget):
         self.unverified.setText(word)
         self.unverified.setAccessibleDescription(state)
         color = getattr(current_theme(), STATE_COLORS[state])
-        _style(self.unverified, f"color: {color}; font-weight: 600;")
+        set_style(self.unverified, f"color: {color}; font-weight: 600;")
         if state == VERIFIED:
             self.unverified.setToolTip("The signature and every check asked for passed")
         else:
@@ -479,7 +453,7 @@ class InspectorView(QWidget):
 
         if not is_json_number(exp) or not is_finite(exp):
             self.countdown.setText("no expiry" if claims is not None else "")
-            _style(self.countdown, f"color: {current_theme().muted};")
+            set_style(self.countdown, f"color: {current_theme().muted};")
             return
         from tokendesk.core.expiry import State, countdown
 
@@ -488,97 +462,7 @@ class InspectorView(QWidget):
         theme = current_theme()
         color = {State.FRESH: theme.ok, State.EXPIRING: theme.warn}.get(state, theme.bad)
         self.countdown.setToolTip(f"exp {format_utc(exp)}")
-        _style(self.countdown, f"color: {color}; font-weight: 600;")
-
-    # -- verification -------------------------------------------------------------------------
-    def _token_problem(self) -> str | None:
-        """Why the current token cannot be verified, or None."""
-        token = self.token
-        if token is None or not token.text:
-            return "nothing to verify"
-        from tokendesk.core import TokenFormat
-
-        if token.format is TokenFormat.JWE:
-            return ("an encrypted token (JWE) must be decrypted before its signature can be "
-                    "checked")
-        if token.format is TokenFormat.TEXT:
-            return "this is text, not a token: there is nothing to verify"
-        if token.format is TokenFormat.OPAQUE:
-            return ("an opaque token has no signature to check: ask its issuer (introspection "
-                    "or /userinfo)")
-        return None
-
-    def _verifiable_request(self, request: VerifyRequest) -> VerifyRequest | None:
-        """``request`` for the current token, or None when it cannot be verified."""
-        if self._token_problem() is not None or self.token is None:
-            return None
-        return request._replace(token=self.token.text, now=self.clock())
-
-    @Slot(object)
-    def _on_verify_requested(self, request: VerifyRequest) -> None:
-        if self.token is None or not self.token.text:
-            self._show_message("Nothing to verify: paste a token first.")
-            return
-        problem = self._token_problem()
-        if problem is not None:  # nothing can be checked: not a failed check either
-            self.verify_panel.show_not_checked(problem)
-            return
-        self.controller.verify(request._replace(token=self.token.text, now=self.clock()))
-
-    @Slot()
-    def _on_verify_inputs_changed(self) -> None:
-        self.controller.inputs_changed(self._verifiable_request(self.verify_panel.request()))
-
-    @Slot(str)
-    def _on_issuer_trusted(self, _issuer: str) -> None:
-        """The user trusts the issuer the token names: verify again now (a click asks)."""
-        self.controller.inputs_changed(self._verifiable_request(self.verify_panel.request()),
-                                       user_asked=True)
-
-    @Slot(str, bool)
-    def _on_verify_stale(self, why: str, _rerunning: bool) -> None:
-        self.verify_panel.set_busy(None)
-        self.verify_panel.show_stale(why)
-        self.unverified.setVisible(self._signed())
-        self._retract_verify_status()
-
-    def _retract_verify_status(self) -> None:
-        if self._verify_status is not None:
-            self.status_retracted.emit(self._verify_status)
-            self._verify_status = None
-
-    def _verify_status_message(self, message: str) -> None:
-        self._verify_status = message
-        self.status_message.emit(message)
-
-    @Slot(object, str)
-    def _on_verified(self, verification: Any, described: str) -> None:
-        self.verify_panel.set_busy(None)
-        self.verify_panel.show_result(verification, described)
-        self.unverified.setVisible(True)
-        self._show_trust(self.verify_panel.state)  # UNTRUSTED and INVALID differ in words
-        self._verify_status_message(
-            "Verified: VALID" if verification.valid else
-            f"Verification: {verification.verdict} — {verification.reason}")
-
-    @Slot(str)
-    def _on_verify_failed(self, message: str) -> None:
-        self.verify_panel.set_busy(None)
-        self.verify_panel.show_error(message)
-        self._verify_status_message(message)
-
-    @Slot()
-    def _on_verify_cancelled(self) -> None:
-        self.verify_panel.set_busy(None)
-        self.verify_panel.show_not_checked("cancelled before a verdict")
-
-    @Slot(str)
-    def _show_message(self, message: str) -> None:
-        self.status_message.emit(message)
-        if "Nothing was inserted" in message:
-            self.problems.setText(f"✘ {message}")
-            _style(self.problems, f"color: {current_theme().bad};")
-            self.problems.show()
+        set_style(self.countdown, f"color: {color}; font-weight: 600;")
 
     # -- for menus ----------------------------------------------------------------------------
     def header_json(self) -> str | None:
