@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+
+from tokendesk.core._record import NamedTuple
 
 from ..tasks import TaskRunner
 
 __all__ = ["Discovered", "VaultController"]
 
 
-@dataclass(frozen=True)
-class Discovered:
+class Discovered(NamedTuple):
     """What an issuer's discovery documents publish: each endpoint's URL and the document
-    that gave it ("OpenID" or "RFC 8414")."""
+    that gave it ("OpenID" or "RFC 8414"). (A NamedTuple: dataclasses cost 2 ms to import
+    before the first paint.)"""
 
     issuer: str
-    endpoints: dict[str, str] = field(default_factory=dict)
-    documents: dict[str, str] = field(default_factory=dict)
+    endpoints: dict[str, str]
+    documents: dict[str, str]
 
 
 class VaultController(QObject):

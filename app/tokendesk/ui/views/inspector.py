@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -200,10 +200,14 @@ class InspectorView(VerifyWiring, QWidget):
         self.decoded_tabs.addTab(claims_page, "Claims")
         self.decoded_tabs.addTab(self.payload_view, "Payload")
         self.decoded_tabs.addTab(self.header_view, "Header")
-        from .binding_panel import BindingPanel  # issue 18: DPoP proofs and cnf
-
-        self.binding_panel = BindingPanel(clock)  # issue 18
-        self.decoded_tabs.addTab(self.binding_panel, "Binding")  # issue 18
+        # DPoP proofs and cnf (issue 18): built when the tab is first shown, after the first
+        # paint (see binding_panel)
+        self._binding: Any = None
+        self._binding_page = QWidget()
+        self._binding_layout = QVBoxLayout(self._binding_page)
+        self._binding_layout.setContentsMargins(0, 0, 0, 0)
+        self.decoded_tabs.addTab(self._binding_page, "Binding")
+        self.decoded_tabs.currentChanged.connect(self._on_decoded_tab)
 
         splitter = split(left, self.decoded_tabs, [600, 700], equal_stretch=True)
         self.splitter = splitter
@@ -211,7 +215,7 @@ class InspectorView(VerifyWiring, QWidget):
         layout.addWidget(splitter)
 
         controller.decoded.connect(self._on_decoded)
-        controller.decoded.connect(self.binding_panel.set_token)  # issue 18
+        controller.decoded.connect(self._binding_token)
         controller.verification_started.connect(self.verify_panel.set_busy)
         controller.verification_finished.connect(self._on_verified)
         controller.verification_failed.connect(self._on_verify_failed)
@@ -232,6 +236,26 @@ class InspectorView(VerifyWiring, QWidget):
         self._render(None)
 
     # -- input --------------------------------------------------------------------------------
+    @property
+    def binding_panel(self) -> Any:
+        """The Binding tab's panel, built on first use."""
+        if self._binding is None:
+            from .binding_panel import BindingPanel
+
+            self._binding = BindingPanel(self.clock)
+            self._binding_layout.addWidget(self._binding)
+            if self.token is not None:
+                self._binding.set_token(self.token)
+        return self._binding
+
+    def _on_decoded_tab(self, index: int) -> None:
+        if self.decoded_tabs.widget(index) is self._binding_page:
+            self.binding_panel  # noqa: B018 - built now, as it is shown
+
+    def _binding_token(self, token: Any) -> None:
+        if self._binding is not None:
+            self._binding.set_token(token)
+
     def finish_setup(self) -> None:
         """Attach what waits for the first paint: the claims model. Called right after the
         first paint, and by anything that needs the model before that (idempotent)."""
