@@ -333,10 +333,9 @@ class VaultView(QWidget):
         _run(ClientDialog(self.controller, self))
 
     def add_credential(self, prefill: str = "") -> None:
-        dialog = AddCredentialDialog([c.name for c in self._clients], prefill, self)
         client = self._client_to_edit()
-        if client is not None:
-            dialog.client.setCurrentText(client.name)
+        dialog = AddCredentialDialog(self._clients, prefill, self,
+                                     preferred=client.name if client is not None else None)
         if _run(dialog):
             self.controller.add_credential(dialog.name.text().strip(),
                                            dialog.client.currentText(), dialog.token_set(),

@@ -3,6 +3,7 @@ dialog is views/client_dialog.py). Secrets are masked while typed, with an eye t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -76,28 +77,83 @@ class _Form(QDialog):
         return None
 
 
+def _issuer_key(issuer: str) -> str:
+    """An issuer as compared: one trailing slash ignored."""
+    return issuer[:-1] if issuer.endswith("/") else issuer
+
+
 class AddCredentialDialog(_Form):
-    def __init__(self, clients: list[str], prefill: str = "",
-                 parent: QWidget | None = None) -> None:
+    """``clients``: the vault's clients (or their names); admin connections (a client with
+    ``admin_provider`` set) hold no refresh token and are never offered. The client whose
+    issuer is the pasted token's ``iss`` is chosen, else ``preferred``."""
+
+    def __init__(self, clients: Sequence[Any], prefill: str = "",
+                 parent: QWidget | None = None, *, preferred: str | None = None) -> None:
         super().__init__("Store a refresh token", parent)
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. alice-dev")
+        offered = [c for c in clients if isinstance(c, str) or not c.admin_provider]
+        self._issuers = {c: None for c in offered if isinstance(c, str)} | {
+            c.name: _issuer_key(c.issuer) for c in offered if not isinstance(c, str)}
         self.client = QComboBox()
-        self.client.addItems(clients)
+        self.client.addItems(list(self._issuers))
+        if preferred is not None and preferred in self._issuers:
+            self.client.setCurrentText(preferred)
         # one line, masked: a pasted JSON response keeps its line breaks inside it
         self.tokens = SecretField("Refresh token or token response", "Show token",
                                   placeholder="a refresh token, or a whole JSON token response "
                                               "(its access and ID tokens are kept too)")
         self.tokens.setText(prefill)
         self.notes = QLineEdit()
+        self.issuer_warning = QLabel()
+        self.issuer_warning.setWordWrap(True)
+        self.issuer_warning.setAccessibleName("Issuer warning")
+        self.issuer_warning.setStyleSheet(f"color: {current_theme().bad};")
+        self.issuer_warning.hide()
         for label, widget in (("Name", self.name), ("Client", self.client),
                               ("Tokens", self.tokens), ("Notes", self.notes)):
             if not widget.accessibleName():
                 widget.setAccessibleName(label)
             self.form.addRow(label, widget)
-        if not clients:
+            if widget is self.client:
+                self.form.addRow(self.issuer_warning)
+        if not self._issuers:
             self.error.setText("Add a client first: a refresh token belongs to one.")
         self.finish()
+        self.tokens.text_changed.connect(self._match_issuer)
+        self._match_issuer()
+
+    def pasted_issuer(self) -> str | None:
+        """The ``iss`` of the pasted ID token, else of its access token (decoded, unverified)."""
+        from tokendesk.core import decode
+        from tokendesk.core.errors import InvalidInput
+
+        try:
+            tokens = self.token_set()
+        except InvalidInput:
+            return None
+        for token in (tokens.id_token, tokens.access_token):
+            if token:
+                iss = (decode(token).claims or {}).get("iss")
+                if isinstance(iss, str) and iss.strip():
+                    return iss.strip()
+        return None
+
+    def _match_issuer(self, *_args: Any) -> None:
+        """Choose the client of the pasted token's issuer; say so when no client has it."""
+        iss = self.pasted_issuer()
+        self.issuer_warning.hide()
+        if iss is None:
+            return
+        match = next((name for name, issuer in self._issuers.items()
+                      if issuer == _issuer_key(iss)), None)
+        if match is not None:
+            self.client.setCurrentText(match)
+            return
+        self.issuer_warning.setText(f"⚠ The pasted token was issued by {iss}, and no client "
+                                    "here has that issuer: check the client before storing "
+                                    "(its refresh token is sent to that client's server).")
+        self.issuer_warning.show()
 
     def token_set(self) -> Any:
         """The pasted tokens, read as `tokendesk vault add` reads them (TokenSet.from_pasted);
