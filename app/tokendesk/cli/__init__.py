@@ -64,15 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     ``TOKENDESK_DEBUG`` is set, which lets the traceback through."""
     args_list = sys.argv[1:] if argv is None else list(argv)
     _escape_unencodable_output()
-    unreadable = next((i for i, arg in enumerate(args_list) if not _is_text(arg)), None)
-    if unreadable is not None:
-        print(f"tokendesk: argument {unreadable + 1} is not valid text (invalid UTF-8 or a "
-              "lone surrogate); nothing was done", file=sys.stderr)
-        return EXIT_USAGE
     if "--json" in args_list or f"{__name__}.common" in sys.modules:
         from . import common  # (not loaded for the window: json is not needed before it paints)
 
         common.JSON_ERRORS = "--json" in args_list
+    unreadable = next((i for i, arg in enumerate(args_list) if not _is_text(arg)), None)
+    if unreadable is not None:
+        from .common import error
+
+        error(f"argument {unreadable + 1} is not valid text (invalid UTF-8 or a lone "
+              "surrogate); nothing was done")
+        return EXIT_USAGE
     stdout = sys.stdout
     sys.stdout = _PipeSafe(stdout)
     try:

@@ -122,8 +122,12 @@ def read_json_arg(value: str, what: str) -> Any:
         raise UsageError(f"{what} is not valid JSON ({exc})") from None
 
 
-def error(message: str) -> None:
+def error(message: str, *, code: str = "usage", exit_code: int = 2) -> None:
+    """A refusal in one line on standard error; with ``--json`` also the error as JSON on
+    standard output (``code`` ``usage``: a problem with the command line), for scripts."""
     print(f"tokendesk: {message}", file=sys.stderr)
+    if JSON_ERRORS:
+        print(json.dumps({"error": {"code": code, "message": message, "exit": exit_code}}))
 
 
 def print_json(data: Any) -> None:
@@ -196,7 +200,5 @@ def fail(exc: Exception, *, default: int = 2) -> int:
 
 
 def _failed(code: str, message: str, exit_code: int) -> int:
-    error(message)
-    if JSON_ERRORS:
-        print(json.dumps({"error": {"code": code, "message": message, "exit": exit_code}}))
+    error(message, code=code, exit_code=exit_code)
     return exit_code

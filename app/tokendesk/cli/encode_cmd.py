@@ -70,7 +70,7 @@ def run_encode(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     except TokendeskError as exc:
-        error(exc.message)
+        error(exc.message, code=exc.code)
         return EXIT_USAGE
     return EXIT_OK
 
@@ -89,7 +89,7 @@ def run_keygen(args: argparse.Namespace) -> int:
             public = None if args.type == "HMAC" else json.dumps(
                 {"keys": [key.public_jwk()]}, indent=2)
     except TokendeskError as exc:
-        error(exc.message)
+        error(exc.message, code=exc.code)
         return EXIT_USAGE
     if args.out:
         targets = [args.out + ".key"] + ([args.out + ".pub"] if public is not None else [])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 
 from tokendesk.core.choices import AUTH_METHODS, DPOP_ALGS, ENVIRONMENTS
@@ -18,7 +17,9 @@ class _Parser(argparse.ArgumentParser):
         """One line, like every other refusal (issue 13), pointing to the command's help."""
         command = self.prog.removeprefix("tokendesk").strip()
         where = f"{command}: " if command else ""
-        print(f"tokendesk: {where}{message} (see '{self.prog} --help')", file=sys.stderr)
+        from .common import error
+
+        error(f"{where}{message} (see '{self.prog} --help')")  # (and as JSON with --json)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -96,8 +97,9 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--jwks-url", metavar="URL", help="fetch the key set from this URL")
     src.add_argument("--issuer-keys", action="store_true",
                      help="fetch the keys the issuer publishes (OpenID discovery): the issuer "
-                     "of --iss or --client; without them the token's own iss is only shown, "
-                     "never trusted (the verdict is at best UNTRUSTED, exit 1)")
+                     "of --iss or --client; without them the token's own iss, trusted only "
+                     "when a vault client has that issuer (as in the window); otherwise the "
+                     "verdict is at best UNTRUSTED, exit 1")
     p.add_argument("--secret-encoding", choices=("text", "base64", "base64url"), default="text")
     p.add_argument("--alg", action="append", metavar="ALG",
                    help="allowed algorithm (repeatable); still bound to what each key can do")

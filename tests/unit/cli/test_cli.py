@@ -226,3 +226,24 @@ def test_with_json_a_failure_is_also_json_on_standard_output(capsys, tmp_path):
     assert "no such file" in doc["error"]["message"]
     code, out, _ = run(capsys, "verify", TOKEN, "--key", missing)  # without --json: nothing
     assert code == 2 and out == ""
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["refresh", "--json"], "the following arguments are required: name"),
+    (["refresh", "alice", "--json", "--bogus"], "unrecognized arguments: --bogus"),
+    (["verify", TOKEN, "--issuer-keys", "--expect", "bogus", "--json"], "invalid choice"),
+    (["refresh", "alice", "--json", "--timeout", "nan"], "not a finite number"),
+    (["verify", TOKEN, "--leeway", "NaN", "--json"], "not a finite number"),
+    (["qa", "replay", "bob", "--json"], "Add --yes to confirm"),
+])
+def test_with_json_a_usage_error_is_json_too(capsys, argv, says):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and err.startswith("tokendesk: ")
+    doc = json.loads(out)
+    assert doc["error"]["code"] == "usage" and doc["error"]["exit"] == 2
+    assert says in doc["error"]["message"]
+
+
+def test_with_json_an_argument_that_is_not_text_is_json_too(capsys):
+    code, out, _ = run(capsys, "decode", "\udcff", "--json")
+    assert code == 2 and "not valid text" in json.loads(out)["error"]["message"]
