@@ -155,14 +155,23 @@ class VaultController(QObject):
         self.names_listed.emit(sorted(used_name for names in used.values()
                                       for used_name in names))
 
-    def reveal(self, name: str, kind: str) -> None:
+    def reveal(self, name: str, kind: str, *, copy: bool = False) -> None:
+        """Read a secret of ``name`` to show it (or, with ``copy``, to copy it); a secret read
+        is written to the audit log, as `tokendesk vault show --reveal` writes it."""
         vault = self.vault
         self.touch()
+        what = kind.replace("_", " ")
+        detail = (f"the {what} copied in the Vault window" if copy
+                  else f"the {what} shown in the Vault window")
 
         def work() -> Any:
             if kind == "refresh_token":
-                return vault.refresh_token(name)
-            return vault.token(name, kind)
+                value = vault.refresh_token(name)
+            else:
+                value = vault.token(name, kind)
+            if value:
+                vault.audit("revealed", name, detail)
+            return value
 
         self.tasks.submit(f"secret-{name}-{kind}", work,
                           lambda value: self.secret_ready.emit(name, kind, value), self._error)

@@ -310,7 +310,7 @@ class VaultView(QWidget):
         name = self.selected_name()
         if name:
             self._pending_copy.add((name, kind))
-            self.controller.reveal(name, kind)
+            self.controller.reveal(name, kind, copy=True)
 
     @Slot(str, str, object)
     def _on_secret(self, name: str, kind: str, value: Any) -> None:
