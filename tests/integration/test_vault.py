@@ -385,6 +385,28 @@ def test_encrypted_export_and_import(vault, tmp_path, secret_service):
         import_vault(other, b"not json", "x" * 8)
 
 
+def test_an_import_keeps_each_credentials_state_and_stated_expiry(vault, tmp_path,
+                                                                  secret_service):
+    """A pending revocation is still to be sent after a move to another machine; a refresh
+    token's expiry as the server stated it, and an opaque access token's, are not lost."""
+    from tokendesk.core.vault import Status
+
+    vault.add_credential("bob", "dev", TokenSet(REFRESH_1, "opaque-access-bob", expires_in=600,
+                                                refresh_expires_in=86_400))
+    vault.add_credential("carol", "dev", TokenSet("refresh-carol-2"))
+    vault.set_status("bob", Status.REVOKE_PENDING, "the server was down")
+    vault.set_status("carol", Status.NEEDS_SIGN_IN, "invalid_grant")
+    before = vault.credential("bob")
+    other_home = tmp_path / "other"
+    other = Vault(other_home, KeyringStore(other_home, secret_service.backend()))
+    import_vault(other, export_vault(vault, "export passphrase"), "export passphrase")
+    bob, carol = other.credential("bob"), other.credential("carol")
+    assert (bob.status, carol.status) == (Status.REVOKE_PENDING, Status.NEEDS_SIGN_IN)
+    assert bob.access_expires_at == before.access_expires_at is not None
+    assert bob.refresh_expires_at == before.refresh_expires_at is not None
+    assert "as it was in the export" in other.index.audit_log("bob")[0].detail
+
+
 def test_metadata_export_has_no_secrets(vault):
     access = _access()
     vault.add_credential("alice", "dev", TokenSet(REFRESH_1, access))

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import VaultCorrupt, VaultError, WrongPassphrase
+from ..timefmt import finite_number
 from . import bindings
 from .kdf import DEFAULT_PARAMS, check_new_passphrase, derive_key, new_salt, open_sealed, read_kdf, seal
-from .model import Client
+from .model import Client, Status
 from .tokenset import ACCESS_TOKEN, ID_TOKEN, TokenSet
 from .vault import Vault
 
@@ -107,6 +108,26 @@ def _payload(plain: bytes) -> dict[str, list[dict[str, Any]]]:
     return {"clients": clients, "credentials": credentials}
 
 
+def _restore_state(vault: Vault, exported: dict[str, Any]) -> None:
+    """What the export knew beyond the tokens: the credential's status (a pending revocation
+    must not be forgotten: it is still to be sent) and expiry times the tokens do not carry
+    (an opaque access token's, the refresh token's as the server said)."""
+    fields: dict[str, Any] = {}
+    times = exported.get("expires_at")
+    if isinstance(times, dict):
+        current = vault.credential(exported["name"])
+        for kind, column in (("access_token", "access_expires_at"),
+                             ("id_token", "id_expires_at"),
+                             ("refresh_token", "refresh_expires_at")):
+            when = finite_number(times.get(kind))
+            if when is not None and getattr(current, column) is None:
+                fields[column] = when
+    vault.index.update_credential(exported["name"], **fields)
+    status = exported.get("status")
+    if isinstance(status, str) and status != Status.ACTIVE and status in set(Status):
+        vault.set_status(exported["name"], Status(status), "as it was in the export")
+
+
 def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
     """Import clients and credentials; existing names are left alone. Returns what was added."""
     from cryptography.exceptions import InvalidTag
@@ -159,6 +180,7 @@ def import_vault(vault: Vault, data: bytes, passphrase: str) -> list[str]:
                 raise VaultCorrupt(f"the DPoP key of {c['name']!r} in the export cannot be "
                                    "read") from None
             bindings.bind_dpop_key(vault, c["name"], key)
+        _restore_state(vault, c)
         added.append(c["name"])
     vault.audit("imported", "vault", f"{len(added)} item(s)")
     return added
