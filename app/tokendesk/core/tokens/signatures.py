@@ -40,6 +40,11 @@ def check_signature(key: Key, alg: str, signing_input: bytes, signature: bytes) 
         if family == "HS":
             expected = hmac.digest(key.verifier, signing_input, _DIGEST_NAMES[bits])
             return None if hmac.compare_digest(expected, signature) else _MISMATCH
+        if family in ("RS", "PS"):
+            size = (key.verifier.key_size + 7) // 8
+            if len(signature) != size:  # a cut-off token, not a forged one: say so
+                return (f"the signature is {len(signature)} bytes; an RSA {size * 8}-bit key "
+                        f"makes {size}: was the token cut off?")
         if family == "RS":
             key.verifier.verify(signature, signing_input, _PKCS1, _HASHES[bits])
             return None

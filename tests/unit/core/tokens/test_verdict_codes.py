@@ -61,3 +61,14 @@ def test_json_verdict_carries_the_codes(rsa_private, tmp_path, capsys):
     assert code != 0
     key = next(c for c in out["checks"] if c["name"] == "key")
     assert key["code"] == UNKNOWN_KID and key["status"] == "failed"
+
+
+def test_an_rsa_signature_cut_short_is_called_cut_off_not_forged(rsa_private):
+    token = pyjwt.encode(CLAIMS, private_pem(rsa_private), "RS256", headers={"kid": "k1"})
+    head, body, signature = token.split(".")
+    cut = f"{head}.{body}.{signature[:72]}"  # a clean 4-character boundary: 54 bytes
+    result = verify(cut, _jwks(rsa_private.public_key(), "k1"), now=NOW)
+    failed = next(c for c in result.checks if c.name == "signature")
+    assert not result.valid
+    assert failed.reason == ("the signature is 54 bytes; an RSA 2048-bit key makes 256: was "
+                             "the token cut off?")
