@@ -37,6 +37,27 @@ def _instead_of_refresh(status: str) -> str | None:
     return instead_of_refresh(status)
 
 
+#: What a warning says of a credential in a state where a refresh cannot help ("{instead}":
+#: the advice instead of a refresh), and of one whose state is unknown.
+_STATUS_ACTIONS = {
+    "needs sign-in": "its credential needs a new sign-in: {instead}",
+    "revoked": "its credential was revoked: {instead}",
+    "reuse detected": "its refresh token was used twice, and the server may have revoked it: "
+                      "sign in again (Exchange ▸ Sign in…)",
+    "revoke pending": "its credential's revocation was not confirmed: revoke it again "
+                      "(Exchange ▸ Revoke…)",
+    "expired": "{instead}",
+    "unknown": "the state of its credential is unknown: refresh it in the Exchange view to "
+               "find out",
+}
+
+
+def _status_action(status: str, instead: str) -> str:
+    """A warning's advice for a credential in ``status``, as a sentence reads it."""
+    template = _STATUS_ACTIONS.get(str(status), "its credential is “{status}”: {instead}")
+    return template.format(status=status, instead=instead)
+
+
 class ExpiryController(QObject):
     warned = Signal(str)  # a warning for a person: which credential, what to do
     status_message = Signal(str)
@@ -180,9 +201,11 @@ class ExpiryController(QObject):
             if row.pinned:
                 action = "get a new one before you use it again"
             elif instead is not None:  # a refresh cannot help: never advise one
-                action = f"its credential is {row.status}: {instead}"
+                action = _status_action(row.status, instead)
             elif row.kind == "access token" and stopped:
                 action = f"auto-refresh stopped ({stopped})"
+            elif row.kind == "access token" and str(row.status) == "unknown":
+                action = _status_action(row.status, "")
             elif row.kind == "access token":
                 action = "refresh it in the Exchange view"
             else:
