@@ -30,19 +30,35 @@ def open_cli_vault() -> Any:
     vault = open_vault(home())
     store = vault.store
     if isinstance(store, FileStore):
+        from tokendesk.core.errors import KeyringUnavailable, VaultLocked
+
         if not store.exists:
-            raise UsageError("no usable keyring, and no encrypted file store yet: create one "
-                             "with 'tokendesk vault create-file-store'")
+            raise KeyringUnavailable("no usable keyring, and no encrypted file store yet: "
+                                     "create one with 'tokendesk vault create-file-store'")
         passphrase = os.environ.get("TOKENDESK_VAULT_PASSPHRASE")
         if passphrase is None:
             if not sys.stdin or not sys.stdin.isatty():
-                raise UsageError("the vault is an encrypted file: set TOKENDESK_VAULT_PASSPHRASE "
-                                 "or run this in a terminal to be asked")
+                raise VaultLocked("the vault is an encrypted file: set "
+                                  "TOKENDESK_VAULT_PASSPHRASE or run this in a terminal to be "
+                                  "asked")
             passphrase = getpass.getpass("Vault passphrase: ")
         store.unlock(passphrase)
         vault.recover_pending_slots()
         vault.collect_stale_slots()
     return vault
+
+
+def _check_admin_issuer(provider: str, issuer: str) -> None:
+    """Refuse an admin connection whose admin API cannot be found from its issuer (a Keycloak
+    issuer that is not a realm's) before anything is stored, not at the first search."""
+    from tokendesk.core.errors import AdminError, InvalidInput
+    from tokendesk.core.support.registry import connector_class
+
+    try:
+        connector_class(provider).api_base(issuer)
+    except AdminError as exc:
+        raise InvalidInput(f"{exc.message}; give the realm's issuer or --admin-api URL "
+                           "(nothing was added)") from None
 
 
 def _stdin_secret(what: str) -> str:
@@ -82,6 +98,8 @@ def run_client(args: argparse.Namespace) -> int:
             key = _text_file(args.private_key, "--private-key") if args.private_key else None
             endpoints = {k: v for k, v in (("token_endpoint", args.token_endpoint),
                                            ("admin_api", args.admin_api)) if v}
+            if args.admin and not args.admin_api:  # the admin API must follow from the issuer
+                _check_admin_issuer(args.admin, args.issuer)
             if (args.tls_cert is None) != (args.tls_key is None):  # mTLS (issue 18)
                 raise UsageError("--tls-cert and --tls-key go together (nothing was added)")
             client = vault.add_client(Client(

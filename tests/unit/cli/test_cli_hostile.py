@@ -604,3 +604,35 @@ def test_standard_input_without_end_is_refused_in_bounded_memory(tmp_path):
         env={**os.environ, "PYTHONPATH": str(REPO / "app")})
     assert done.returncode == 2 and "more than 16 MiB" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_vault_problems_carry_their_own_codes(tmp_path, capsys, monkeypatch):
+    """No keyring and no file store: keyring_unavailable; a file store without a passphrase
+    in a script: vault_locked (the README's table), not a bare usage error."""
+    import json as _json
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOKENDESK_HOME", str(tmp_path / "empty"))
+    monkeypatch.delenv("TOKENDESK_VAULT_PASSPHRASE", raising=False)
+    from tokendesk.core import vault as vault_package
+
+    # as on a machine without a usable keyring: the encrypted file store is the one left
+    monkeypatch.setattr(vault_package, "open_store",
+                        lambda home, **_: vault_package.FileStore(home / "secrets.enc"))
+    code, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
+    assert code == 2 and json.loads(out)["error"]["code"] == "keyring_unavailable"
+    monkeypatch.setenv("TOKENDESK_VAULT_PASSPHRASE", PASSPHRASE)
+    assert run(capsys, monkeypatch, "vault", "create-file-store", stdin=PASSPHRASE)[0] == 0
+    monkeypatch.delenv("TOKENDESK_VAULT_PASSPHRASE")
+    code, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
+    assert code == 2 and json.loads(out)["error"]["code"] == "vault_locked"
+
+
+def test_a_keycloak_admin_connection_needs_a_realm_issuer(home, capsys, monkeypatch):
+    code, out, err = run(capsys, monkeypatch, "client", "add", "kc", "--issuer",
+                         "https://sso.example/", "--client-id", "c", "--admin", "keycloak",
+                         "--auth-method", "none")
+    assert_refused(code, out, err, "not a Keycloak realm issuer")
+    assert code == 2
+    code, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
+    assert "kc" not in [c["name"] for c in json.loads(out)]
