@@ -609,7 +609,6 @@ def test_standard_input_without_end_is_refused_in_bounded_memory(tmp_path):
 def test_vault_problems_carry_their_own_codes(tmp_path, capsys, monkeypatch):
     """No keyring and no file store: keyring_unavailable; a file store without a passphrase
     in a script: vault_locked (the README's table), not a bare usage error."""
-    import json as _json
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TOKENDESK_HOME", str(tmp_path / "empty"))
