@@ -94,6 +94,9 @@ class VaultView(QWidget):
                                  lambda: self.add_credential())
         self.notes_button = button("Notes…", "Edit notes", self.edit_notes)
         self.delete_button = button("Delete…", "Delete credential", self.delete_selected)
+        for widget in (self.edit_client_button, self.delete_client_button, self.notes_button,
+                       self.delete_button):
+            widget.setEnabled(False)  # until something is selected
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
         bar.addWidget(self.environment)
@@ -202,9 +205,9 @@ class VaultView(QWidget):
     @Slot(str)
     def _on_opened(self, where: str) -> None:
         self.where.setText(f"Secrets are kept in {where}; the index holds no secret.")
-        for widget in (self.add_client_button, self.add_button, self.delete_button,
-                       self.delete_client_button):
+        for widget in (self.add_client_button, self.add_button):
             widget.setEnabled(True)
+        self._update_buttons()
 
     @Slot()
     def _apply_filter(self) -> None:
@@ -261,9 +264,17 @@ class VaultView(QWidget):
 
     @Slot()
     def _on_client_selection(self, *_args: Any) -> None:
-        chosen = self.selected_client_name() is not None
-        self.edit_client_button.setEnabled(chosen or bool(self._clients))
-        self.delete_client_button.setEnabled(chosen)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        """What acts on a selection is enabled only while there is one: Edit client (the
+        chosen client, or the selected credential's), Delete client, Notes, Delete credential."""
+        client = self.selected_client_name() is not None
+        credential = self.selected_name() is not None
+        self.edit_client_button.setEnabled(client or credential)
+        self.delete_client_button.setEnabled(client)
+        self.notes_button.setEnabled(credential)
+        self.delete_button.setEnabled(credential)
 
     def _tick(self) -> None:
         if not self.isVisible() or not self.model.rowCount():
@@ -282,6 +293,7 @@ class VaultView(QWidget):
     @Slot(QItemSelection, QItemSelection)
     def _on_selection(self, *_args: Any) -> None:
         name = self.selected_name()
+        self._update_buttons()
         if name is None:
             self._show_detail(None)
         else:
@@ -296,6 +308,7 @@ class VaultView(QWidget):
 
     def _show_detail(self, cred: Any) -> None:
         self.detail.show_credential(cred)
+        self._update_buttons()
 
     @Slot(str, bool)
     def _reveal(self, kind: str, on: bool) -> None:

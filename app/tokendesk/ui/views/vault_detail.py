@@ -2,8 +2,9 @@
 
 Each secret (refresh, access, ID token) sits in a read-only one-line field: masked while
 stored and hidden, its value once revealed, "none stored" when there is nothing to reveal (read
-from the credential's fingerprints, without touching the keyring). Reveal becomes Hide; the
-field and the button keep their size, so revealing a 2 KB token never moves the panes.
+from the credential's fingerprints, without touching the keyring), "—" while no credential is
+selected. Reveal becomes Hide (its accessible name too); the field and the button keep their
+size, so revealing a 2 KB token never moves the panes.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["MASK", "NONE_STORED", "SECRET_KINDS", "CredentialDetail", "SecretRow"]
+__all__ = ["MASK", "NONE_STORED", "NOTHING_SELECTED", "SECRET_KINDS", "CredentialDetail", "SecretRow"]
 
 MASK = "•" * 12
 NONE_STORED = "none stored"
+NOTHING_SELECTED = "—"  # no credential selected: nothing to say of its secrets
 SECRET_KINDS = (("refresh_token", "Refresh token"), ("access_token", "Access token"),
                 ("id_token", "ID token"))
 FIELDS = ("name", "client", "status", "environment", "subject", "scope", "expiry",
@@ -39,7 +41,8 @@ class SecretRow(QWidget):
     def __init__(self, kind: str, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
-        self.value = QLineEdit(NONE_STORED)
+        self.caption = caption
+        self.value = QLineEdit(NOTHING_SELECTED)
         self.value.setReadOnly(True)
         self.value.setAccessibleName(caption)
         self.reveal = QPushButton("Reveal")
@@ -56,11 +59,17 @@ class SecretRow(QWidget):
         layout.addWidget(self.copy)
         self.reveal.toggled.connect(self._toggled)
         self.copy.clicked.connect(lambda: self.copy_requested.emit(self.kind))
-        self.set_stored(False)
+        self.clear()
+
+    def _name_reveal(self, shown: bool) -> None:
+        """The button's text, and its accessible name with it ("Hide refresh token")."""
+        text = "Hide" if shown else "Reveal"
+        self.reveal.setText(text)
+        self.reveal.setAccessibleName(f"{text} {self.caption.lower()}")
 
     @Slot(bool)
     def _toggled(self, shown: bool) -> None:
-        self.reveal.setText("Hide" if shown else "Reveal")
+        self._name_reveal(shown)
         if not shown:
             self.value.setText(MASK if self.stored else NONE_STORED)
         self.reveal_toggled.emit(self.kind, shown)
@@ -70,11 +79,16 @@ class SecretRow(QWidget):
         self.stored = stored
         self.reveal.blockSignals(True)
         self.reveal.setChecked(False)
-        self.reveal.setText("Reveal")
+        self._name_reveal(False)
         self.reveal.blockSignals(False)
         self.value.setText(MASK if stored else NONE_STORED)
         self.reveal.setEnabled(stored)
         self.copy.setEnabled(stored)
+
+    def clear(self) -> None:
+        """No credential selected: no value, nothing to press."""
+        self.set_stored(False)
+        self.value.setText(NOTHING_SELECTED)
 
     def show_value(self, value: str | None) -> None:
         """The revealed value (shown only while Hide is offered)."""
@@ -112,7 +126,7 @@ class CredentialDetail(QWidget):
     def show_credential(self, cred: Any) -> None:
         if cred is None:
             for row in self.rows.values():
-                row.set_stored(False)
+                row.clear()
             for label in self.fields.values():
                 label.setText("")
             self.audit_view.setText("")
