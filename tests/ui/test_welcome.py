@@ -140,3 +140,23 @@ def test_the_welcome_form_fits_a_1024_by_700_screen(win):
     assert seen["closed"].width() <= 1024 and seen["closed"].height() <= 700
     assert seen["open"].height() > seen["closed"].height()  # it grew for the sections...
     assert seen["open"].height() <= min(700, seen["room"])  # ...but not past the screen
+
+
+def test_no_first_client_is_offered_when_the_vault_already_has_clients(win):
+    """Clients made with the CLI before the first start: the welcome names them instead."""
+    from tokendesk.core.vault import Client
+
+    win.vault_controller.vault.add_client(Client("from-cli", "https://op.example/", "c-1"),
+                                          "cli-secret-1")
+    seen = {}
+
+    def act(dialog):
+        seen["offered"] = named(dialog, "Add a first client").isVisible()
+        seen["existing"] = named(dialog, "Existing clients").text()
+        seen["shown"] = named(dialog, "Existing clients").isVisible()
+        dialog.skip.click()
+    with on_dialog(act):
+        win.welcome()
+    assert not seen["offered"]
+    assert seen["shown"] and "from-cli" in seen["existing"]
+    assert win.settings.get("app/welcomed") is True

@@ -2,7 +2,8 @@
 first client in the one client form (views/client_form.py): a provider preset, endpoints
 fetched by discovery only when asked.
 
-Skippable at every step; Help ▸ Welcome… opens it again.
+Skippable at every step; Help ▸ Welcome… opens it again. When the vault already holds clients
+(made with the CLI, say), no first client is offered: the welcome names them instead.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class WelcomeDialog(QDialog):
         self.intro.setWordWrap(True)
         self.intro.setTextFormat(Qt.TextFormat.RichText)
         intro_layout.addWidget(self.intro)
+        self.existing = QLabel()
+        self.existing.setAccessibleName("Existing clients")
+        self.existing.setWordWrap(True)
+        self.existing.hide()
+        intro_layout.addWidget(self.existing)
         intro_layout.addStretch(1)
         self.skip = QPushButton("Skip")
         self.next = QPushButton("Add a first client…")
@@ -111,11 +117,33 @@ class WelcomeDialog(QDialog):
         form.busy_changed.connect(lambda busy: self.add.setEnabled(not busy))
         form.saved.connect(self._added)
         form.resized.connect(self._fit)
+        # the clients are listed on the task pool, now or once the vault has opened
+        window.vault_controller.clients_listed.connect(self._on_clients)
+        if vault is not None:
+            window.vault_controller.list()
 
     @property
     def endpoints(self) -> QLabel:
         """What "Fetch endpoints" found, in words (each endpoint is in the form's section)."""
         return self.form.discovery
+
+    @Slot(object)
+    def _on_clients(self, clients: list[Any]) -> None:
+        """The vault already has clients: no first client to add; say where they are."""
+        if not clients or self.pages.currentIndex() != 0:
+            return
+        names = sorted(c.name for c in clients)
+        shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+        count = len(names)
+        self.existing.setText(f"<p>The vault already holds {count} client"
+                              f"{'s' if count != 1 else ''} ({shown}): find "
+                              f"{'them' if count != 1 else 'it'} in the <b>Vault</b> view, "
+                              "with <b>Add client…</b> for more.</p>")
+        self.existing.show()
+        self.next.hide()
+        self.next.setDefault(False)
+        self.skip.setText("Get started")
+        self.skip.setDefault(True)
 
     @Slot()
     def _to_form(self) -> None:
