@@ -182,6 +182,27 @@ def test_encode_dialog_signs_and_sends_to_the_inspector(window, qtbot):
     assert window.inspector.token.claims == {"sub": "edited", "scope": "admin"}
 
 
+def test_open_in_inspector_brings_the_inspector_to_the_front(window):
+    """Encode from the Vault view, Open in Inspector: the token shows, and so does the
+    Inspector (the tasks run inline: signing is done when Sign returns)."""
+    from PySide6.QtWidgets import QComboBox
+
+    from tests.helpers.named import named, on_dialog
+
+    window.tabs.setCurrentWidget(window.vault_view)
+
+    def make(dialog):
+        named(dialog, "Claims JSON").setPlainText(json.dumps({"sub": "from-encode"}))
+        keys = named(dialog, "Signing key", QComboBox)
+        keys.setCurrentIndex(keys.findData("HMAC"))
+        named(dialog, "Sign").click()
+        named(dialog, "Open in Inspector").click()
+    with on_dialog(make):
+        window.encode()
+    assert window.tabs.currentWidget() is window.inspector
+    assert window.inspector.token.claims == {"sub": "from-encode"}
+
+
 def test_encode_dialog_reports_bad_json(window, qtbot):
     from tokendesk.ui.views.encode import EncodeDialog
 

@@ -151,7 +151,7 @@ class WindowCommands:
 
         token = self.inspector.token
         dialog = EncodeDialog(token.text if token and token.header else "", self._widget())
-        dialog.token_made.connect(self.inspector.set_text)
+        dialog.token_made.connect(self.inspect_token)  # the Inspector comes to the front
         dialog.exec()
 
     def decrypt(self, key_text: str | None = None) -> None:

@@ -115,6 +115,7 @@ class EncodeDialog(QDialog):
         layout.addLayout(form)
         sign_row = QHBoxLayout()
         self.sign_button = QPushButton("Sign")
+        self.sign_button.setAccessibleName("Sign")
         self.sign_button.clicked.connect(self.sign)
         sign_row.addWidget(self.sign_button)
         self.progress_label = QLabel()
@@ -154,6 +155,7 @@ class EncodeDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.inspect_button = buttons.addButton("Open in Inspector",
                                                 QDialogButtonBox.ButtonRole.AcceptRole)
+        self.inspect_button.setAccessibleName("Open in Inspector")
         self.inspect_button.setEnabled(False)
         self.inspect_button.clicked.connect(self._send)
         buttons.rejected.connect(self.reject)
