@@ -77,6 +77,10 @@ def extract(text: str) -> Extraction:
         # the parser, at their offset)
         return Extraction((FoundToken("token", stripped),), "token")
 
+    if "\n" in stripped and _HEADER_LINE.match(stripped):
+        found = _from_header_lines(stripped)
+        if found is not None:
+            return found
     header = _AUTH_HEADER.match(stripped)
     if header:
         value = _SCHEME.sub("", stripped[header.end() :], count=1).strip().strip(_QUOTES)
@@ -119,6 +123,30 @@ def extract(text: str) -> Extraction:
         if found is not None:
             return found
     return Extraction((FoundToken("token", stripped),), "token")
+
+
+#: A line of HTTP headers, as curl -H @FILE reads them (``Name: value``).
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*\s*:\s*\S")
+
+
+def _from_header_lines(text: str) -> Extraction | None:
+    """Several HTTP header lines (``Authorization: DPoP …`` and ``DPoP: <proof>``, as
+    ``tokendesk token --dpop`` prints them): each token where its header says."""
+    found: list[FoundToken] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not _HEADER_LINE.match(line):
+            return None  # not headers after all
+        name, _, value = line.partition(":")
+        value = value.strip().strip(_QUOTES)
+        if name.strip().lower() in ("authorization", "proxy-authorization"):
+            found.append(FoundToken("Authorization header",
+                                    _SCHEME.sub("", value, count=1).strip()))
+        elif name.strip().lower() == "dpop":
+            found.append(FoundToken("DPoP proof", value))
+    return Extraction(tuple(found), "HTTP headers") if found else None
 
 
 def _from_json(text: str) -> Extraction | None:

@@ -268,3 +268,16 @@ def test_jku_header_is_a_warning():
 
 def test_the_token_text_is_kept_out_of_repr():
     assert ID not in repr(decode(ID))
+
+
+def test_pasted_dpop_headers_give_both_tokens():
+    """What `tokendesk token --dpop` prints (and Copy DPoP headers… copies), pasted back: the
+    access token and the proof, not one broken 5-segment token."""
+    from tokendesk.core.tokens.extract import extract
+
+    found = extract("Authorization: DPoP eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln\r\n"
+                    "DPoP: eyJ0eXAiOiJkcG9wK2p3dCJ9.eyJodG0iOiJHRVQifQ.c2ln\n")
+    assert found.source == "HTTP headers"
+    assert [(t.label, t.text[:12]) for t in found.tokens] == [
+        ("Authorization header", "eyJhbGciOiJI"), ("DPoP proof", "eyJ0eXAiOiJk")]
+    assert extract("Accept: text/html\nX-Other: 1").tokens[0].label == "token"  # no token
