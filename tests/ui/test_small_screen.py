@@ -124,3 +124,35 @@ def test_view_columns_says_so_in_a_view_without_a_table(filled_window):
     window.inspector.setFocus()
     menu_action(window, "View", "Columns…").trigger()
     assert "no table" in window.status_text.text()
+
+
+def test_at_1024_by_700_the_verify_form_rows_are_not_squashed(filled_window, qtbot):
+    """The Verify panel's fields get their full height, and its verdict all its lines (a
+    longer verdict scrolls the pane instead of squashing the rows)."""
+    from PySide6.QtWidgets import QLabel
+
+    window = filled_window
+    window.resize(1024, 700)
+    view = window.show_view("Inspector")
+    qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 700
+                    and view.isVisible())
+    panel = view.verify_panel
+
+    def laid_out() -> bool:
+        QApplication.processEvents()
+        verdict = named(panel, "Verification verdict", QLabel)
+        return verdict.height() >= verdict.heightForWidth(verdict.width())
+
+    for verdict in (None, "the keys could not be fetched: the issuer's discovery document "
+                    "names no jwks_uri, and no key was pasted; " * 3):
+        if verdict is not None:
+            panel.show_error(verdict)
+        qtbot.waitUntil(laid_out)
+        for name in ("JWKS URL", "Algorithm", "Leeway", "Expected issuer", "Expected audience",
+                     "Expected nonce", "Expected kind"):
+            field = named(panel, name)
+            assert field.height() >= field.sizeHint().height(), (
+                f"{name}: {field.height()} px of {field.sizeHint().height()}")
+        checks = named(panel, "Verification result")
+        assert checks.height() >= checks.minimumSizeHint().height()
+    assert window.height() == 700

@@ -157,7 +157,7 @@ class InspectorView(VerifyWiring, QWidget):
         self.notes.setMinimumHeight(70)
         encoded_layout.addWidget(self.notes)
         self.verify_panel = VerifyPanel()
-        left = split(encoded, self.verify_panel, [330, 570], vertical=True, equal_stretch=True)
+        left = split(encoded, self.verify_panel.pane(), [330, 570], vertical=True, equal_stretch=True)
         self.left_splitter = left
 
         self.header_view = JsonView("Header")

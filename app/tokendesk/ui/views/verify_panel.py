@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QDoubleSpinBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -36,7 +38,7 @@ from ..widgets.token_input import TokenInput, read_dropped_file
 
 _ACCESSIBLE_TEXT_ROLE = 11  # Qt.ItemDataRole.AccessibleTextRole (see views/inspector.py)
 
-__all__ = ["STATE_WORDS", "VerifyPanel"]
+__all__ = ["STATE_WORDS", "VerifyPane", "VerifyPanel"]
 
 #: Every algorithm the core verifies (a test checks this against tokens.keys.ALL_ALGORITHMS;
 #: importing that module here would load cryptography before the first paint).
@@ -55,6 +57,36 @@ STATE_WORDS = {NOT_CHECKED: "NOT CHECKED", VERIFIED: "VERIFIED", FAILED: "INVALI
                UNVERIFIED: "UNVERIFIED", STALE: "STALE"}
 STATE_COLORS = {NOT_CHECKED: "muted", VERIFIED: "ok", FAILED: "bad", UNVERIFIED: "warn",
                 STALE: "warn"}
+
+class VerifyPane(QScrollArea):
+    """The Verify panel as the Inspector's lower left pane: the pane's minimum holds every row
+    of the panel and a verdict of two lines; a longer verdict scrolls the pane rather than
+    squash the rows or make the window taller than a 700-pixel screen."""
+
+    def __init__(self, panel: VerifyPanel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.setAccessibleName("Verify pane")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        # the fields take the focus (and are scrolled to), not the pane: no stop, no focus ring
+        # (Qt.FocusPolicy.NoFocus as a plain int: no Qt enum before the first paint)
+        self.setProperty("focusPolicy", 0)
+        self.setWidgetResizable(True)
+        self.setWidget(panel)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        panel = self.panel
+        wanted = panel.minimumSizeHint()
+        cap = panel.one_line_minimum() + panel.verdict.minimumSizeHint().height()  # a line
+        frame = self.contentsMargins()  # the style's frame, if any
+        return QSize(wanted.width() + frame.left() + frame.right(),
+                     min(wanted.height(), cap) + frame.top() + frame.bottom())
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        if watched is self.panel and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the panel's minimum moved: so does the pane's
+        return super().eventFilter(watched, event)
+
 
 class VerifyPanel(QGroupBox):
     """The verdict is always in one of five states (``state``, also the verdict's accessible
@@ -204,6 +236,38 @@ class VerifyPanel(QGroupBox):
         self.checks.setColumnWidth(1, 90)
         layout.addWidget(self.checks, 1)
         self.show_not_checked()
+
+    # -- size: the rows are never squashed ----------------------------------------------------
+    def pane(self) -> VerifyPane:
+        """This panel in the scroll area the Inspector shows it in."""
+        return VerifyPane(self)
+
+    def minimum_height_for(self, width: int) -> int:
+        """The layout's minimum at ``width``, with the verdict as tall as its wrapped text (Qt's
+        minimum counts it as one line: given only that, the form rows were squashed)."""
+        layout = self.layout()
+        one_line = super().minimumSizeHint().height()
+        if layout is None or width <= 0:
+            return one_line
+        return max(one_line, layout.totalMinimumHeightForWidth(width))
+
+    def one_line_minimum(self) -> int:
+        """Qt's minimum height: every row, the verdict as one line."""
+        return super().minimumSizeHint().height()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), self.minimum_height_for(self.width()))
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        # what VerifyPane (a scroll area) gives the panel at least: its minimum, not the
+        # layout's preferred height (which would scroll a pane that has room for every row)
+        return self.minimum_height_for(width)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the minimum height follows the width (the verdict wraps)
 
     @staticmethod
     def _row(grid: QGridLayout, row: int, col: int, label: str, widget: QWidget,
