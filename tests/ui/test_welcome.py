@@ -154,9 +154,11 @@ def test_no_first_client_is_offered_when_the_vault_already_has_clients(win):
         seen["offered"] = named(dialog, "Add a first client").isVisible()
         seen["existing"] = named(dialog, "Existing clients").text()
         seen["shown"] = named(dialog, "Existing clients").isVisible()
-        dialog.skip.click()
+        named(dialog, "Open the Vault").click()
+    win.tabs.setCurrentWidget(win.inspector)
     with on_dialog(act):
         win.welcome()
     assert not seen["offered"]
     assert seen["shown"] and "from-cli" in seen["existing"]
     assert win.settings.get("app/welcomed") is True
+    assert win.tabs.currentWidget() is win.vault_view

@@ -77,9 +77,13 @@ class WelcomeDialog(QDialog):
         self.next = QPushButton("Add a first client…")
         self.next.setAccessibleName("Add a first client")
         self.next.setDefault(True)
+        self.to_vault = QPushButton("Open the Vault")  # offered when there are clients already
+        self.to_vault.setAccessibleName("Open the Vault")
+        self.to_vault.hide()
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.skip)
+        row.addWidget(self.to_vault)
         row.addWidget(self.next)
         intro_layout.addLayout(row)
         # page 2: a first client: the one client form, as the Vault and Support show it
@@ -112,6 +116,7 @@ class WelcomeDialog(QDialog):
         self.skip.clicked.connect(self.finish)
         self.later.clicked.connect(self.finish)
         self.next.clicked.connect(self._to_form)
+        self.to_vault.clicked.connect(self._open_vault)
         self.back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
         self.add.clicked.connect(form.save)
         form.busy_changed.connect(lambda busy: self.add.setEnabled(not busy))
@@ -142,8 +147,14 @@ class WelcomeDialog(QDialog):
         self.existing.show()
         self.next.hide()
         self.next.setDefault(False)
+        self.to_vault.show()
         self.skip.setText("Get started")
         self.skip.setDefault(True)
+
+    @Slot()
+    def _open_vault(self) -> None:
+        self.finish()
+        self.window_.show_view("Vault")
 
     @Slot()
     def _to_form(self) -> None:
