@@ -180,3 +180,15 @@ def test_no_dpop_key_or_token_leaks_into_files_or_outputs(signed_in, capsys, mon
         for path in signed_in.rglob("*"):
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), path
+
+
+def test_token_dpop_carries_the_nonce_the_resource_asked_for(signed_in, capsys, monkeypatch):
+    """A resource that answered use_dpop_nonce with DPoP-Nonce: its nonce goes in the proof."""
+    access, proof = _headers(capsys, monkeypatch, "--nonce", "resource-nonce-1")
+    code, out, _ = run(capsys, monkeypatch, "verify-dpop", proof, "--method", "GET", "--url",
+                       API, "--nonce", "resource-nonce-1", "--json")
+    assert code == 0 and json.loads(out)["claims"]["nonce"] == "resource-nonce-1"
+    _access, plain = _headers(capsys, monkeypatch)
+    code, out, _ = run(capsys, monkeypatch, "verify-dpop", plain, "--method", "GET", "--url",
+                       API, "--nonce", "resource-nonce-1")
+    assert code == 1 and "BAD nonce" in out

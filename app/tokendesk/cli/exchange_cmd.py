@@ -94,7 +94,7 @@ def _token(exchange: Any, args: argparse.Namespace) -> int:
             raise UsageError("--dpop needs --url: the URL the request goes to (its proof is "
                              "for that URL and --method only)")
         headers = resource_headers(exchange, args.name, args.method, args.url,
-                                   margin=args.min_ttl)
+                                   margin=args.min_ttl, nonce=args.nonce)
         sys.stdout.write("".join(f"{k}: {v}\n" for k, v in headers.items()))
         return EXIT_OK
     if args.url is not None or args.method != "GET":

@@ -325,6 +325,8 @@ def _token_args(p: argparse.ArgumentParser) -> None:
                    "… and DPoP: a proof with ath) for --method and --url: curl -H @FILE")
     p.add_argument("--method", default="GET", help="with --dpop: the HTTP method (default GET)")
     p.add_argument("--url", metavar="URL", help="with --dpop: the URL the request goes to")
+    p.add_argument("--nonce", metavar="NONCE", help="with --dpop: the nonce the resource "
+                   "asked for (its DPoP-Nonce header, after a use_dpop_nonce answer)")
     _network_args(p)
 
 

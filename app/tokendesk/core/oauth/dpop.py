@@ -74,18 +74,22 @@ class Prover:
 
         return jkt(self.key)
 
-    def proof(self, method: str, url: str, *, access_token: str | None = None) -> str:
+    def proof(self, method: str, url: str, *, access_token: str | None = None,
+              nonce: str | None = None) -> str:
+        """A proof for ``method`` ``url``; ``nonce``, else the latest the server gave."""
         from ..tokens.dpop import make_proof
 
         return make_proof(self.key, method, url, now=self.clock(), access_token=access_token,
-                          nonce=self.nonces.get(url))
+                          nonce=nonce or self.nonces.get(url))
 
-    def resource_headers(self, method: str, url: str, access_token: str) -> dict[str, str]:
-        """The headers of a request to a resource with a DPoP-bound access token (§7.1)."""
+    def resource_headers(self, method: str, url: str, access_token: str,
+                         nonce: str | None = None) -> dict[str, str]:
+        """The headers of a request to a resource with a DPoP-bound access token (§7.1);
+        ``nonce``: the one the resource asked for (its ``DPoP-Nonce`` header)."""
         if not access_token.isascii() or any(c.isspace() for c in access_token):
             raise InvalidInput("the access token cannot go in an Authorization header")
         return {"Authorization": f"DPoP {access_token}",
-                "DPoP": self.proof(method, url, access_token=access_token)}
+                "DPoP": self.proof(method, url, access_token=access_token, nonce=nonce)}
 
 
 def nonce_challenge(response: JsonResponse) -> bool:

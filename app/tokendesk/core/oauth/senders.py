@@ -90,7 +90,7 @@ def store_signed_in(exchange: Exchange, name: str, client_name: str, tokens: Tok
 
 
 def resource_headers(exchange: Exchange, name: str, method: str, url: str, *,
-                     margin: float) -> dict[str, str]:
+                     margin: float, nonce: str | None = None) -> dict[str, str]:
     """``Authorization: DPoP …`` and ``DPoP: <proof with ath>`` for a request to a resource
     with ``name``'s access token (refreshed first when needed)."""
     vault = exchange.vault
@@ -104,7 +104,7 @@ def resource_headers(exchange: Exchange, name: str, method: str, url: str, *,
     if prover is None:  # the client is marked DPoP, but this token came before its key
         raise VaultError(f"{name}'s access token was issued before it had a DPoP key (a "
                          f"bearer token): refresh it first (tokendesk refresh {name})")
-    return prover.resource_headers(method, url, token)
+    return prover.resource_headers(method, url, token, nonce)
 
 
 def client_transport(exchange: Exchange, client_name: str,
