@@ -84,7 +84,8 @@ def test_the_receiver_refuses_a_wrong_state_and_times_out():
         with pytest.raises(OAuthError, match="no sign-in answer"):
             receiver.wait(0.3)
         ok = httpx.get(f"{receiver.redirect_uri}?code=c&state=expected-state")
-        assert ok.status_code == 200 and "Signed in" in ok.text
+        assert ok.status_code == 200 and "Answer received" in ok.text
+        assert "Signed in" not in ok.text  # (checked after: a refused answer is no sign-in)
         assert receiver.wait(1)["code"] == "c"
         again = httpx.get(f"{receiver.redirect_uri}?code=c2&state=expected-state")
         assert again.status_code == 404  # one answer only

@@ -357,7 +357,8 @@ def _grant_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audience")
     p.add_argument("--resource")
     p.add_argument("--scope")
-    p.add_argument("--json", action="store_true", help="the whole (redacted) response")
+    p.add_argument("--json", action="store_true",
+                   help="the whole response, the access token included (for scripts)")
     _network_args(p)
 
 

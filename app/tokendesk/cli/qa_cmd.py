@@ -13,13 +13,18 @@ import sys
 from typing import Any
 
 from . import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from .common import UsageError, error, print_json
+from .common import UsageError, error, fail, print_json
 from .exchange_cmd import with_exchange
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.yes and not _confirm(args.name):
-        return EXIT_USAGE
+    from tokendesk.core.errors import Cancelled
+
+    try:
+        if not args.yes and not _confirm(args.name):
+            return EXIT_USAGE
+    except Cancelled as exc:
+        return fail(exc)
     return with_exchange(args, _ACTIONS[args.action])
 
 
@@ -29,7 +34,11 @@ def _confirm(name: str) -> bool:
     if not sys.stdin or not sys.stdin.isatty():
         error(f"{question} Add --yes to confirm (nothing was sent)")
         return False
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    if input(f"{question} [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    from tokendesk.core.errors import Cancelled
+
+    raise Cancelled("cancelled: nothing was sent")  # exit 130, as the README's table says
 
 
 def _report(report: Any, args: argparse.Namespace) -> int:

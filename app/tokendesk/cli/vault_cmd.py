@@ -173,7 +173,11 @@ def _confirm(args: argparse.Namespace, question: str) -> bool:
     if not sys.stdin or not sys.stdin.isatty():
         error(f"{question} Add --yes to confirm (nothing was changed)")
         return False
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    if input(f"{question} [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    from tokendesk.core.errors import Cancelled
+
+    raise Cancelled("cancelled: nothing was changed")  # exit 130, as the README's table says
 
 
 def run_vault(args: argparse.Namespace) -> int:

@@ -635,3 +635,16 @@ def test_a_keycloak_admin_connection_needs_a_realm_issuer(home, capsys, monkeypa
     assert code == 2
     code, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
     assert "kc" not in [c["name"] for c in json.loads(out)]
+
+
+def test_answering_no_is_a_cancel_with_its_code(home, capsys, monkeypatch):
+    """A person who answers n at the prompt cancelled: exit 130, nothing done."""
+    import builtins
+
+    monkeypatch.setattr(builtins, "input", lambda _prompt="": "n")
+    monkeypatch.setattr(sys, "stdin", type("Tty", (), {"isatty": lambda self: True})())
+    code = main(["client", "rm", "dev"])
+    _out, err = capsys.readouterr()
+    assert code == 130 and "cancelled: nothing was changed" in err
+    code, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
+    assert [c["name"] for c in json.loads(out)] == ["dev"]

@@ -83,7 +83,10 @@ class LoopbackReceiver:
                     self._page(400, "Sign-in failed", html.escape(
                         params.get("error_description") or params["error"]))
                 else:
-                    self._page(200, "Signed in", "Tokendesk received the answer.")
+                    # nothing is checked yet (iss, state, the code exchange): the page must not
+                    # say the sign-in worked
+                    self._page(200, "Answer received", "Tokendesk received the sign-in answer "
+                               "and is checking it: it says there whether you are signed in.")
                 receiver._done.set()
 
             def _page(self, status: int, title: str, text: str) -> None:
