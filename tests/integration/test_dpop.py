@@ -146,6 +146,7 @@ def test_tokendesk_never_refreshes_a_bound_credential_with_another_key(
     with pytest.raises(VaultCorrupt, match="nothing was sent") as refused:
         exchange.refresh("alice")
     assert credential_dpop_jkt(vault, "alice") in refused.value.message or damage == "unreadable"
+    assert "tokendesk vault rm alice --revoke --yes" in refused.value.message  # the way out
     assert oidc_provider.granted("tokendesk-dpop") == granted  # nothing reached the server
     assert vault.refresh_token("alice") == token
     assert vault.credential("alice").status is Status.ACTIVE

@@ -66,19 +66,21 @@ def dpop_key(vault: Vault, name: str) -> SigningKey | None:
     bound = credential_dpop_jkt(vault, name)
     if bound is None:
         return None
+    again = (f"nothing was sent. To start over: tokendesk vault rm {name} --revoke --yes (a "
+             f"revocation needs no key), then sign in again as {name}")
     stored = vault.store.get(_credential_service(vault, name), DPOP_KEY)
     if stored is None:
         raise VaultCorrupt(f"the DPoP key of {name!r} is missing from {vault.store.description}: "
                            f"its tokens are bound to key {bound} and work with no other; "
-                           "nothing was sent (sign in again)")
+                           f"{again}")
     try:
         key = load_dpop_key(stored)
     except (UnusableKey, ValueError):
-        raise VaultCorrupt(f"the stored DPoP key of {name!r} cannot be read; nothing was "
-                           "sent (sign in again)") from None
+        raise VaultCorrupt(f"the stored DPoP key of {name!r} cannot be read; {again}") \
+            from None
     if jkt(key) != bound:
         raise VaultCorrupt(f"the stored DPoP key of {name!r} is not the key {bound} its tokens "
-                           "are bound to; nothing was sent (sign in again)")
+                           f"are bound to; {again}")
     return key
 
 
