@@ -27,6 +27,7 @@ from ..widgets.json_view import JsonView
 from ..widgets.labels import FullLabel, set_style
 from ..widgets.panes import split
 from ..widgets.token_input import TokenInput
+from .binding_tab import BindingTab
 from .inspector_verify import VerifyWiring
 from .verify_panel import NOT_CHECKED, STATE_COLORS, STATE_WORDS, VERIFIED, VerifyPanel
 
@@ -50,7 +51,7 @@ PLACEHOLDER = ("Paste a token — a raw JWT, “Bearer …”, an Authorization 
                "Decoding happens on this machine; nothing is sent anywhere.")
 
 
-class InspectorView(VerifyWiring, QWidget):
+class InspectorView(VerifyWiring, BindingTab, QWidget):
     """Views call the controller and listen to its signals; nothing here blocks."""
 
     status_message = Signal(str)
@@ -236,26 +237,6 @@ class InspectorView(VerifyWiring, QWidget):
         self._render(None)
 
     # -- input --------------------------------------------------------------------------------
-    @property
-    def binding_panel(self) -> Any:
-        """The Binding tab's panel, built on first use."""
-        if self._binding is None:
-            from .binding_panel import BindingPanel
-
-            self._binding = BindingPanel(self.clock)
-            self._binding_layout.addWidget(self._binding)
-            if self.token is not None:
-                self._binding.set_token(self.token)
-        return self._binding
-
-    def _on_decoded_tab(self, index: int) -> None:
-        if self.decoded_tabs.widget(index) is self._binding_page:
-            self.binding_panel  # noqa: B018 - built now, as it is shown
-
-    def _binding_token(self, token: Any) -> None:
-        if self._binding is not None:
-            self._binding.set_token(token)
-
     def finish_setup(self) -> None:
         """Attach what waits for the first paint: the claims model. Called right after the
         first paint, and by anything that needs the model before that (idempotent)."""
