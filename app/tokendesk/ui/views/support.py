@@ -44,6 +44,12 @@ _HOW_TO = ("<b>No admin connection yet.</b><br>Support finds a customer at your 
            "grant when you search.")
 
 
+_CLOSED = ("<b>The vault is locked.</b><br>Its admin connections are listed here once it is "
+           "open: unlock it in the Vault view (Ctrl+2).")
+_CLOSED_NEW = ("<b>There is no vault yet.</b><br>Create the encrypted file in the Vault view "
+               "(Ctrl+2), then add an admin connection here.")
+
+
 class SupportView(QWidget):
     status_message = Signal(str)
 
@@ -150,6 +156,7 @@ class SupportView(QWidget):
         self.export_audit.clicked.connect(self.export_audit_csv)
         c = controller
         c.connections_ready.connect(self._on_connections)
+        c.vault.needs_passphrase.connect(self._on_vault_closed)
         c.granted_ready.connect(self._on_granted)
         c.users_ready.connect(self._on_users)
         c.user_ready.connect(self._on_user)
@@ -290,7 +297,17 @@ class SupportView(QWidget):
         self.status_message.emit(f"Audit trail of {self.user.id} exported to {path}.")
 
     # -- answers --------------------------------------------------------------------------------------
+    @Slot(bool)
+    def _on_vault_closed(self, creating: bool) -> None:
+        """The vault is a locked (or not yet made) encrypted file: its admin connections are
+        not known yet, so the empty state must not say there are none."""
+        self.how_to.setText(_CLOSED_NEW if creating else _CLOSED)
+        self.add_connection.hide()
+        self._has_connections(False)
+
     def _on_connections(self, clients: list[Any]) -> None:
+        self.how_to.setText(_HOW_TO)  # the vault is open: what it holds is known
+        self.add_connection.show()
         current = self._choose or self.connection.currentData()
         self.connection.blockSignals(True)
         self.connection.clear()
