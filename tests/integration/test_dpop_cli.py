@@ -192,3 +192,9 @@ def test_token_dpop_carries_the_nonce_the_resource_asked_for(signed_in, capsys, 
     code, out, _ = run(capsys, monkeypatch, "verify-dpop", plain, "--method", "GET", "--url",
                        API, "--nonce", "resource-nonce-1")
     assert code == 1 and "BAD nonce" in out
+
+
+def test_a_bound_token_printed_alone_says_it_needs_a_proof(signed_in, capsys, monkeypatch):
+    code, out, err = run(capsys, monkeypatch, "token", "alice")
+    assert code == 0 and out.count(".") == 2  # the access token, for whoever pipes it
+    assert "DPoP-bound" in err and "tokendesk token alice --dpop" in err

@@ -102,6 +102,11 @@ def _token(exchange: Any, args: argparse.Namespace) -> int:
                          "every request)")
     token = exchange.access_token(args.name, margin=args.min_ttl)
     sys.stdout.write(token + "\n")
+    from tokendesk.core.vault.bindings import credential_dpop_jkt
+
+    if credential_dpop_jkt(exchange.vault, args.name) is not None:  # a bearer header fails
+        print(f"note: this access token is DPoP-bound: a request needs a proof too (tokendesk "
+              f"token {args.name} --dpop --method METHOD --url URL)", file=sys.stderr)
     return EXIT_OK
 
 

@@ -43,9 +43,15 @@ def header_findings(header: dict[str, Any]) -> list[Finding]:
         out.append(
             Finding("unsecured", "unsecured token (alg none): anyone can forge or change it")
         )
+    dpop_proof = str(header.get("typ", "")).lower().removeprefix("application/") == "dpop+jwt"
+    if dpop_proof and isinstance(header.get("jwk"), dict):
+        # RFC 9449 §4.2: a proof is signed with the key it carries; that is its point
+        out.append(Finding("dpop_jwk", "a DPoP proof carries its own public key (jwk) and is "
+                           "checked against it: it proves possession of that key, nothing "
+                           "more (check the Binding tab)", "info"))
     for name, what in (("jku", "a key set URL"), ("x5u", "a certificate URL"),
                        ("jwk", "an embedded key"), ("x5c", "an embedded certificate chain")):
-        if name in header:
+        if name in header and not (dpop_proof and name == "jwk"):
             out.append(
                 Finding(
                     f"header_{name}",

@@ -328,3 +328,15 @@ def test_keys_that_cannot_make_proofs_are_refused():
     headers = prover.resource_headers("GET", URL, "at-1")
     assert headers["Authorization"] == "DPoP at-1" and "jkt=" in repr(prover)
     assert _segments(headers["DPoP"])[1]["iat"] == NOW  # the injected clock
+
+
+def test_a_proofs_own_jwk_is_explained_not_warned_about():
+    """In a DPoP proof the embedded jwk is the point (RFC 9449 §4.2); elsewhere it is a key
+    nobody should trust."""
+    from tokendesk.core.tokens.findings import header_findings
+
+    jwk = {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "BBBB"}
+    proof = [f.code for f in header_findings({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk})]
+    other = [f.code for f in header_findings({"typ": "JWT", "alg": "ES256", "jwk": jwk})]
+    assert "dpop_jwk" in proof and "header_jwk" not in proof
+    assert "header_jwk" in other and "dpop_jwk" not in other
