@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from tokendesk.core.choices import AUTH_METHODS, DPOP_ALGS, ENVIRONMENTS
+from tokendesk.core.support.registry import CONNECTOR_KEYS
 
 from . import EXIT_OK
 from .common import UsageError, print_json
@@ -53,6 +54,12 @@ def add_edit_parser(sub: Any) -> None:
     edit.add_argument("--discovery-url", metavar="URL",
                       help="read this discovery document instead of the issuer's ('' resets)")
     edit.add_argument("--environment", choices=(*ENVIRONMENTS, ""))
+    edit.add_argument("--admin", choices=(*CONNECTOR_KEYS, "off"),
+                      help="make it an admin connection for the support console (off: no "
+                      "longer one)")
+    edit.add_argument("--admin-api", metavar="URL",
+                      help="the admin API's base URL, when it does not follow from the issuer "
+                      "('' resets)")
     add_bound_args(edit, off=True)
     add_endpoint_args(edit)
 
@@ -133,6 +140,8 @@ def run_edit(vault: Any, args: argparse.Namespace) -> int:
             changes[field] = value
     if args.dpop is not None:  # DPoP (issue 18)
         changes["dpop_alg"] = "" if args.dpop == "off" else args.dpop
+    if args.admin is not None:  # an admin connection for the support console
+        changes["admin_provider"] = "" if args.admin == "off" else args.admin
     if "issuer" in changes:
         changes["issuer"] = _check_url("--issuer", changes["issuer"].strip())
     if "client_id" in changes and not changes["client_id"].strip():
@@ -141,6 +150,8 @@ def run_edit(vault: Any, args: argparse.Namespace) -> int:
         changes["discovery_url"] = (_check_url("--discovery-url", args.discovery_url)
                                     if args.discovery_url else "")
     given = endpoints_from_args(args)
+    if args.admin_api is not None:
+        given["admin_api"] = _check_url("--admin-api", args.admin_api) if args.admin_api else ""
     if given:
         endpoints = dict(client.endpoints)
         for member, url in given.items():
@@ -149,6 +160,12 @@ def run_edit(vault: Any, args: argparse.Namespace) -> int:
             else:
                 endpoints.pop(member, None)
         changes["endpoints"] = endpoints
+    provider = changes.get("admin_provider", client.admin_provider)
+    admin_api = changes.get("endpoints", client.endpoints).get("admin_api")
+    if provider and not admin_api and ({"admin_provider", "issuer"} & set(changes)):
+        from .vault_cmd import _check_admin_issuer
+
+        _check_admin_issuer(provider, changes.get("issuer", client.issuer))
     secret = _stdin_secret("client secret") if args.client_secret_stdin else None
     bound = bound_from_args(vault, args.name, args)  # mTLS (issue 18)
     if not changes and not secret and not bound:

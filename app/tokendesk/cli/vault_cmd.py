@@ -58,7 +58,7 @@ def _check_admin_issuer(provider: str, issuer: str) -> None:
         connector_class(provider).api_base(issuer)
     except AdminError as exc:
         raise InvalidInput(f"{exc.message}; give the realm's issuer or --admin-api URL "
-                           "(nothing was added)") from None
+                           "(nothing was stored)") from None
 
 
 def _stdin_secret(what: str) -> str:

@@ -648,3 +648,18 @@ def test_answering_no_is_a_cancel_with_its_code(home, capsys, monkeypatch):
     assert code == 130 and "cancelled: nothing was changed" in err
     code, out, _ = run(capsys, monkeypatch, "client", "list", "--json")
     assert [c["name"] for c in json.loads(out)] == ["dev"]
+
+
+def test_client_edit_makes_or_unmakes_an_admin_connection(home, capsys, monkeypatch):
+    code, out, err = run(capsys, monkeypatch, "client", "edit", "dev", "--admin", "keycloak")
+    assert_refused(code, out, err, "not a Keycloak realm issuer")  # its issuer is no realm's
+    code, out, err = run(capsys, monkeypatch, "client", "edit", "dev", "--admin", "keycloak",
+                         "--admin-api", "https://sso.example/admin/realms/demo")
+    assert code == 0, err
+    code, out, _ = run(capsys, monkeypatch, "client", "show", "dev", "--json")
+    shown = json.loads(out)
+    assert shown["admin_provider"] == "keycloak"
+    assert shown["endpoints"]["admin_api"] == "https://sso.example/admin/realms/demo"
+    assert run(capsys, monkeypatch, "client", "edit", "dev", "--admin", "off")[0] == 0
+    code, out, _ = run(capsys, monkeypatch, "client", "show", "dev", "--json")
+    assert json.loads(out)["admin_provider"] == ""
