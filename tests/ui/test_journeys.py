@@ -206,7 +206,7 @@ def test_changes_made_by_a_script_appear_in_the_open_window(cli, start_app, oidc
         stdin=oidc_provider.mint("tokendesk-basic", sub="carol"))
     # nothing in the window was touched: the next ticks notice the index changed
     qtbot.waitUntil(lambda: "carol" in _credentials_shown(win), timeout=15_000)
-    qtbot.waitUntil(lambda: vault_rows and "carol" in vault_rows[-1], timeout=15_000)
+    qtbot.waitUntil(lambda: bool(vault_rows) and "carol" in vault_rows[-1], timeout=15_000)
     # a credential the server stopped accepting does not look healthy
     cli("qa", "rotation", "carol", "--yes")  # the provider revokes the family on the replay
     model = win.expiry_controller.model
